@@ -1,0 +1,148 @@
+/**
+ * MQTT 3.1.1 packets as plain objects: what the codec encodes and the decoder yields.
+ * One interface per control packet type (OASIS MQTT 3.1.1, section 3).
+ */
+
+export type QoS = 0 | 1 | 2;
+
+export enum PacketType {
+  CONNECT = 1,
+  CONNACK = 2,
+  PUBLISH = 3,
+  PUBACK = 4,
+  PUBREC = 5,
+  PUBREL = 6,
+  PUBCOMP = 7,
+  SUBSCRIBE = 8,
+  SUBACK = 9,
+  UNSUBSCRIBE = 10,
+  UNSUBACK = 11,
+  PINGREQ = 12,
+  PINGRESP = 13,
+  DISCONNECT = 14,
+}
+
+export interface Will {
+  topic: string;
+  payload: Uint8Array;
+  qos: QoS;
+  retain: boolean;
+}
+
+export interface ConnectPacket {
+  type: PacketType.CONNECT;
+  clientId: string;
+  cleanSession: boolean;
+  /** Seconds; 0 disables keepalive. */
+  keepAlive: number;
+  will?: Will;
+  username?: string;
+  password?: Uint8Array;
+}
+
+/** CONNACK return codes (3.2.2.3). */
+export enum ConnackCode {
+  ACCEPTED = 0,
+  UNACCEPTABLE_PROTOCOL_VERSION = 1,
+  IDENTIFIER_REJECTED = 2,
+  SERVER_UNAVAILABLE = 3,
+  BAD_USERNAME_OR_PASSWORD = 4,
+  NOT_AUTHORIZED = 5,
+}
+
+export interface ConnackPacket {
+  type: PacketType.CONNACK;
+  sessionPresent: boolean;
+  returnCode: ConnackCode;
+}
+
+export interface PublishPacket {
+  type: PacketType.PUBLISH;
+  topic: string;
+  payload: Uint8Array;
+  qos: QoS;
+  retain: boolean;
+  dup: boolean;
+  /** Present (1..65535) exactly when qos > 0. */
+  packetId?: number;
+}
+
+export interface PubackPacket { type: PacketType.PUBACK; packetId: number }
+export interface PubrecPacket { type: PacketType.PUBREC; packetId: number }
+export interface PubrelPacket { type: PacketType.PUBREL; packetId: number }
+export interface PubcompPacket { type: PacketType.PUBCOMP; packetId: number }
+
+export interface Subscription {
+  topicFilter: string;
+  qos: QoS;
+}
+
+export interface SubscribePacket {
+  type: PacketType.SUBSCRIBE;
+  packetId: number;
+  subscriptions: Subscription[];
+}
+
+/** Granted QoS per subscription, or 0x80 for failure. */
+export type SubackCode = 0 | 1 | 2 | 0x80;
+
+export interface SubackPacket {
+  type: PacketType.SUBACK;
+  packetId: number;
+  granted: SubackCode[];
+}
+
+export interface UnsubscribePacket {
+  type: PacketType.UNSUBSCRIBE;
+  packetId: number;
+  topicFilters: string[];
+}
+
+export interface UnsubackPacket { type: PacketType.UNSUBACK; packetId: number }
+export interface PingreqPacket { type: PacketType.PINGREQ }
+export interface PingrespPacket { type: PacketType.PINGRESP }
+export interface DisconnectPacket { type: PacketType.DISCONNECT }
+
+export type Packet =
+  | ConnectPacket
+  | ConnackPacket
+  | PublishPacket
+  | PubackPacket
+  | PubrecPacket
+  | PubrelPacket
+  | PubcompPacket
+  | SubscribePacket
+  | SubackPacket
+  | UnsubscribePacket
+  | UnsubackPacket
+  | PingreqPacket
+  | PingrespPacket
+  | DisconnectPacket;
+
+/** Named protocol errors. Each closes the connection; none escapes as an exception. */
+export type ProtocolErrorCode =
+  | 'RESERVED_FLAGS'
+  | 'INVALID_QOS'
+  | 'PACKET_ID_ZERO'
+  | 'REMAINING_LENGTH_TOO_LONG'
+  | 'PACKET_TOO_LARGE'
+  | 'INVALID_UTF8'
+  | 'NULL_CHARACTER'
+  | 'WILDCARD_IN_TOPIC'
+  | 'EMPTY_TOPIC'
+  | 'INVALID_TOPIC_FILTER'
+  | 'BAD_LENGTH'
+  | 'UNKNOWN_PACKET_TYPE'
+  | 'UNEXPECTED_PACKET'
+  | 'BAD_PROTOCOL'
+  | 'CONNACK_UNACCEPTABLE_PROTOCOL_VERSION'
+  | 'CONNACK_IDENTIFIER_REJECTED'
+  | 'CONNACK_SERVER_UNAVAILABLE'
+  | 'CONNACK_BAD_USERNAME_OR_PASSWORD'
+  | 'CONNACK_NOT_AUTHORIZED'
+  | 'CONNACK_INVALID_RETURN_CODE';
+
+export interface ProtocolError {
+  code: ProtocolErrorCode;
+  message: string;
+}

@@ -1,0 +1,35 @@
+/** Node-side helper: runs commands in XS through test/xs/xsrun.mjs, in its own process. */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Json } from '../harness';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const projectRoot = path.resolve(here, '../..');
+
+export interface XsCommandResult {
+  reply: { ok: true; value: Json } | { ok: false; error: string };
+  /** Computrons spent by this command (deterministic). */
+  compute: number;
+  /** Live XS slots after the command. */
+  currentHeapCount: number;
+}
+
+/**
+ * Runs `entry` (a .ts file calling serve(), or '--suites') in XS and sends `commands`.
+ * Throws with XS's own output when the engine cannot start or the entry fails to load.
+ */
+export function runInXs(entry: string, commands: { op: string; arg?: Json }[]): XsCommandResult[] {
+  const out = spawnSync(process.execPath, [path.join(here, 'xsrun.mjs'), entry, '-'], {
+    cwd: projectRoot,
+    input: JSON.stringify(commands),
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: 30 * 60_000,
+  });
+  if (out.status !== 0) {
+    throw new Error(`XS lane failed (exit ${out.status}, signal ${out.signal}):\n${out.stderr}\n${out.stdout}`);
+  }
+  const lastLine = out.stdout.trim().split('\n').pop() ?? '';
+  return (JSON.parse(lastLine) as { results: XsCommandResult[] }).results;
+}

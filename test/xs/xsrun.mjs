@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+/**
+ * Runs a TypeScript entry inside the real XS engine (@agoric/xsnap) and sends it commands.
+ *
+ * Usage: node test/xs/xsrun.mjs <entry.ts | --suites> <commands.json | ->
+ *   commands: a JSON array of { op, arg }; each is answered by the entry's `serve` handlers.
+ * Prints one JSON document: { results: [{ reply, compute, currentHeapCount }] }.
+ *
+ * This must be its own process: `@endo/init` (needed by xsnap's Node side) locks down the
+ * realm with SES, which breaks test runners.
+ */
+import '@endo/init';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { xsnap } from '@agoric/xsnap';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Finds the shared suites: every test/**\/*.suite.ts exporting `suite`. */
+function findSuites(dir = path.join(root, 'test'), found = []) {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) findSuites(full, found);
+    else if (entry.name.endsWith('.suite.ts')) found.push(full);
+  }
+  return found.sort();
+}
+
+async function bundle(entryArg) {
+  let contents;
+  if (entryArg === '--suites') {
+    const files = findSuites();
+    contents =
+      files.map((f, i) => `import { suite as s${i} } from ${JSON.stringify(f)};`).join('\n') +
+      `\nimport { serveSuites } from ${JSON.stringify(path.join(root, 'test/xs/suites-entry.ts'))};\n` +
+      `serveSuites([${files.map((_, i) => `s${i}`).join(', ')}]);\n`;
+  } else {
+    contents = `import ${JSON.stringify(path.resolve(entryArg))};\n`;
+  }
+  const result = await build({
+    stdin: { contents, resolveDir: root, sourcefile: 'xs-entry.ts', loader: 'ts' },
+    bundle: true,
+    format: 'iife',
+    target: 'es2022',
+    platform: 'neutral',
+    write: false,
+    logLevel: 'error',
+  });
+  return result.outputFiles[0].text;
+}
+
+async function main() {
+  const [entryArg, commandsArg] = process.argv.slice(2);
+  if (!entryArg || !commandsArg) {
+    console.error('usage: xsrun.mjs <entry.ts | --suites> <commands.json | ->');
+    process.exit(2);
+  }
+  const commandsText = commandsArg === '-' ? fs.readFileSync(0, 'utf8') : commandsArg.trim().startsWith('[') ? commandsArg : fs.readFileSync(commandsArg, 'utf8');
+  const commands = JSON.parse(commandsText);
+  const code = await bundle(entryArg);
+
+  const worker = await xsnap({
+    os: os.type(),
+    spawn,
+    fs: { ...fs, ...fs.promises, tmpName: (opts, cb) => cb(null, path.join(os.tmpdir(), `xsnap-${process.pid}-${Date.now()}`)) },
+    name: 'xs-lane',
+    stderr: 'inherit',
+    stdout: 'inherit',
+    meteringLimit: 0,
+  });
+  const decoder = new TextDecoder();
+  const results = [];
+  try {
+    await worker.evaluate(code);
+    for (const command of commands) {
+      const { reply, meterUsage } = await worker.issueCommand(new TextEncoder().encode(JSON.stringify(command)));
+      results.push({
+        reply: JSON.parse(decoder.decode(reply)),
+        compute: meterUsage.compute,
+        currentHeapCount: meterUsage.currentHeapCount,
+      });
+    }
+  } finally {
+    await worker.close().catch(() => {});
+  }
+  process.stdout.write(JSON.stringify({ results }) + '\n');
+}
+
+main().catch((error) => {
+  console.error(`xsrun: ${error && error.stack ? error.stack : error}`);
+  process.exit(1);
+});
