@@ -1,0 +1,39 @@
+/** Deterministic test data: mulberry32, a tiny seeded PRNG (same numbers in Node and XS). */
+export function mulberry32(seed: number): () => number {
+  let a = seed | 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Two-pass reference statistics of xs (and the least-squares slope against ts, per minute). */
+export function twoPass(xs: ArrayLike<number>, ts: ArrayLike<number>): { mean: number; variance: number; std: number; min: number; max: number; ratePerMinute: number } {
+  const n = xs.length;
+  let sum = 0;
+  let tsum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    sum += xs[i];
+    tsum += ts[i];
+    if (xs[i] < min) min = xs[i];
+    if (xs[i] > max) max = xs[i];
+  }
+  const mean = sum / n;
+  const tmean = tsum / n;
+  let m2 = 0;
+  let sxt = 0;
+  let stt = 0;
+  for (let i = 0; i < n; i++) {
+    const d = xs[i] - mean;
+    const u = ts[i] - tmean;
+    m2 += d * d;
+    sxt += d * u;
+    stt += u * u;
+  }
+  const variance = n < 2 ? 0 : m2 / (n - 1);
+  return { mean, variance, std: Math.sqrt(variance), min, max, ratePerMinute: stt > 0 ? (sxt / stt) * 60000 : 0 };
+}
