@@ -1,0 +1,123 @@
+/** Windowed statistics, anomaly detection and refusal of bad input, against naive models (fast-check). */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AnomalyDetector } from '../../src/analytics/anomaly';
+import { SensorAnalytics } from '../../src/analytics/sensor-analytics';
+import { WindowStats } from '../../src/analytics/window-stats';
+import { twoPass } from './prng';
+
+/** Samples with random gaps; value scale and offset vary so the shift logic is exercised. */
+const stream = fc
+  .record({
+    offset: fc.double({ min: -1000, max: 1000, noNaN: true }),
+    scale: fc.constantFrom(1e-3, 0.1, 10, 500),
+    start: fc.integer({ min: 0, max: 2e12 }),
+    points: fc.array(fc.record({ u: fc.double({ min: -1, max: 1, noNaN: true }), gap: fc.integer({ min: 0, max: 5000 }) }), { minLength: 1, maxLength: 400 }),
+  })
+  .map(({ offset, scale, start, points }) => {
+    let t = start;
+    return points.map(({ u, gap }) => ({ x: offset + u * scale, t: (t += gap) }));
+  });
+
+/** Absolute floor for the tolerances: subnormal-sized data has no relative precision. */
+const TINY = 1e-200;
+
+function range(xs: number[]): number {
+  return xs.length ? Math.max(...xs) - Math.min(...xs) : 0;
+}
+
+describe('WindowStats', () => {
+  it('matches a naive recomputation over the last `capacity` samples after every push', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), stream, (capacity, samples) => {
+        const w = new WindowStats(capacity);
+        samples.forEach((s, i) => {
+          w.push(s.x, s.t);
+          const win = samples.slice(Math.max(0, i + 1 - capacity), i + 1);
+          const xs = win.map((p) => p.x);
+          const ts = win.map((p) => p.t);
+          const ref = twoPass(xs, ts);
+          // Rounding is bounded by what the live sums have seen: at most the last 3 windows.
+          const seen = samples.slice(Math.max(0, i + 1 - 3 * capacity), i + 1).map((p) => p.x);
+          const r = range(seen);
+          // The two-pass reference itself rounds its mean by about eps·|mean|.
+          const e = 1e-15 * Math.abs(ref.mean);
+          expect(w.count).toBe(win.length);
+          expect(w.min).toBe(ref.min);
+          expect(w.max).toBe(ref.max);
+          expect(Math.abs(w.mean - ref.mean)).toBeLessThanOrEqual(1e-12 * (Math.abs(ref.mean) + r) + TINY);
+          expect(w.variance).toBeGreaterThanOrEqual(0);
+          expect(Math.abs(w.variance - ref.variance)).toBeLessThanOrEqual(1e-9 * (ref.variance + r * r) + 4 * e * (r + e) + TINY);
+          const span = ts[ts.length - 1] - ts[0];
+          if (span > 0) {
+            const rateScale = ((r + 4 * e) / span) * 60000;
+            expect(Math.abs(w.ratePerMinute - ref.ratePerMinute)).toBeLessThanOrEqual(1e-7 * (Math.abs(ref.ratePerMinute) + rateScale) + TINY);
+          }
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('AnomalyDetector', () => {
+  it('alternates raised and cleared, with finite z, whatever the scores', () => {
+    const input = fc.array(fc.record({ x: fc.double({ min: -1e6, max: 1e6, noNaN: true }), std: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 10, noNaN: true })) }), { maxLength: 300 });
+    fc.assert(
+      fc.property(input, fc.integer({ min: 1, max: 5 }), (steps, clearSamples) => {
+        const a = new AnomalyDetector({ threshold: 3, clearThreshold: 1.5, clearSamples, minSamples: 2 });
+        let active = false;
+        let calm = 0;
+        for (const { x, std } of steps) {
+          const event = a.judge(x, 10, 0, std);
+          expect(Number.isFinite(a.z)).toBe(true);
+          const size = Math.abs(a.z);
+          // Model of the hysteresis rule.
+          let want = 'none';
+          if (!active && size >= 3) {
+            active = true;
+            calm = 0;
+            want = 'raised';
+          } else if (active) {
+            calm = size < 1.5 ? calm + 1 : 0;
+            if (calm >= clearSamples) {
+              active = false;
+              calm = 0;
+              want = 'cleared';
+            }
+          }
+          expect(event).toBe(want);
+          expect(a.active).toBe(active);
+          if (x === 0) expect(a.z).toBe(0);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('SensorAnalytics', () => {
+  it('non-finite input never changes the statistics', () => {
+    const bad = fc.constantFrom(NaN, Infinity, -Infinity);
+    const item = fc.oneof(
+      { weight: 4, arbitrary: fc.double({ min: -50, max: 150, noNaN: true }).map((x) => ({ x, bad: false })) },
+      { weight: 1, arbitrary: bad.map((x) => ({ x, bad: true })) },
+    );
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 200 }), fc.integer({ min: 1, max: 30 }), (items, window) => {
+        const clean = new SensorAnalytics('clean', { window, anomaly: { minSamples: 2 } });
+        const dirty = new SensorAnalytics('dirty', { window, anomaly: { minSamples: 2 } });
+        let refused = 0;
+        items.forEach(({ x, bad: isBad }, i) => {
+          const r = dirty.push(x, i * 1000);
+          expect(r.accepted).toBe(!isBad);
+          if (isBad) refused++;
+          else expect(r).toEqual({ ...clean.push(x, i * 1000), sensorId: 'dirty', rejected: refused });
+        });
+        expect(dirty.rejected).toBe(refused);
+        expect(Number.isNaN(dirty.window.mean)).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
