@@ -140,7 +140,22 @@ export type ProtocolErrorCode =
   | 'CONNACK_SERVER_UNAVAILABLE'
   | 'CONNACK_BAD_USERNAME_OR_PASSWORD'
   | 'CONNACK_NOT_AUTHORIZED'
-  | 'CONNACK_INVALID_RETURN_CODE';
+  | 'CONNACK_INVALID_RETURN_CODE'
+  // Added with the codec (additive; the names above are unchanged):
+  /** CONNECT names MQTT but a protocol level other than 4: a broker answers CONNACK 0x01 [MQTT-3.1.2-2]. */
+  | 'BAD_PROTOCOL_LEVEL'
+  /** CONNECT flags inconsistent: will QoS/retain without will, password without username. */
+  | 'INVALID_CONNECT_FLAGS'
+  /** SUBSCRIBE or UNSUBSCRIBE without any topic filter [MQTT-3.8.3-3, 3.10.3-2]. */
+  | 'NO_SUBSCRIPTIONS'
+  /** SUBACK return code other than 0, 1, 2 or 0x80. */
+  | 'INVALID_SUBACK_CODE'
+  /** Outgoing packet id outside 1..65535 or not an integer (incoming ids are 16 bits: 0 is PACKET_ID_ZERO). */
+  | 'INVALID_PACKET_ID'
+  /** Outgoing string or binary field longer than the 65535 bytes its 16-bit length allows. */
+  | 'FIELD_TOO_LONG'
+  /** Outgoing field of the wrong kind or range (keepAlive, return code, missing field). */
+  | 'INVALID_FIELD';
 
 export interface ProtocolError {
   code: ProtocolErrorCode;

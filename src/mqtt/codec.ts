@@ -1,0 +1,326 @@
+/**
+ * MQTT 3.1.1 encoder: packet objects (./packets) to bytes, written into a caller-owned buffer.
+ *
+ * API (stable; the session builds on it):
+ *   encodedLength(packet): number
+ *       Total bytes encode() will write (fixed header included), or -1 when the packet is invalid.
+ *       Never throws. Use it to size or check the buffer.
+ *   validatePacket(packet): ProtocolError | undefined
+ *       Why a packet cannot be encoded (named code + message), or undefined. Never throws.
+ *   encode(packet, buffer, offset): number
+ *       Writes the packet at buffer[offset] and returns the number of bytes written. Validates
+ *       first and throws EncodeError (with .code and .error: ProtocolError) for an invalid packet,
+ *       RangeError when the buffer lacks room. A caller that must not see exceptions checks
+ *       `encodedLength(p) >= 0` (and validatePacket for the reason) and sizes the buffer first;
+ *       encode then cannot throw.
+ *
+ * Validation of outgoing packets (named ProtocolErrorCode):
+ *   PUBLISH topic empty / with + or # / U+0000 / lone surrogate: EMPTY_TOPIC, WILDCARD_IN_TOPIC,
+ *   NULL_CHARACTER, INVALID_UTF8; topic filters malformed: INVALID_TOPIC_FILTER; QoS not 0..2:
+ *   INVALID_QOS; DUP on QoS 0: RESERVED_FLAGS; packet id 0: PACKET_ID_ZERO, other non 1..65535:
+ *   INVALID_PACKET_ID; string or binary field over 65535 bytes: FIELD_TOO_LONG; remaining length
+ *   over 268,435,455: PACKET_TOO_LARGE; SUBSCRIBE/UNSUBSCRIBE without filters: NO_SUBSCRIPTIONS;
+ *   SUBACK code not 0/1/2/0x80: INVALID_SUBACK_CODE; password without username:
+ *   INVALID_CONNECT_FLAGS; CONNACK code not 0..5: CONNACK_INVALID_RETURN_CODE; keepAlive not
+ *   0..65535 or SUBACK without codes: INVALID_FIELD; unknown type: UNKNOWN_PACKET_TYPE.
+ *
+ * Nothing is allocated per packet on success: strings are measured and written by hand
+ * (./utf8), each string's length prefix is back-filled after writing it, and payloads are
+ * copied with Uint8Array.prototype.set.
+ */
+import { protocolError, scanError } from './errors';
+import { PacketType, type Packet, type ProtocolError, type ProtocolErrorCode } from './packets';
+import { MAX_STRING_BYTES, topicFilterLength, topicNameLength } from './topic';
+import { utf8Length, writeUtf8 } from './utf8';
+
+/** Largest remaining length a 4-byte varint can express (MQTT 3.1.1 section 2.2.3). */
+export const MAX_REMAINING_LENGTH = 268_435_455;
+
+export class EncodeError extends Error {
+  readonly code: ProtocolErrorCode;
+  readonly error: ProtocolError;
+  constructor(error: ProtocolError) {
+    super(`${error.code}: ${error.message}`);
+    this.name = 'EncodeError';
+    this.code = error.code;
+    this.error = error;
+  }
+}
+
+/** Bytes the remaining-length varint takes for `n` (1..4). */
+export function varintSize(n: number): number {
+  return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4;
+}
+
+export function encodedLength(packet: Packet): number {
+  const remaining = measure(packet);
+  return typeof remaining === 'number' ? 1 + varintSize(remaining) + remaining : -1;
+}
+
+export function validatePacket(packet: Packet): ProtocolError | undefined {
+  const remaining = measure(packet);
+  return typeof remaining === 'number' ? undefined : remaining;
+}
+
+export function encode(packet: Packet, buffer: Uint8Array, offset: number): number {
+  const remaining = measure(packet);
+  if (typeof remaining !== 'number') throw new EncodeError(remaining);
+  const total = 1 + varintSize(remaining) + remaining;
+  if (!(offset >= 0) || offset + total > buffer.length) {
+    throw new RangeError(`MQTT encode needs ${total} bytes at offset ${offset}; the buffer holds ${buffer.length}`);
+  }
+  let o = offset;
+  buffer[o++] = firstByte(packet);
+  let n = remaining;
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n > 0) b |= 0x80;
+    buffer[o++] = b;
+  } while (n > 0);
+  writeBody(packet, buffer, o);
+  return total;
+}
+
+function firstByte(p: Packet): number {
+  switch (p.type) {
+    case PacketType.PUBLISH:
+      return 0x30 | (p.dup ? 8 : 0) | (p.qos << 1) | (p.retain ? 1 : 0);
+    case PacketType.PUBREL:
+    case PacketType.SUBSCRIBE:
+    case PacketType.UNSUBSCRIBE:
+      return (p.type << 4) | 2; // reserved flags 0010 [MQTT-3.6.1-1, 3.8.1-1, 3.10.1-1]
+    default:
+      return p.type << 4;
+  }
+}
+
+function fail(code: ProtocolErrorCode, message: string): ProtocolError {
+  return protocolError(code, message);
+}
+
+function checkPacketId(id: number | undefined, type: string): ProtocolError | undefined {
+  if (id === 0) return fail('PACKET_ID_ZERO', `${type} packet id is 0`);
+  if (typeof id !== 'number' || !(id >= 1 && id <= 65535) || id !== Math.floor(id)) {
+    return fail('INVALID_PACKET_ID', `${type} packet id ${String(id)} is not in 1..65535`);
+  }
+  return undefined;
+}
+
+/** Remaining length after a string field (2-byte prefix + bytes), or an error. */
+function stringField(length: number, what: string): number | ProtocolError {
+  if (length < 0) return scanError(length, what);
+  if (length > MAX_STRING_BYTES) return fail('FIELD_TOO_LONG', `${what} is ${length} bytes; at most ${MAX_STRING_BYTES}`);
+  return 2 + length;
+}
+
+function binaryField(bytes: Uint8Array, what: string): number | ProtocolError {
+  if (bytes.length > MAX_STRING_BYTES) return fail('FIELD_TOO_LONG', `${what} is ${bytes.length} bytes; at most ${MAX_STRING_BYTES}`);
+  return 2 + bytes.length;
+}
+
+function isQos(q: unknown): boolean {
+  return q === 0 || q === 1 || q === 2;
+}
+
+/** Validates `p` and returns its remaining length, or the error. Allocates only on error. */
+function measure(p: Packet): number | ProtocolError {
+  let n = 0;
+  let f: number | ProtocolError;
+  let e: ProtocolError | undefined;
+  switch (p.type) {
+    case PacketType.PUBLISH: {
+      f = stringField(topicNameLength(p.topic), 'PUBLISH topic name');
+      if (typeof f !== 'number') return f;
+      n = f + p.payload.length;
+      if (p.qos !== 0) {
+        if (p.qos !== 1 && p.qos !== 2) return fail('INVALID_QOS', `PUBLISH QoS ${String(p.qos)}`);
+        if ((e = checkPacketId(p.packetId, 'PUBLISH'))) return e;
+        n += 2;
+      } else if (p.dup) {
+        return fail('RESERVED_FLAGS', 'DUP must be 0 on a QoS 0 PUBLISH [MQTT-3.3.1-2]');
+      }
+      break;
+    }
+    case PacketType.PUBACK:
+    case PacketType.PUBREC:
+    case PacketType.PUBREL:
+    case PacketType.PUBCOMP:
+    case PacketType.UNSUBACK:
+      if ((e = checkPacketId(p.packetId, PacketType[p.type]))) return e;
+      n = 2;
+      break;
+    case PacketType.CONNECT: {
+      n = 10; // protocol name "MQTT" (6), level (1), flags (1), keepalive (2)
+      if (!(p.keepAlive >= 0 && p.keepAlive <= 65535) || p.keepAlive !== Math.floor(p.keepAlive)) {
+        return fail('INVALID_FIELD', `CONNECT keepAlive ${String(p.keepAlive)} is not in 0..65535`);
+      }
+      f = stringField(utf8Length(p.clientId), 'CONNECT client id');
+      if (typeof f !== 'number') return f;
+      n += f;
+      if (p.will) {
+        if (!isQos(p.will.qos)) return fail('INVALID_QOS', `will QoS ${String(p.will.qos)}`);
+        f = stringField(topicNameLength(p.will.topic), 'will topic');
+        if (typeof f !== 'number') return f;
+        n += f;
+        f = binaryField(p.will.payload, 'will payload');
+        if (typeof f !== 'number') return f;
+        n += f;
+      }
+      if (p.username !== undefined) {
+        f = stringField(utf8Length(p.username), 'CONNECT user name');
+        if (typeof f !== 'number') return f;
+        n += f;
+      }
+      if (p.password !== undefined) {
+        if (p.username === undefined) return fail('INVALID_CONNECT_FLAGS', 'password without user name [MQTT-3.1.2-22]');
+        f = binaryField(p.password, 'CONNECT password');
+        if (typeof f !== 'number') return f;
+        n += f;
+      }
+      break;
+    }
+    case PacketType.CONNACK:
+      if (!(p.returnCode >= 0 && p.returnCode <= 5) || p.returnCode !== Math.floor(p.returnCode)) {
+        return fail('CONNACK_INVALID_RETURN_CODE', `CONNACK return code ${String(p.returnCode)} is reserved`);
+      }
+      n = 2;
+      break;
+    case PacketType.SUBSCRIBE: {
+      if ((e = checkPacketId(p.packetId, 'SUBSCRIBE'))) return e;
+      const subs = p.subscriptions;
+      if (subs.length === 0) return fail('NO_SUBSCRIPTIONS', 'SUBSCRIBE without topic filters [MQTT-3.8.3-3]');
+      n = 2;
+      for (let i = 0; i < subs.length; i++) {
+        if (!isQos(subs[i].qos)) return fail('INVALID_QOS', `SUBSCRIBE requested QoS ${String(subs[i].qos)}`);
+        f = stringField(topicFilterLength(subs[i].topicFilter), 'SUBSCRIBE topic filter');
+        if (typeof f !== 'number') return f;
+        n += f + 1;
+      }
+      break;
+    }
+    case PacketType.SUBACK: {
+      if ((e = checkPacketId(p.packetId, 'SUBACK'))) return e;
+      const codes = p.granted;
+      if (codes.length === 0) return fail('INVALID_FIELD', 'SUBACK without return codes');
+      for (let i = 0; i < codes.length; i++) {
+        const c = codes[i];
+        if (c !== 0 && c !== 1 && c !== 2 && c !== 0x80) return fail('INVALID_SUBACK_CODE', `SUBACK return code ${String(c)}`);
+      }
+      n = 2 + codes.length;
+      break;
+    }
+    case PacketType.UNSUBSCRIBE: {
+      if ((e = checkPacketId(p.packetId, 'UNSUBSCRIBE'))) return e;
+      const filters = p.topicFilters;
+      if (filters.length === 0) return fail('NO_SUBSCRIPTIONS', 'UNSUBSCRIBE without topic filters [MQTT-3.10.3-2]');
+      n = 2;
+      for (let i = 0; i < filters.length; i++) {
+        f = stringField(topicFilterLength(filters[i]), 'UNSUBSCRIBE topic filter');
+        if (typeof f !== 'number') return f;
+        n += f;
+      }
+      break;
+    }
+    case PacketType.PINGREQ:
+    case PacketType.PINGRESP:
+    case PacketType.DISCONNECT:
+      return 0;
+    default:
+      return fail('UNKNOWN_PACKET_TYPE', `packet type ${String((p as { type: unknown }).type)}`);
+  }
+  if (n > MAX_REMAINING_LENGTH) return fail('PACKET_TOO_LARGE', `remaining length ${n} exceeds ${MAX_REMAINING_LENGTH}`);
+  return n;
+}
+
+/** Writes a measured string with its 2-byte length, back-filled so it is measured only once. */
+function writeString(s: string, b: Uint8Array, o: number): number {
+  const end = writeUtf8(s, b, o + 2);
+  const length = end - o - 2;
+  b[o] = length >> 8;
+  b[o + 1] = length & 0xff;
+  return end;
+}
+
+function writeBinary(bytes: Uint8Array, b: Uint8Array, o: number): number {
+  b[o] = bytes.length >> 8;
+  b[o + 1] = bytes.length & 0xff;
+  b.set(bytes, o + 2);
+  return o + 2 + bytes.length;
+}
+
+function writeId(id: number, b: Uint8Array, o: number): number {
+  b[o] = id >> 8;
+  b[o + 1] = id & 0xff;
+  return o + 2;
+}
+
+/** Writes the variable header and payload of a measured (valid) packet. */
+function writeBody(p: Packet, b: Uint8Array, o: number): void {
+  switch (p.type) {
+    case PacketType.PUBLISH:
+      o = writeString(p.topic, b, o);
+      if (p.qos !== 0) o = writeId(p.packetId as number, b, o);
+      b.set(p.payload, o);
+      return;
+    case PacketType.PUBACK:
+    case PacketType.PUBREC:
+    case PacketType.PUBREL:
+    case PacketType.PUBCOMP:
+    case PacketType.UNSUBACK:
+      writeId(p.packetId, b, o);
+      return;
+    case PacketType.CONNECT: {
+      // Protocol name "MQTT", level 4.
+      b[o] = 0;
+      b[o + 1] = 4;
+      b[o + 2] = 0x4d;
+      b[o + 3] = 0x51;
+      b[o + 4] = 0x54;
+      b[o + 5] = 0x54;
+      b[o + 6] = 4;
+      const will = p.will;
+      b[o + 7] =
+        (p.username !== undefined ? 0x80 : 0) |
+        (p.password !== undefined ? 0x40 : 0) |
+        (will ? (will.retain ? 0x20 : 0) | (will.qos << 3) | 0x04 : 0) |
+        (p.cleanSession ? 0x02 : 0);
+      o = writeId(p.keepAlive, b, o + 8);
+      o = writeString(p.clientId, b, o);
+      if (will) {
+        o = writeString(will.topic, b, o);
+        o = writeBinary(will.payload, b, o);
+      }
+      if (p.username !== undefined) o = writeString(p.username, b, o);
+      if (p.password !== undefined) writeBinary(p.password, b, o);
+      return;
+    }
+    case PacketType.CONNACK:
+      b[o] = p.sessionPresent ? 1 : 0;
+      b[o + 1] = p.returnCode;
+      return;
+    case PacketType.SUBSCRIBE: {
+      o = writeId(p.packetId, b, o);
+      const subs = p.subscriptions;
+      for (let i = 0; i < subs.length; i++) {
+        o = writeString(subs[i].topicFilter, b, o);
+        b[o++] = subs[i].qos;
+      }
+      return;
+    }
+    case PacketType.SUBACK: {
+      o = writeId(p.packetId, b, o);
+      const codes = p.granted;
+      for (let i = 0; i < codes.length; i++) b[o++] = codes[i];
+      return;
+    }
+    case PacketType.UNSUBSCRIBE: {
+      o = writeId(p.packetId, b, o);
+      const filters = p.topicFilters;
+      for (let i = 0; i < filters.length; i++) o = writeString(filters[i], b, o);
+      return;
+    }
+    default:
+      return; // PINGREQ, PINGRESP, DISCONNECT: no body
+  }
+}
