@@ -1,0 +1,125 @@
+/**
+ * Analytics cost in XS computrons per sample (push + window stats + EWMA + rate + anomaly check
+ * + period aggregate), for windows of 16, 256 and 4096, and XS heap growth over the run.
+ *
+ * Per window: fill 3 windows (past warm-up and a drift rebuild), gc, noop, noop, push N, gc.
+ *   computrons/sample = (compute(push N) - compute(noop)) / N   (noop given the same arg)
+ *   heapGrowthSlots   = live slots after the final gc - live slots after the first gc
+ *   pushHeapDeltaSlots = slots the push command added minus slots a noop adds (no gc between:
+ *                        any per-sample allocation would show here)
+ * Peer: the naive O(window) recomputation (two passes per sample), measured in the same run.
+ *
+ * Goals (exit 1 if missed): ratio 4096/16 <= 1.05, zero heap growth, zero push heap delta.
+ * Run: npx tsx bench/analytics.ts [--samples N]   (writes bench/results/analytics.json)
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { projectRoot, runInXs, type XsCommandResult } from '../test/xs/lane';
+
+export const WINDOWS = [16, 256, 4096] as const;
+const ENTRY = path.join(projectRoot, 'bench/xs/analytics-entry.ts');
+
+export interface WindowFigures {
+  computronsPerSample: number;
+  naiveComputronsPerSample: number;
+  heapGrowthSlots: number;
+  pushHeapDeltaSlots: number;
+}
+
+export interface AnalyticsBench {
+  samples: number;
+  naiveSamples: number;
+  computronsPerSample: Record<string, number>;
+  naiveComputronsPerSample: Record<string, number>;
+  ratio4096to16: number;
+  heapGrowthSlots: number;
+  pushHeapDeltaSlots: number;
+  perWindow: Record<string, WindowFigures>;
+  goals: { ratio4096to16Max: number; heapGrowthSlots: number };
+  ok: boolean;
+}
+
+const RATIO_MAX = 1.05;
+
+/** Runs the measurement in one XS process. */
+export function measure(samples = 100_000, naiveSamples = 200): AnalyticsBench {
+  const commands: { op: string; arg?: number }[] = [];
+  for (const w of WINDOWS) {
+    commands.push(
+      { op: 'setup', arg: w },
+      { op: 'push', arg: 3 * w },
+      { op: 'gc' },
+      { op: 'noop', arg: samples },
+      { op: 'noop', arg: samples },
+      { op: 'push', arg: samples },
+      { op: 'gc' },
+      { op: 'noop', arg: naiveSamples },
+      { op: 'naive', arg: naiveSamples },
+      { op: 'result' },
+    );
+  }
+  const PER_WINDOW = commands.length / WINDOWS.length;
+  const results = runInXs(ENTRY, commands);
+  const failed = results.find((r) => !r.reply.ok);
+  if (failed && !failed.reply.ok) throw new Error(`bench command failed in XS: ${failed.reply.error}`);
+
+  const perWindow: Record<string, WindowFigures> = {};
+  WINDOWS.forEach((w, i) => {
+    const [, , gc1, noopA, noopB, push, gc2, noop2, naive, result] = results.slice(i * PER_WINDOW, (i + 1) * PER_WINDOW) as XsCommandResult[];
+    const value = result.reply.ok ? (result.reply.value as { count: number }) : undefined;
+    if (value?.count !== w) throw new Error(`window ${w}: expected a full window, got ${JSON.stringify(value)}`);
+    perWindow[w] = {
+      computronsPerSample: (push.compute - noopB.compute) / samples,
+      naiveComputronsPerSample: (naive.compute - noop2.compute) / naiveSamples,
+      heapGrowthSlots: gc2.currentHeapCount - gc1.currentHeapCount,
+      // Every command leaves its own request/reply garbage (no gc between): subtract a noop's.
+      pushHeapDeltaSlots: push.currentHeapCount - noopB.currentHeapCount - (noopB.currentHeapCount - noopA.currentHeapCount),
+    };
+  });
+  const per = (key: keyof WindowFigures) => Object.fromEntries(WINDOWS.map((w) => [String(w), perWindow[w][key]]));
+  const ratio = perWindow[4096].computronsPerSample / perWindow[16].computronsPerSample;
+  const heapGrowthSlots = Math.max(...WINDOWS.map((w) => Math.abs(perWindow[w].heapGrowthSlots)));
+  const pushHeapDeltaSlots = Math.max(...WINDOWS.map((w) => Math.abs(perWindow[w].pushHeapDeltaSlots)));
+  return {
+    samples,
+    naiveSamples,
+    computronsPerSample: per('computronsPerSample'),
+    naiveComputronsPerSample: per('naiveComputronsPerSample'),
+    ratio4096to16: ratio,
+    heapGrowthSlots,
+    pushHeapDeltaSlots,
+    perWindow,
+    goals: { ratio4096to16Max: RATIO_MAX, heapGrowthSlots: 0 },
+    ok: ratio <= RATIO_MAX && heapGrowthSlots === 0 && pushHeapDeltaSlots === 0,
+  };
+}
+
+function main(): void {
+  const arg = process.argv.indexOf('--samples');
+  const samples = arg > 0 ? Number(process.argv[arg + 1]) : 100_000;
+  const bench = measure(samples);
+  const rows = WINDOWS.map((w) => {
+    const f = bench.perWindow[w];
+    return {
+      window: w,
+      'computrons/sample': Math.round(f.computronsPerSample * 10) / 10,
+      'naive peer computrons/sample': Math.round(f.naiveComputronsPerSample),
+      'peer / ours': Math.round((f.naiveComputronsPerSample / f.computronsPerSample) * 10) / 10,
+      'heap growth (slots)': f.heapGrowthSlots,
+      'push heap delta (slots)': f.pushHeapDeltaSlots,
+    };
+  });
+  console.table(rows);
+  console.log(`ratio 4096/16: ${bench.ratio4096to16.toFixed(4)} (goal <= ${RATIO_MAX}); heap growth: ${bench.heapGrowthSlots} slots (goal 0)`);
+  const out = path.join(projectRoot, 'bench/results/analytics.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify(bench, null, 2) + '\n');
+  console.log(`wrote ${path.relative(projectRoot, out)}`);
+  if (!bench.ok) {
+    console.error('analytics bench: goal missed');
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) main();

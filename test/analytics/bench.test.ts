@@ -1,0 +1,28 @@
+/**
+ * The analytics XS benchmark, smaller: computrons are deterministic, so the O(1) and
+ * allocation-free goals are asserted here, not timed.
+ */
+import { describe, expect, it } from 'vitest';
+import { measure, WINDOWS } from '../../bench/analytics';
+
+describe('analytics in XS', () => {
+  const bench = measure(6000, 10);
+
+  it('costs the same per sample whatever the window (4096 vs 16 within 5%)', () => {
+    for (const w of WINDOWS) expect(bench.computronsPerSample[w]).toBeGreaterThan(100);
+    expect(bench.ratio4096to16).toBeLessThanOrEqual(1.05);
+    expect(bench.computronsPerSample['256'] / bench.computronsPerSample['16']).toBeLessThanOrEqual(1.05);
+  });
+
+  it('beats the naive O(window) recomputation at large windows', () => {
+    expect(bench.naiveComputronsPerSample['4096']).toBeGreaterThan(50 * bench.computronsPerSample['4096']);
+  });
+
+  it('allocates nothing per sample and leaves no heap growth', () => {
+    for (const w of WINDOWS) {
+      expect(bench.perWindow[w].pushHeapDeltaSlots, `window ${w}`).toBe(0);
+      expect(bench.perWindow[w].heapGrowthSlots, `window ${w}`).toBe(0);
+    }
+    expect(bench.ok).toBe(true);
+  });
+});
