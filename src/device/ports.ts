@@ -1,0 +1,128 @@
+/**
+ * Ports: exactly what the device application needs from sensors, analytics and the hub.
+ *
+ * The application (src/device) is written against these small interfaces only. Adapters
+ * (src/device/adapters/) bind them to the concrete modules (sensors/, analytics/, iothub/);
+ * tests bind them to fakes. Everything else comes through the Host (src/platform.ts).
+ */
+
+export type SensorStatus = 'online' | 'missing' | 'faulty';
+
+/** One sensor's result of one sampling round. */
+export interface SensorReading {
+  id: string;
+  name: string;
+  /** Degrees Celsius; undefined unless status is 'online'. */
+  value: number | undefined;
+  status: SensorStatus;
+  /** Why the sensor is missing or faulty (CRC error, power-on value, ...). */
+  error?: string;
+}
+
+/** The sensors on the bus. */
+export interface SensorSource {
+  /** Searches the bus for sensors (again). Known sensors that vanished become 'missing'. */
+  scan(): void;
+  /** Applies a resolution (9..12 bits) to every sensor; conversion time follows it. */
+  setResolution(bits: number): void;
+  /**
+   * Converts and reads every known sensor, then calls `onReadings` once (synchronously or
+   * later, after the conversion time on the host's timers).
+   */
+  read(onReadings: (readings: SensorReading[]) => void): void;
+}
+
+/** Windowed statistics of one sensor after a sample. */
+export interface SensorStats {
+  count: number;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  /** (value - mean) / std of the last sample against its window; 0 when std is 0. */
+  z: number;
+  /** True while the sensor is in an anomaly (with hysteresis). */
+  anomaly: boolean;
+}
+
+/** A change of anomaly state, reported once per transition. */
+export type AnomalyTransition = 'start' | 'end' | undefined;
+
+/** Summary of one sensor over one aggregation period. */
+export interface PeriodAggregate {
+  count: number;
+  mean: number;
+  min: number;
+  max: number;
+  std: number;
+  first: number;
+  last: number;
+}
+
+/** Analytics of one sensor: window statistics, anomaly detection and a period aggregate. */
+export interface SensorAnalytics {
+  /** Adds a sample; returns the stats after it and whether an anomaly started or ended. */
+  push(value: number, timeMs: number): { stats: SensorStats; transition: AnomalyTransition };
+  /** Latest stats (count 0 before the first sample). */
+  stats(): SensorStats;
+  /** Sets the z-score threshold of the anomaly detector. */
+  setThreshold(z: number): void;
+  /** Returns the aggregate of the period so far and starts a new one (undefined when empty). */
+  takeAggregate(): PeriodAggregate | undefined;
+}
+
+export interface AnalyticsFactory {
+  create(sensorId: string, threshold: number): SensorAnalytics;
+}
+
+/** Connection state as shown to the user. */
+export interface HubState {
+  /** 'up' when the transport is connected, else 'down'. */
+  network: 'up' | 'down';
+  hub: 'disconnected' | 'connecting' | 'connected' | 'error';
+  /** Last connection error (never a secret). */
+  error?: string;
+}
+
+export type MessageProperties = Record<string, string>;
+
+export interface C2DMessage {
+  body: Uint8Array;
+  properties: MessageProperties;
+}
+
+export interface MethodCall {
+  name: string;
+  /** The request payload as JSON text ('' or 'null' when there is none). */
+  payload: string;
+  /** Answers the call; payload is JSON text. */
+  respond(status: number, payload: string): void;
+}
+
+export interface TwinDocument {
+  desired: Record<string, unknown>;
+  reported: Record<string, unknown>;
+}
+
+export interface HubHandlers {
+  onState(state: HubState): void;
+  onC2D(message: C2DMessage): void;
+  /** A desired-properties patch (includes $version). */
+  onDesired(patch: Record<string, unknown>): void;
+  onMethod(call: MethodCall): void;
+}
+
+/** The IoT Hub device connection. Reconnecting is the adapter's job; the device only reacts. */
+export interface HubConnection {
+  setHandlers(handlers: HubHandlers): void;
+  /** Starts connecting (and keeps reconnecting until stop). */
+  start(): void;
+  stop(): void;
+  /**
+   * Publishes telemetry at QoS 1. `onDone` is called once: without an error after the PUBACK,
+   * with an error when the message was not acknowledged (connection lost, refused).
+   */
+  sendTelemetry(body: string, properties: MessageProperties, onDone: (error?: string) => void): void;
+  getTwin(onDone: (error: string | undefined, twin?: TwinDocument) => void): void;
+  patchReported(patch: Record<string, unknown>, onDone: (error?: string) => void): void;
+}

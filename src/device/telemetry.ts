@@ -1,0 +1,109 @@
+/**
+ * Telemetry, alert and aggregate messages: the JSON bodies and their message properties.
+ * The schema is documented in TELEMETRY.md; keep the two in step.
+ */
+import type { OutboxCounts } from './outbox';
+import type { MessageProperties, PeriodAggregate, SensorReading, SensorStats } from './ports';
+
+export const SCHEMA_VERSION = 1;
+
+/** Rounds to 3 decimals so messages stay short and identical across engines. */
+export function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function num(x: number | undefined): number | null {
+  return x === undefined || !Number.isFinite(x) ? null : round3(x);
+}
+
+export interface SensorSnapshot {
+  reading: SensorReading;
+  stats: SensorStats | undefined;
+}
+
+export interface Envelope {
+  deviceId: string;
+  seq: number;
+  /** Wall-clock time, epoch ms, or undefined when the host has no real time yet. */
+  epochMs: number | undefined;
+  uptimeMs: number;
+}
+
+function header(type: string, env: Envelope): Record<string, unknown> {
+  return {
+    v: SCHEMA_VERSION,
+    type,
+    deviceId: env.deviceId,
+    seq: env.seq,
+    ts: env.epochMs === undefined ? null : env.epochMs,
+    uptimeMs: Math.round(env.uptimeMs),
+  };
+}
+
+export interface Message {
+  body: string;
+  properties: MessageProperties;
+}
+
+/** Properties every message carries (IoT Hub routes on them). */
+function properties(type: string, extra?: MessageProperties): MessageProperties {
+  const p: MessageProperties = { '$.ct': 'application/json', '$.ce': 'utf-8', type };
+  return extra ? Object.assign(p, extra) : p;
+}
+
+export function telemetryMessage(env: Envelope, sensors: SensorSnapshot[], outbox: OutboxCounts): Message {
+  const body = header('telemetry', env);
+  body.sensors = sensors.map(({ reading, stats }) => ({
+    id: reading.id,
+    name: reading.name,
+    value: num(reading.value),
+    mean: stats && stats.count > 0 ? num(stats.mean) : null,
+    std: stats && stats.count > 0 ? num(stats.std) : null,
+    min: stats && stats.count > 0 ? num(stats.min) : null,
+    max: stats && stats.count > 0 ? num(stats.max) : null,
+    z: stats && stats.count > 0 ? num(stats.z) : null,
+    anomaly: stats ? stats.anomaly : false,
+    status: reading.status,
+  }));
+  body.outbox = { pending: outbox.pending, overflow: outbox.overflow, expired: outbox.expired };
+  return { body: JSON.stringify(body), properties: properties('telemetry') };
+}
+
+export function alertMessage(
+  env: Envelope,
+  reading: SensorReading,
+  stats: SensorStats,
+  state: 'start' | 'end',
+  threshold: number,
+): Message {
+  const body = header('alert', env);
+  body.alert = 'anomaly';
+  body.state = state;
+  body.sensor = { id: reading.id, name: reading.name, value: num(reading.value), mean: num(stats.mean), std: num(stats.std), z: num(stats.z) };
+  body.threshold = threshold;
+  return { body: JSON.stringify(body), properties: properties('alert', { alert: 'anomaly' }) };
+}
+
+export interface SensorAggregate {
+  id: string;
+  name: string;
+  aggregate: PeriodAggregate;
+}
+
+export function aggregateMessage(env: Envelope, periodStartMs: number | null, periodMs: number, sensors: SensorAggregate[]): Message {
+  const body = header('aggregate', env);
+  body.periodStart = periodStartMs;
+  body.periodMs = periodMs;
+  body.sensors = sensors.map(({ id, name, aggregate: a }) => ({
+    id,
+    name,
+    count: a.count,
+    mean: num(a.mean),
+    min: num(a.min),
+    max: num(a.max),
+    std: num(a.std),
+    first: num(a.first),
+    last: num(a.last),
+  }));
+  return { body: JSON.stringify(body), properties: properties('aggregate') };
+}

@@ -1,0 +1,223 @@
+/**
+ * Device application vectors, run in Node and in XS: configuration validation, display text
+ * sanitizing, the persistent outbox, and the application in simulated time.
+ */
+import { windowAnalytics } from '../../src/device/adapters/analytics';
+import { startDevice } from '../../src/device/app';
+import { LiveConfig } from '../../src/device/config';
+import { decodeUtf8, sanitizeText } from '../../src/device/display-text';
+import { Outbox } from '../../src/device/outbox';
+import type { Json, Suite } from '../harness';
+import { FakeClock, FakeHost, MemoryStorage } from './fake-host';
+import { FakeHub, FakeSensors } from './fakes';
+
+function setup(): { host: FakeHost; hub: FakeHub; sensors: FakeSensors } {
+  return { host: new FakeHost(), hub: new FakeHub(), sensors: new FakeSensors() };
+}
+
+export const suite: Suite = {
+  name: 'device',
+  cases: [
+    {
+      name: 'config refuses invalid desired values with a reason and keeps the old value',
+      run(t) {
+        const c = new LiveConfig();
+        const r = c.apply({ $version: 3, samplingIntervalMs: 2000, telemetryIntervalMs: 'fast', resolution: 13, anomalyThreshold: 2.5, bogus: 1, aggregatePeriodMs: 1.5e4 + 0.5 });
+        t.equal(c.current.samplingIntervalMs, 2000);
+        t.equal(c.current.telemetryIntervalMs, 5000);
+        t.equal(c.current.resolution, 12);
+        t.equal(c.current.anomalyThreshold, 2.5);
+        t.equal(r.applied.join(','), 'samplingIntervalMs,anomalyThreshold');
+        return r as unknown as Json;
+      },
+    },
+    {
+      name: 'utf-8 decoding replaces invalid sequences, sanitizing strips controls and truncates',
+      run(t) {
+        const decoded = decodeUtf8(new Uint8Array([0x48, 0xc3, 0xa9, 0xff, 0xe2, 0x82, 0x41, 0xf0, 0x9f, 0x98, 0x80, 0xed, 0xa0, 0x80, 0xc0, 0xaf]));
+        t.equal(decoded, 'Hé\ufffd\ufffdA😀\ufffd\ufffd\ufffd\ufffd\ufffd');
+        const clean = sanitizeText('a\u0000b\u0007c\td\u009be\u007f\nf', 100);
+        t.equal(clean, 'abc de f');
+        const long = sanitizeText('😀'.repeat(10), 4);
+        t.equal(Array.from(long).length, 4);
+        t.equal(long, '😀😀😀…');
+        return [decoded, clean, long];
+      },
+    },
+    {
+      name: 'outbox is write-ahead, oldest first, survives a restart and deletes on ack',
+      run(t) {
+        const storage = new MemoryStorage();
+        const clock = new FakeClock();
+        const a = new Outbox(storage, clock, { maxCount: 10 });
+        for (let i = 0; i < 5; i++) a.push(`m${i}`, { type: 'telemetry' });
+        const first = a.takeNext();
+        t.equal(first?.body, 'm0');
+        a.acknowledge(first?.seq as number);
+        t.equal(storage.keys('ob/').length, 5, '4 messages + index');
+        // Restart: the in-flight state is gone, the messages are not.
+        const b = new Outbox(storage, clock, { maxCount: 10 });
+        const bodies: string[] = [];
+        for (let m = b.takeNext(); m !== undefined; m = b.takeNext()) bodies.push(m.body);
+        t.equal(bodies.join(','), 'm1,m2,m3,m4');
+        return { bodies, counts: b.counts as unknown as Json, keys: storage.keys('ob/') };
+      },
+    },
+    {
+      name: 'outbox bounds count and bytes (overflow counted) and drops expired messages',
+      run(t) {
+        const storage = new MemoryStorage();
+        const clock = new FakeClock();
+        const box = new Outbox(storage, clock, { maxCount: 3, maxBytes: 1000, ttlMs: 60000 });
+        for (let i = 0; i < 5; i++) box.push(`m${i}`, {});
+        t.equal(box.counts.pending, 3);
+        t.equal(box.counts.overflow, 2);
+        t.equal(box.takeNext()?.body, 'm2');
+        box.releaseAll();
+        t.equal(box.push('x'.repeat(2000), {}), false, 'larger than maxBytes');
+        clock.ms += 60001;
+        t.equal(box.expire(), 3);
+        t.equal(box.counts.expired, 3);
+        t.equal(storage.keys('ob/').join(','), 'ob/m');
+        const big = new Outbox(new MemoryStorage(), clock, { maxCount: 100, maxBytes: 200 });
+        for (let i = 0; i < 10; i++) big.push('y'.repeat(40), {});
+        t.ok(big.counts.bytes <= 200);
+        return [box.counts as unknown as Json, big.counts as unknown as Json];
+      },
+    },
+    {
+      name: 'application: telemetry schema, outage buffered in the outbox and delivered in order',
+      run(t) {
+        const { host, hub, sensors } = setup();
+        const device = startDevice(host, { sensors, hub, analytics: windowAnalytics() }, { deviceId: 'dev1', firmwareVersion: '1.2.3' });
+        hub.connect();
+        host.advance(5000);
+        const first = hub.bodies('telemetry');
+        t.equal(first.length, 1);
+        const m = first[0] as { sensors: { id: string; value: number; mean: number; status: string }[]; deviceId: string; seq: number; ts: number; outbox: Json };
+        t.equal(m.deviceId, 'dev1');
+        t.equal(m.sensors.length, 2);
+        t.equal(m.sensors[0].value, 21);
+        t.equal(m.sensors[0].status, 'online');
+        t.equal(m.ts, 1_700_000_005_000);
+        hub.disconnect();
+        host.advance(20000);
+        t.equal(hub.bodies('telemetry').length, 1, 'nothing sent while down');
+        t.equal(device.outboxCounts().pending, 4);
+        hub.connect();
+        const seqs = hub.bodies('telemetry').map((b) => b.seq as number);
+        t.equal(seqs.join(','), '0,1,2,3,4');
+        t.equal(device.outboxCounts().pending, 0);
+        device.stop();
+        return { first: first[0] as Json, seqs };
+      },
+    },
+    {
+      name: 'application: C2D text and commands reach the display model',
+      run(t) {
+        const { host, hub, sensors } = setup();
+        const device = startDevice(host, { sensors, hub, analytics: windowAnalytics() }, { deviceId: 'dev1' });
+        hub.connect();
+        hub.c2d('Hello\u0007 world', { sender: 'ops' });
+        const shown = device.display().message;
+        t.equal(shown?.text, 'Hello world');
+        t.equal(shown?.sender, 'ops');
+        hub.c2d('{"durationMs":3000}', { command: 'identify' });
+        t.equal(device.display().identify, true);
+        host.advance(3000);
+        t.equal(device.display().identify, false);
+        hub.c2d('{"samplingIntervalMs":50}', { command: 'setInterval' });
+        t.equal(device.config.samplingIntervalMs, 1000, 'out of range refused');
+        hub.c2d('{"telemetryIntervalMs":2000}', { command: 'setInterval' });
+        t.equal(device.config.telemetryIntervalMs, 2000);
+        hub.c2d('', { command: 'selfDestruct' });
+        const errors = host.logs.filter((l) => l.source === 'c2d').map((l) => l.message);
+        t.equal(errors.length, 2);
+        hub.c2d(new Uint8Array(65537));
+        t.equal(device.display().message?.text, 'Hello world', 'oversized message refused');
+        hub.c2d('', { command: 'clear' });
+        t.equal(device.display().message, undefined);
+        device.stop();
+        return { errors, model: device.display() as unknown as Json };
+      },
+    },
+    {
+      name: 'application: twin desired applied and reported, invalid refused and reported',
+      run(t) {
+        const { host, hub, sensors } = setup();
+        hub.twin = { desired: { $version: 4, samplingIntervalMs: 500, resolution: 10 }, reported: {} };
+        const device = startDevice(host, { sensors, hub, analytics: windowAnalytics() }, { deviceId: 'dev1', firmwareVersion: '1.2.3' });
+        hub.connect();
+        t.equal(device.config.samplingIntervalMs, 500);
+        t.equal(sensors.resolution, 10);
+        const r1 = hub.reported[hub.reported.length - 1] as { config: { resolution: number }; firmware: string; desiredVersion: number; sensors: Json };
+        t.equal(r1.config.resolution, 10);
+        t.equal(r1.firmware, '1.2.3');
+        t.equal(r1.desiredVersion, 4);
+        hub.handlers?.onDesired({ $version: 5, resolution: 8, anomalyThreshold: 'x' });
+        const r2 = hub.reported[hub.reported.length - 1] as { config: { resolution: number }; refused: Record<string, string>; lastError: { message: string } };
+        t.equal(r2.config.resolution, 10, 'old value kept');
+        t.ok(/below the minimum 9/.test(r2.refused.resolution));
+        t.ok(/expected a number/.test(r2.refused.anomalyThreshold));
+        hub.handlers?.onDesired({ $version: 6, resolution: 11 });
+        const r3 = hub.reported[hub.reported.length - 1] as { refused: Record<string, string | null>; config: { resolution: number } };
+        t.equal(r3.refused.resolution, null, 'refusal cleared');
+        t.equal(r3.config.resolution, 11);
+        device.stop();
+        return { r1: r1 as unknown as Json, r2: r2 as unknown as Json, r3: r3 as unknown as Json };
+      },
+    },
+    {
+      name: 'application: methods answer, unknown is 404, reboot restarts through the host',
+      run(t) {
+        const { host, hub, sensors } = setup();
+        const device = startDevice(host, { sensors, hub, analytics: windowAnalytics() }, { deviceId: 'dev1' });
+        hub.connect();
+        host.advance(3000);
+        const stats = hub.method('getStats', '');
+        t.equal(stats.status, 200);
+        t.equal((stats.payload as { sensors: { count: number }[] }).sensors[0].count, 4);
+        t.equal(hub.method('nope', '{}').status, 404);
+        t.equal(hub.method('setInterval', '{"samplingIntervalMs":"2s"}').status, 400);
+        t.equal(hub.method('setInterval', '{"samplingIntervalMs":2000}').status, 200);
+        t.equal(device.config.samplingIntervalMs, 2000);
+        t.equal(hub.method('identify', '{"durationMs":-1}').status, 400);
+        t.equal(hub.method('identify', 'not json').status, 400);
+        t.equal(hub.method('reboot', '').status, 200);
+        t.equal(host.restarts, 0);
+        host.advance(1000);
+        t.equal(host.restarts, 1);
+        t.equal(host.timers.count, 0, 'stopped: no timers left');
+        return stats.payload as Json;
+      },
+    },
+    {
+      name: 'application: a spike raises one alert message and the display badge, then clears',
+      run(t) {
+        const { host, hub, sensors } = setup();
+        const device = startDevice(host, { sensors, hub, analytics: windowAnalytics({ window: 20 }) }, { deviceId: 'dev1' });
+        hub.connect();
+        for (let i = 0; i < 20; i++) {
+          sensors.set('28aa000000000001', 21 + (i % 2) * 0.1);
+          host.advance(1000);
+        }
+        sensors.set('28aa000000000001', 40);
+        host.advance(1000);
+        t.equal(device.display().anomaly, true);
+        const alerts = hub.sent.filter((s) => s.properties.alert === 'anomaly').map((s) => JSON.parse(s.body) as { state: string; sensor: { id: string; value: number } });
+        t.equal(alerts.length, 1);
+        t.equal(alerts[0].state, 'start');
+        t.equal(alerts[0].sensor.value, 40);
+        for (let i = 0; i < 10; i++) {
+          sensors.set('28aa000000000001', 40 + (i % 2) * 0.1);
+          host.advance(1000);
+        }
+        const after = hub.sent.filter((s) => s.properties.alert === 'anomaly').map((s) => (JSON.parse(s.body) as { state: string }).state);
+        t.equal(after.join(','), 'start,end');
+        t.equal(device.display().anomaly, false);
+        device.stop();
+        return after;
+      },
+    },
+  ],
+};
