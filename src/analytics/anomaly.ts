@@ -16,7 +16,7 @@
 export interface AnomalyOptions {
   /** |z| at or above which a sample is anomalous. Default 3. */
   threshold?: number;
-  /** |z| below which a sample counts towards clearing an active alert. Default 2. */
+  /** |z| below which a sample counts towards clearing an active alert. Default min(2, threshold). */
   clearThreshold?: number;
   /** Consecutive calm samples needed to clear an alert. Default 3. */
   clearSamples?: number;
