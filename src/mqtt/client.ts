@@ -1,0 +1,330 @@
+/**
+ * MQTT connection policy: a thin layer that drives a Session with the Host's clock, timers and
+ * network. It opens the transport, bounds the wait for CONNACK, keeps the keepalive timer, and
+ * reconnects with exponential backoff and jitter. Refused credentials (CONNACK 4/5) wait the
+ * backoff ceiling, so a wrong key never turns into a tight reconnect loop against the broker.
+ *
+ * One timer serves keepalive: it fires at the session's deadline, calls tick(), and re-arms.
+ * Traffic only moves the deadline later, so the timer is never re-armed per message.
+ */
+import type { Clock, Connection, ConnectionError, Network, Random, Timers, TimerId, TlsOptions } from '../platform';
+import { Backoff, type BackoffOptions } from './backoff';
+import type { ProtocolError, QoS, SubackCode, Subscription, Will } from './packets';
+import {
+  Session,
+  type CloseReason,
+  type ConnectCredentials,
+  type MessageInfo,
+  type PublishOptions,
+} from './session';
+import { utf8Length, writeUtf8 } from './utf8';
+
+export type Password = string | Uint8Array;
+
+export interface MqttClientOptions {
+  host: string;
+  port: number;
+  /** Present: connect over TLS (verification is always on). */
+  tls?: TlsOptions;
+  clientId: string;
+  /** Default true. */
+  cleanSession?: boolean;
+  /** Seconds; default 60. */
+  keepAlive?: number;
+  will?: Will;
+  username?: string;
+  /** A function is called on every connection attempt (e.g. a SAS token that renews). */
+  password?: Password | (() => Password | undefined);
+  /** Default 10. */
+  inflightWindow?: number;
+  maxQueued?: number;
+  maxPacketSize?: number;
+  /** From opening the transport to CONNACK. Default 30 s. */
+  connectTimeoutMs?: number;
+  /** Reconnect delays; defaults 1 s .. 100 s, full jitter. */
+  backoff?: BackoffOptions;
+}
+
+/** The parts of the Host the client uses. */
+export interface MqttClientHost {
+  clock: Clock;
+  timers: Timers;
+  network: Network;
+  random: Random;
+}
+
+/** Errors reported by the client: protocol errors, transport errors, CONNACK_TIMEOUT. */
+export interface ClientError {
+  code: string;
+  message: string;
+}
+
+export interface DisconnectReason {
+  /** A session CloseCode, a transport code (ECONNREFUSED, TLS_CERT_UNTRUSTED, CLOSED, ...) or CONNACK_TIMEOUT. */
+  code: string;
+  message: string;
+}
+
+export interface MqttClientEvents {
+  onConnected?(sessionPresent: boolean): void;
+  /** A connection that reached CONNACK ended. */
+  onDisconnected?(reason: DisconnectReason): void;
+  onMessage?(topic: string, payload: Uint8Array, info: MessageInfo): void;
+  onPublishAcked?(packetId: number, token: unknown): void;
+  onSubscribed?(packetId: number, granted: SubackCode[]): void;
+  onUnsubscribed?(packetId: number): void;
+  onError?(error: ClientError): void;
+  /** The next attempt starts in `delayMs`. */
+  onReconnectScheduled?(delayMs: number, reason: DisconnectReason): void;
+}
+
+export type ClientState = 'idle' | 'connecting' | 'connected' | 'waiting';
+
+export class MqttClient {
+  readonly session: Session;
+  private readonly backoff: Backoff;
+  private phase: ClientState = 'idle';
+  private connection: Connection | undefined;
+  /** Counts attempts; callbacks of an older attempt compare and stay silent. */
+  private attempt = 0;
+  private connectTimer: TimerId | undefined;
+  private keepaliveTimer: TimerId | undefined;
+  private keepaliveAt = Infinity;
+  private retryTimer: TimerId | undefined;
+  /** Set before ending a connection on purpose, read by the session's onClose. */
+  private override: DisconnectReason | undefined;
+  private reconnectNow = false;
+  private everConnected = false;
+  private readonly connectTimeoutMs: number;
+  private username: string | undefined;
+  private password: MqttClientOptions['password'];
+
+  constructor(
+    private readonly options: MqttClientOptions,
+    private readonly host: MqttClientHost,
+    private readonly events: MqttClientEvents = {},
+  ) {
+    this.username = options.username;
+    this.password = options.password;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
+    this.backoff = new Backoff(options.backoff ?? {}, host.random);
+    this.session = new Session(
+      {
+        clientId: options.clientId,
+        cleanSession: options.cleanSession,
+        keepAlive: options.keepAlive,
+        will: options.will,
+        inflightWindow: options.inflightWindow,
+        maxQueued: options.maxQueued,
+        maxPacketSize: options.maxPacketSize,
+      },
+      {
+        onSend: (bytes) => this.connection?.write(bytes),
+        onConnected: (sessionPresent) => this.connected(sessionPresent),
+        onMessage: (topic, payload, info) => this.events.onMessage?.(topic, payload, info),
+        onPublishAcked: (id, token) => this.events.onPublishAcked?.(id, token),
+        onSubscribed: (id, granted) => this.events.onSubscribed?.(id, granted),
+        onUnsubscribed: (id) => this.events.onUnsubscribed?.(id),
+        onError: (error: ProtocolError) => this.events.onError?.(error),
+        onClose: (reason) => this.sessionClosed(reason),
+      },
+    );
+  }
+
+  get state(): ClientState {
+    return this.phase;
+  }
+
+  /** Starts connecting (and reconnecting until close()). */
+  start(): void {
+    if (this.phase === 'idle') this.open();
+  }
+
+  publish(topic: string, payload: Uint8Array, options: PublishOptions): number {
+    return this.session.publish(topic, payload, options, this.host.clock.now());
+  }
+
+  subscribe(subscriptions: Subscription[]): number {
+    return this.session.subscribe(subscriptions, this.host.clock.now());
+  }
+
+  /** Convenience for one filter. */
+  subscribeTo(topicFilter: string, qos: QoS): number {
+    return this.subscribe([{ topicFilter, qos }]);
+  }
+
+  unsubscribe(topicFilters: string[]): number {
+    return this.session.unsubscribe(topicFilters, this.host.clock.now());
+  }
+
+  /**
+   * A planned reconnect, e.g. with a renewed SAS token: disconnects cleanly (DISCONNECT, so no
+   * will) and connects again at once with the new credentials. The session (unacknowledged
+   * publishes, subscriptions) is kept; with CleanSession=0 the broker keeps its side too.
+   */
+  reconnect(credentials?: { username?: string; password?: MqttClientOptions['password'] }): void {
+    if (credentials) {
+      if ('username' in credentials) this.username = credentials.username;
+      if ('password' in credentials) this.password = credentials.password;
+    }
+    if (this.phase === 'idle') return;
+    this.backoff.reset();
+    if (this.phase === 'waiting') {
+      this.host.timers.clear(this.retryTimer);
+      this.retryTimer = undefined;
+      this.open();
+      return;
+    }
+    this.reconnectNow = true;
+    this.override = { code: 'RECONNECT', message: 'planned reconnect' };
+    if (this.session.state === 'disconnected') this.attemptEnded(this.override);
+    else this.session.disconnect(this.host.clock.now());
+  }
+
+  /** Disconnects cleanly and stops reconnecting. */
+  close(): void {
+    if (this.phase === 'idle') return;
+    this.host.timers.clear(this.retryTimer);
+    this.retryTimer = undefined;
+    const wasConnected = this.phase === 'connected';
+    this.phase = 'idle';
+    this.override = { code: 'DISCONNECTED', message: 'closed by the application' };
+    if (this.session.state !== 'disconnected') this.session.disconnect(this.host.clock.now());
+    this.teardown();
+    this.override = undefined;
+    if (wasConnected) this.events.onDisconnected?.({ code: 'DISCONNECTED', message: 'closed by the application' });
+  }
+
+  // ---- attempts -------------------------------------------------------------------------
+
+  private open(): void {
+    const attempt = ++this.attempt;
+    this.phase = 'connecting';
+    this.override = undefined;
+    this.everConnected = false;
+    const { timers, clock } = this.host;
+    this.connectTimer = timers.set(() => {
+      if (attempt !== this.attempt) return;
+      this.connectTimer = undefined;
+      this.fail({ code: 'CONNACK_TIMEOUT', message: `no CONNACK within ${this.connectTimeoutMs} ms` });
+    }, this.connectTimeoutMs);
+    this.connection = this.host.network.connect(
+      { host: this.options.host, port: this.options.port, tls: this.options.tls },
+      {
+        onConnect: () => {
+          if (attempt !== this.attempt) return;
+          this.session.connect(this.credentials(), clock.now());
+        },
+        onData: (data) => {
+          if (attempt === this.attempt) this.session.receive(data, clock.now());
+        },
+        onClose: (error?: ConnectionError) => {
+          if (attempt !== this.attempt) return;
+          this.connection = undefined;
+          const reason = error ?? { code: 'CLOSED', message: 'the connection closed' };
+          this.fail(reason);
+        },
+      },
+    );
+  }
+
+  /** Ends the current attempt for a reason found outside the session (transport, timeout). */
+  private fail(reason: DisconnectReason): void {
+    if (this.phase !== 'connecting' && this.phase !== 'connected') return;
+    if (!this.everConnected) this.events.onError?.(reason);
+    if (this.session.state !== 'disconnected') {
+      this.override = reason;
+      this.session.connectionLost(reason.message, this.host.clock.now());
+    } else {
+      this.attemptEnded(reason);
+    }
+  }
+
+  private connected(sessionPresent: boolean): void {
+    this.host.timers.clear(this.connectTimer);
+    this.connectTimer = undefined;
+    this.phase = 'connected';
+    this.everConnected = true;
+    this.backoff.reset();
+    this.armKeepalive();
+    this.events.onConnected?.(sessionPresent);
+  }
+
+  private sessionClosed(reason: CloseReason): void {
+    const overridden = this.override;
+    this.override = undefined;
+    const why: DisconnectReason = overridden ?? { code: reason.code, message: reason.message };
+    if (reason.code === 'CONNACK_REFUSED' && reason.error) {
+      // The session already reported the named error; wait long before trying these credentials again.
+      this.attemptEnded({ code: reason.error.code, message: reason.message }, true);
+      return;
+    }
+    this.attemptEnded(why);
+  }
+
+  /** Common end of an attempt: close the transport, report, schedule the next one. */
+  private attemptEnded(reason: DisconnectReason, refused = false): void {
+    const wasConnected = this.everConnected;
+    this.everConnected = false;
+    this.teardown();
+    if (this.phase === 'idle') return; // close() in progress
+    if (wasConnected) this.events.onDisconnected?.(reason);
+    if (this.state === 'idle') return; // a handler called close()
+    if (this.reconnectNow) {
+      this.reconnectNow = false;
+      this.open();
+      return;
+    }
+    const delay = refused ? this.backoff.ceiling() : this.backoff.next();
+    this.phase = 'waiting';
+    this.events.onReconnectScheduled?.(delay, reason);
+    if (this.state !== 'waiting') return; // a handler called close() or reconnect()
+    this.retryTimer = this.host.timers.set(() => {
+      this.retryTimer = undefined;
+      if (this.phase === 'waiting') this.open();
+    }, delay);
+  }
+
+  private teardown(): void {
+    const { timers } = this.host;
+    timers.clear(this.connectTimer);
+    timers.clear(this.keepaliveTimer);
+    this.connectTimer = undefined;
+    this.keepaliveTimer = undefined;
+    this.keepaliveAt = Infinity;
+    const connection = this.connection;
+    this.connection = undefined;
+    this.attempt++; // silence the old transport's remaining callbacks
+    connection?.close();
+  }
+
+  private armKeepalive(): void {
+    const deadline = this.session.nextDeadline();
+    if (deadline === undefined || this.phase !== 'connected') return;
+    if (this.keepaliveTimer !== undefined && deadline >= this.keepaliveAt) return;
+    this.host.timers.clear(this.keepaliveTimer);
+    this.keepaliveAt = deadline;
+    const attempt = this.attempt;
+    this.keepaliveTimer = this.host.timers.set(() => {
+      if (attempt !== this.attempt) return;
+      this.keepaliveTimer = undefined;
+      this.keepaliveAt = Infinity;
+      this.session.tick(this.host.clock.now());
+      this.armKeepalive();
+    }, Math.max(0, deadline - this.host.clock.now()));
+  }
+
+  private credentials(): ConnectCredentials {
+    const source = this.password;
+    const value = typeof source === 'function' ? source() : source;
+    return { username: this.username, password: typeof value === 'string' ? utf8Bytes(value) : value };
+  }
+}
+
+function utf8Bytes(s: string): Uint8Array {
+  const length = utf8Length(s);
+  if (length < 0) return new Uint8Array(0); // a lone surrogate: the broker will refuse it
+  const bytes = new Uint8Array(length);
+  writeUtf8(s, bytes, 0);
+  return bytes;
+}

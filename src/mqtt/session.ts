@@ -1,0 +1,643 @@
+/**
+ * MQTT 3.1.1 client session: a sans-IO state machine. Bytes in (receive), calls in (connect,
+ * publish, subscribe...), bytes out (onSend) and events out. Time is passed in; there are no
+ * timers inside: call tick(now) at nextDeadline(now) and the session sends PINGREQ or declares
+ * the connection dead. The policy above it (client.ts) owns sockets, timers and reconnects.
+ *
+ * Keepalive (K = keepAlive seconds, 0 disables it):
+ * - PINGREQ when nothing was sent for K, or nothing was received for K, with no ping outstanding
+ *   (a client publishing only QoS 0 receives nothing, so "idle" must look both ways);
+ * - the connection is dead when nothing at all arrived for 1.5 K: the broker itself drops a
+ *   client after 1.5 K of silence [MQTT-3.1.2-24], so waiting longer gains nothing.
+ *
+ * Session state kept across connections (for CleanSession=0 and for an outbox above):
+ * outbound QoS 1/2 messages not yet acknowledged (resent with DUP=1 and the same packet id),
+ * QoS 2 messages waiting for PUBCOMP (PUBREL resent), inbound QoS 2 ids waiting for PUBREL
+ * (delivered once), and the subscription list (sent again when CONNACK says sessionPresent=0).
+ *
+ * Payloads passed to publish() are held by reference until acknowledged: do not modify them.
+ * Bytes given to onSend and payloads given to onMessage are valid only during the call.
+ */
+import { encode, encodedLength, validatePacket } from './codec';
+import { Decoder, DEFAULT_MAX_PACKET_SIZE } from './decoder';
+import { connackError, protocolError } from './errors';
+import { PacketIds } from './packet-ids';
+import {
+  PacketType,
+  type ConnectPacket,
+  type Packet,
+  type ProtocolError,
+  type PublishPacket,
+  type QoS,
+  type SubackCode,
+  type Subscription,
+  type Will,
+} from './packets';
+import { validateTopicFilter, validateTopicName } from './topic';
+
+/** publish() results other than a packet id (> 0) or 0 (QoS 0 sent). */
+export const PUBLISH_QUEUED = -1;
+/** The in-flight window and the queue behind it are both full; nothing was taken. */
+export const PUBLISH_REJECTED = -2;
+/** QoS 0 while not connected: at most once means it is dropped. */
+export const PUBLISH_DROPPED = -3;
+/** The topic is not a valid topic name, or the packet would exceed maxPacketSize. */
+export const PUBLISH_INVALID = -4;
+
+export type SessionState = 'disconnected' | 'connecting' | 'connected';
+
+export interface SessionOptions {
+  clientId: string;
+  /** Default true. */
+  cleanSession?: boolean;
+  /** Seconds, 0..65535; 0 disables keepalive. Default 60. */
+  keepAlive?: number;
+  will?: Will;
+  /** Outbound QoS 1/2 messages unacknowledged at once. Default 10. */
+  inflightWindow?: number;
+  /** Messages waiting for a window slot. Default 1000. */
+  maxQueued?: number;
+  /** Largest packet accepted from the broker and sent to it, bytes. Default 257 KiB (IoT Hub's 256 KiB D2C plus headers). */
+  maxPacketSize?: number;
+}
+
+export interface ConnectCredentials {
+  username?: string;
+  password?: Uint8Array;
+}
+
+export interface PublishOptions {
+  qos: QoS;
+  retain?: boolean;
+  /** Opaque value handed back by onPublishAcked (e.g. an outbox key). */
+  token?: unknown;
+}
+
+/** Reused for every onMessage call: copy what you keep. */
+export interface MessageInfo {
+  qos: QoS;
+  retain: boolean;
+  dup: boolean;
+}
+
+export type CloseCode =
+  | 'DISCONNECTED' // disconnect() was called
+  | 'CONNECTION_LOST' // the transport went away (connectionLost)
+  | 'KEEPALIVE_TIMEOUT'
+  | 'PROTOCOL_ERROR'
+  | 'CONNACK_REFUSED';
+
+export interface CloseReason {
+  code: CloseCode;
+  message: string;
+  /** For PROTOCOL_ERROR and CONNACK_REFUSED. */
+  error?: ProtocolError;
+}
+
+export interface SessionEvents {
+  /** Bytes to write to the transport, valid only during the call. */
+  onSend(bytes: Uint8Array): void;
+  onConnected?(sessionPresent: boolean): void;
+  onMessage?(topic: string, payload: Uint8Array, info: MessageInfo): void;
+  /** QoS 1: PUBACK arrived; QoS 2: PUBCOMP arrived. The message is delivered. */
+  onPublishAcked?(packetId: number, token: unknown): void;
+  /** SUBACK; also for the automatic resubscription after sessionPresent=0. */
+  onSubscribed?(packetId: number, granted: SubackCode[]): void;
+  onUnsubscribed?(packetId: number): void;
+  onError?(error: ProtocolError): void;
+  /** The connection must end (the owner closes the transport). Once per connect(). */
+  onClose?(reason: CloseReason): void;
+}
+
+const STAGE_UNSENT = 0; // waiting in the window for the connection (never sent)
+const STAGE_PUBLISH = 1; // PUBLISH sent, waiting for PUBACK / PUBREC
+const STAGE_PUBREL = 2; // QoS 2: PUBREL sent, waiting for PUBCOMP
+
+interface Outgoing {
+  packetId: number;
+  topic: string;
+  payload: Uint8Array;
+  qos: QoS;
+  retain: boolean;
+  token: unknown;
+  stage: number;
+}
+
+interface PendingRequest {
+  packetId: number;
+  kind: 'subscribe' | 'unsubscribe';
+  filters: string[];
+}
+
+
+export class Session {
+  private readonly events: SessionEvents;
+  private readonly clientId: string;
+  private readonly cleanSession: boolean;
+  private readonly keepAliveMs: number;
+  private readonly will: Will | undefined;
+  private readonly window: number;
+  private readonly maxQueued: number;
+  private readonly maxPacketSize: number;
+
+  private phase: SessionState = 'disconnected';
+  private readonly decoder: Decoder;
+  private out = new Uint8Array(256);
+  private now = 0;
+  private lastSent = 0;
+  private lastReceived = 0;
+  private pingOutstanding = false;
+
+  private readonly ids = new PacketIds();
+  private readonly idInUse = (id: number): boolean => this.isIdInUse(id);
+  /** In send order; at most `window` entries. */
+  private readonly inflight: Outgoing[] = [];
+  /** FIFO behind the window, read from queueHead. */
+  private queue: (Outgoing | undefined)[] = [];
+  private queueHead = 0;
+  private readonly spare: Outgoing[] = [];
+  /** Inbound QoS 2 packet ids delivered, waiting for PUBREL. */
+  private readonly inboundQos2: number[] = [];
+  /** Topic filter -> requested QoS, as the application wants it. */
+  private readonly subscriptions = new Map<string, QoS>();
+  /** Filters whose SUBSCRIBE the broker has not acknowledged yet. */
+  private readonly unconfirmed = new Set<string>();
+  private readonly pending: PendingRequest[] = [];
+  /** UNSUBSCRIBEs to send when a session is present but they were never acknowledged. */
+  private readonly unsubscribeLater = new Set<string>();
+
+  // Scratch packets, reused so the steady state allocates no packet objects.
+  private readonly publishPacket: PublishPacket = { type: PacketType.PUBLISH, topic: '', payload: new Uint8Array(0), qos: 0, retain: false, dup: false };
+  private readonly idPacket = { type: PacketType.PUBACK as PacketType.PUBACK | PacketType.PUBREC | PacketType.PUBREL | PacketType.PUBCOMP, packetId: 0 };
+  private readonly info: MessageInfo = { qos: 0, retain: false, dup: false };
+
+  constructor(options: SessionOptions, events: SessionEvents) {
+    this.events = events;
+    this.clientId = options.clientId;
+    this.cleanSession = options.cleanSession ?? true;
+    this.keepAliveMs = Math.max(0, Math.min(65535, Math.floor(options.keepAlive ?? 60))) * 1000;
+    this.will = options.will;
+    this.window = Math.max(1, options.inflightWindow ?? 10);
+    this.maxQueued = Math.max(0, options.maxQueued ?? 1000);
+    this.maxPacketSize = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
+    // Payloads are views valid during onMessage only: no copy per inbound message.
+    this.decoder = new Decoder({
+      maxPacketSize: this.maxPacketSize,
+      copyPayload: false,
+      onPacket: (packet) => this.handle(packet),
+      onError: (error) => this.fail(error),
+    });
+  }
+
+  get state(): SessionState {
+    return this.phase;
+  }
+  /** Outbound QoS 1/2 messages holding a packet id (sent or waiting for the connection). */
+  get inflightCount(): number {
+    return this.inflight.length;
+  }
+  get queuedCount(): number {
+    return this.queue.length - this.queueHead;
+  }
+  /** True when publish() would send at once instead of queueing. */
+  get canSend(): boolean {
+    return this.phase === 'connected' && this.inflight.length < this.window && this.queuedCount === 0;
+  }
+
+  /**
+   * Starts a connection over a transport that just opened: sends CONNECT. Credentials are taken
+   * per connection so a renewed password (SAS token) needs no new session.
+   */
+  connect(credentials: ConnectCredentials, nowMs: number): void {
+    if (this.phase !== 'disconnected') this.close('CONNECTION_LOST', 'connect() while a connection was active');
+    this.now = nowMs;
+    this.phase = 'connecting';
+    this.lastReceived = nowMs;
+    this.pingOutstanding = false;
+    this.decoder.reset();
+    const packet: ConnectPacket = {
+      type: PacketType.CONNECT,
+      clientId: this.clientId,
+      cleanSession: this.cleanSession,
+      keepAlive: this.keepAliveMs / 1000,
+      will: this.will,
+      username: credentials.username,
+      password: credentials.password,
+    };
+    const error = validatePacket(packet);
+    if (error) {
+      this.fail(error);
+      return;
+    }
+    this.send(packet);
+  }
+
+  /** Bytes from the transport. */
+  receive(chunk: Uint8Array, nowMs: number): void {
+    if (this.phase === 'disconnected') return;
+    this.now = nowMs;
+    this.lastReceived = nowMs;
+    this.decoder.push(chunk);
+  }
+
+  /** The transport closed under us. Emits onClose unless the session already ended the connection. */
+  connectionLost(message: string, nowMs: number): void {
+    this.now = nowMs;
+    if (this.phase !== 'disconnected') this.close('CONNECTION_LOST', message);
+  }
+
+  /** Sends DISCONNECT (no will) and ends the connection; the session state is kept. */
+  disconnect(nowMs: number): void {
+    this.now = nowMs;
+    if (this.phase === 'disconnected') return;
+    this.send({ type: PacketType.DISCONNECT });
+    this.close('DISCONNECTED', 'disconnected by the client');
+  }
+
+  /**
+   * Publishes. Returns the packet id (QoS 1/2, sent now or waiting for the connection), 0 (QoS 0
+   * sent), PUBLISH_QUEUED (window full: queued, its id is assigned when it is sent; watch the
+   * token in onPublishAcked), PUBLISH_REJECTED, PUBLISH_DROPPED or PUBLISH_INVALID.
+   */
+  publish(topic: string, payload: Uint8Array, options: PublishOptions, nowMs: number): number {
+    this.now = nowMs;
+    const qos = options.qos;
+    const retain = options.retain === true;
+    const topicError = validateTopicName(topic);
+    if (topicError || (qos !== 0 && qos !== 1 && qos !== 2)) {
+      this.events.onError?.(topicError ?? protocolError('INVALID_QOS', `QoS ${String(qos)} is not 0, 1 or 2`));
+      return PUBLISH_INVALID;
+    }
+    if (qos === 0) {
+      if (this.phase !== 'connected') return PUBLISH_DROPPED;
+      const p = this.publishPacket;
+      p.topic = topic;
+      p.payload = payload;
+      p.qos = 0;
+      p.retain = retain;
+      p.dup = false;
+      p.packetId = undefined;
+      const length = encodedLength(p);
+      if (length < 0 || length > this.maxPacketSize) return this.invalid(p, length);
+      this.send(p);
+      return 0;
+    }
+    const m = this.spare.pop() ?? { packetId: 0, topic: '', payload, qos, retain, token: undefined, stage: STAGE_UNSENT };
+    m.topic = topic;
+    m.payload = payload;
+    m.qos = qos;
+    m.retain = retain;
+    m.token = options.token;
+    m.stage = STAGE_UNSENT;
+    m.packetId = 0;
+    if (this.inflight.length < this.window && this.queuedCount === 0) {
+      const length = this.encodedPublishLength(m);
+      if (length < 0 || length > this.maxPacketSize) {
+        this.spare.push(m);
+        return this.invalid(this.publishPacket, length);
+      }
+      m.packetId = this.ids.next(this.idInUse);
+      this.inflight.push(m);
+      if (this.phase === 'connected') this.sendPublish(m, false);
+      return m.packetId;
+    }
+    if (this.queuedCount >= this.maxQueued) {
+      this.spare.push(m);
+      return PUBLISH_REJECTED;
+    }
+    const length = this.encodedPublishLength(m);
+    if (length < 0 || length > this.maxPacketSize) {
+      this.spare.push(m);
+      return this.invalid(this.publishPacket, length);
+    }
+    this.queue.push(m);
+    return PUBLISH_QUEUED;
+  }
+
+  /**
+   * Subscribes. Returns the SUBSCRIBE packet id, 0 when not connected (sent on connect), or -1
+   * when a filter is invalid (onError says which). The filters are remembered for resubscription.
+   */
+  subscribe(subscriptions: Subscription[], nowMs: number): number {
+    this.now = nowMs;
+    for (const s of subscriptions) {
+      const error = validateTopicFilter(s.topicFilter) ?? (s.qos === 0 || s.qos === 1 || s.qos === 2 ? undefined : protocolError('INVALID_QOS', `QoS ${String(s.qos)} is not 0, 1 or 2`));
+      if (error) {
+        this.events.onError?.(error);
+        return -1;
+      }
+    }
+    if (subscriptions.length === 0) return -1;
+    for (const s of subscriptions) {
+      this.subscriptions.set(s.topicFilter, s.qos);
+      this.unconfirmed.add(s.topicFilter);
+      this.unsubscribeLater.delete(s.topicFilter);
+    }
+    if (this.phase !== 'connected') return 0;
+    return this.sendSubscribe(subscriptions.map((s) => s.topicFilter));
+  }
+
+  /** Unsubscribes. Returns the UNSUBSCRIBE packet id, 0 when not connected (sent on connect), or -1. */
+  unsubscribe(topicFilters: string[], nowMs: number): number {
+    this.now = nowMs;
+    for (const f of topicFilters) {
+      const error = validateTopicFilter(f);
+      if (error) {
+        this.events.onError?.(error);
+        return -1;
+      }
+    }
+    if (topicFilters.length === 0) return -1;
+    for (const f of topicFilters) {
+      this.subscriptions.delete(f);
+      this.unconfirmed.delete(f);
+      this.unsubscribeLater.add(f);
+    }
+    if (this.phase !== 'connected') return 0;
+    return this.sendRequest('unsubscribe', topicFilters.slice());
+  }
+
+  /** Keepalive: sends PINGREQ or declares the connection dead. Call at nextDeadline(). */
+  tick(nowMs: number): void {
+    this.now = nowMs;
+    if (this.phase !== 'connected' || this.keepAliveMs === 0) return;
+    if (nowMs - this.lastReceived >= this.keepAliveMs * 1.5) {
+      this.close('KEEPALIVE_TIMEOUT', `nothing received for ${nowMs - this.lastReceived} ms (keepalive ${this.keepAliveMs / 1000} s)`);
+      return;
+    }
+    if (!this.pingOutstanding && (nowMs - this.lastSent >= this.keepAliveMs || nowMs - this.lastReceived >= this.keepAliveMs)) {
+      this.pingOutstanding = true;
+      this.send({ type: PacketType.PINGREQ });
+    }
+  }
+
+  /** When tick() has work to do next (absolute ms), or undefined when it has none. */
+  nextDeadline(): number | undefined {
+    if (this.phase !== 'connected' || this.keepAliveMs === 0) return undefined;
+    const dead = this.lastReceived + this.keepAliveMs * 1.5;
+    if (this.pingOutstanding) return dead;
+    return Math.min(dead, this.lastSent + this.keepAliveMs, this.lastReceived + this.keepAliveMs);
+  }
+
+  /** Forgets every unacknowledged message (e.g. the application gives up on them). */
+  clearOutgoing(): void {
+    this.inflight.length = 0;
+    this.queue = [];
+    this.queueHead = 0;
+  }
+
+  // ---- inbound --------------------------------------------------------------------------
+
+  private handle(packet: Packet): void {
+    if (this.phase === 'connecting') {
+      if (packet.type !== PacketType.CONNACK) {
+        this.fail(protocolError('UNEXPECTED_PACKET', `packet type ${packet.type} before CONNACK`));
+        return;
+      }
+      const refused = connackError(packet.returnCode);
+      if (refused) {
+        this.events.onError?.(refused);
+        this.close('CONNACK_REFUSED', refused.message, refused);
+        return;
+      }
+      this.phase = 'connected';
+      this.onConnack(packet.sessionPresent);
+      return;
+    }
+    if (this.phase !== 'connected') return;
+    switch (packet.type) {
+      case PacketType.PUBLISH:
+        this.onPublish(packet);
+        return;
+      case PacketType.PUBACK:
+        this.acknowledged(packet.packetId, 1, STAGE_PUBLISH);
+        return;
+      case PacketType.PUBREC: {
+        const m = this.find(packet.packetId);
+        if (m && m.qos === 2 && m.stage === STAGE_PUBLISH) m.stage = STAGE_PUBREL;
+        // An unknown id still gets its PUBREL, so the broker can finish its side.
+        this.sendId(PacketType.PUBREL, packet.packetId);
+        return;
+      }
+      case PacketType.PUBREL: {
+        const i = this.inboundQos2.indexOf(packet.packetId);
+        if (i >= 0) this.inboundQos2.splice(i, 1);
+        this.sendId(PacketType.PUBCOMP, packet.packetId);
+        return;
+      }
+      case PacketType.PUBCOMP:
+        this.acknowledged(packet.packetId, 2, STAGE_PUBREL);
+        return;
+      case PacketType.SUBACK: {
+        const request = this.takePending(packet.packetId, 'subscribe');
+        if (!request) return;
+        for (const f of request.filters) this.unconfirmed.delete(f);
+        this.events.onSubscribed?.(packet.packetId, packet.granted);
+        return;
+      }
+      case PacketType.UNSUBACK: {
+        const request = this.takePending(packet.packetId, 'unsubscribe');
+        if (!request) return;
+        for (const f of request.filters) this.unsubscribeLater.delete(f);
+        this.events.onUnsubscribed?.(packet.packetId);
+        return;
+      }
+      case PacketType.PINGRESP:
+        this.pingOutstanding = false;
+        return;
+      default:
+        this.fail(protocolError('UNEXPECTED_PACKET', `a client does not accept packet type ${packet.type}`));
+    }
+  }
+
+  private onConnack(sessionPresent: boolean): void {
+    // Replies for requests of the previous connection will never come.
+    this.pending.length = 0;
+    if (!sessionPresent) this.inboundQos2.length = 0;
+    this.lastSent = this.now;
+    this.events.onConnected?.(sessionPresent);
+    if (this.phase !== 'connected') return; // the handler disconnected
+    // Without a session the broker forgot our subscriptions: send them all again.
+    const filters: string[] = [];
+    for (const f of this.subscriptions.keys()) if (!sessionPresent || this.unconfirmed.has(f)) filters.push(f);
+    if (filters.length > 0) this.sendSubscribe(filters);
+    if (sessionPresent && this.unsubscribeLater.size > 0) this.sendRequest('unsubscribe', Array.from(this.unsubscribeLater));
+    if (!sessionPresent) this.unsubscribeLater.clear();
+    // Unacknowledged messages first, in their original order and with their ids.
+    for (const m of this.inflight) {
+      if (this.phase !== 'connected') return;
+      if (m.stage === STAGE_PUBREL) this.sendId(PacketType.PUBREL, m.packetId);
+      else this.sendPublish(m, m.stage === STAGE_PUBLISH);
+    }
+    this.drainQueue();
+  }
+
+  private onPublish(p: PublishPacket): void {
+    const info = this.info;
+    info.qos = p.qos;
+    info.retain = p.retain;
+    info.dup = p.dup;
+    if (p.qos === 0) {
+      this.events.onMessage?.(p.topic, p.payload, info);
+    } else if (p.qos === 1) {
+      this.events.onMessage?.(p.topic, p.payload, info);
+      if (this.phase === 'connected') this.sendId(PacketType.PUBACK, p.packetId ?? 0);
+    } else {
+      const id = p.packetId ?? 0;
+      // Deliver once: a resent PUBLISH for an id still waiting for PUBREL is only acknowledged.
+      if (this.inboundQos2.indexOf(id) < 0) {
+        this.inboundQos2.push(id);
+        this.events.onMessage?.(p.topic, p.payload, info);
+      }
+      if (this.phase === 'connected') this.sendId(PacketType.PUBREC, id);
+    }
+  }
+
+  private acknowledged(packetId: number, qos: QoS, stage: number): void {
+    const i = this.indexOf(packetId);
+    if (i < 0) return; // late or duplicate acknowledgement
+    const m = this.inflight[i];
+    if (m.qos !== qos || (m.stage !== stage && !(qos === 2 && m.stage === STAGE_PUBLISH))) return;
+    this.inflight.splice(i, 1);
+    const token = m.token;
+    m.payload = this.publishPacket.payload; // drop the reference to the caller's bytes
+    m.token = undefined;
+    this.spare.push(m);
+    this.events.onPublishAcked?.(packetId, token);
+    this.drainQueue();
+  }
+
+  // ---- outbound -------------------------------------------------------------------------
+
+  private drainQueue(): void {
+    while (this.phase === 'connected' && this.inflight.length < this.window && this.queueHead < this.queue.length) {
+      const m = this.queue[this.queueHead] as Outgoing;
+      this.queue[this.queueHead++] = undefined; // release the slot's reference
+      if (this.queueHead === this.queue.length) {
+        this.queue.length = 0;
+        this.queueHead = 0;
+      } else if (this.queueHead > 64 && this.queueHead * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.queueHead);
+        this.queueHead = 0;
+      }
+      m.packetId = this.ids.next(this.idInUse);
+      this.inflight.push(m);
+      this.sendPublish(m, false);
+    }
+  }
+
+  private sendPublish(m: Outgoing, dup: boolean): void {
+    const p = this.publishPacket;
+    p.topic = m.topic;
+    p.payload = m.payload;
+    p.qos = m.qos;
+    p.retain = m.retain;
+    p.dup = dup;
+    p.packetId = m.packetId;
+    m.stage = STAGE_PUBLISH;
+    this.send(p);
+  }
+
+  private encodedPublishLength(m: Outgoing): number {
+    const p = this.publishPacket;
+    p.topic = m.topic;
+    p.payload = m.payload;
+    p.qos = m.qos;
+    p.retain = m.retain;
+    p.dup = false;
+    p.packetId = m.packetId || 1;
+    return encodedLength(p);
+  }
+
+  private invalid(p: PublishPacket, length: number): number {
+    const error = length < 0 ? validatePacket(p) : protocolError('PACKET_TOO_LARGE', `PUBLISH to ${p.topic} is ${length} bytes; the limit is ${this.maxPacketSize}`);
+    if (error) this.events.onError?.(error);
+    return PUBLISH_INVALID;
+  }
+
+  private sendSubscribe(filters: string[]): number {
+    return this.sendRequest('subscribe', filters);
+  }
+
+  private sendRequest(kind: 'subscribe' | 'unsubscribe', filters: string[]): number {
+    const packetId = this.ids.next(this.idInUse);
+    this.pending.push({ packetId, kind, filters });
+    if (kind === 'subscribe') {
+      const subscriptions: Subscription[] = filters.map((topicFilter) => ({ topicFilter, qos: this.subscriptions.get(topicFilter) ?? 0 }));
+      this.send({ type: PacketType.SUBSCRIBE, packetId, subscriptions });
+    } else {
+      this.send({ type: PacketType.UNSUBSCRIBE, packetId, topicFilters: filters });
+    }
+    return packetId;
+  }
+
+  private sendId(type: PacketType.PUBACK | PacketType.PUBREC | PacketType.PUBREL | PacketType.PUBCOMP, packetId: number): void {
+    this.idPacket.type = type;
+    this.idPacket.packetId = packetId;
+    this.send(this.idPacket as Packet);
+  }
+
+  /** Encodes into the reused buffer and hands the bytes to onSend. False (and onError) when the packet cannot be encoded. */
+  private send(packet: Packet): boolean {
+    const length = encodedLength(packet);
+    if (length < 0) {
+      this.events.onError?.(validatePacket(packet) ?? protocolError('BAD_LENGTH', 'packet cannot be encoded'));
+      return false;
+    }
+    if (length > this.out.length) {
+      // Grow only past the largest packet so far, then keep the buffer.
+      let size = this.out.length * 2;
+      while (size < length) size *= 2;
+      this.out = new Uint8Array(size);
+    }
+    encode(packet, this.out, 0);
+    this.lastSent = this.now;
+    this.events.onSend(this.out.subarray(0, length));
+    return true;
+  }
+
+  // ---- bookkeeping ----------------------------------------------------------------------
+
+  private isIdInUse(id: number): boolean {
+    if (this.indexOf(id) >= 0) return true;
+    for (const r of this.pending) if (r.packetId === id) return true;
+    return false;
+  }
+
+  private indexOf(packetId: number): number {
+    const inflight = this.inflight;
+    for (let i = 0; i < inflight.length; i++) if (inflight[i].packetId === packetId) return i;
+    return -1;
+  }
+
+  private find(packetId: number): Outgoing | undefined {
+    const i = this.indexOf(packetId);
+    return i < 0 ? undefined : this.inflight[i];
+  }
+
+  private takePending(packetId: number, kind: PendingRequest['kind']): PendingRequest | undefined {
+    for (let i = 0; i < this.pending.length; i++) {
+      const r = this.pending[i];
+      if (r.packetId === packetId && r.kind === kind) {
+        this.pending.splice(i, 1);
+        return r;
+      }
+    }
+    return undefined;
+  }
+
+  private fail(error: ProtocolError): void {
+    if (this.phase === 'disconnected') return;
+    this.events.onError?.(error);
+    this.close('PROTOCOL_ERROR', error.message, error);
+  }
+
+  private close(code: CloseCode, message: string, error?: ProtocolError): void {
+    if (this.phase === 'disconnected') return;
+    this.phase = 'disconnected';
+    this.decoder.reset(); // the rest of the current chunk belongs to a dead connection
+    this.pingOutstanding = false;
+    this.pending.length = 0;
+    this.events.onClose?.(error ? { code, message, error } : { code, message });
+  }
+}

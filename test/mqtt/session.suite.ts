@@ -1,0 +1,367 @@
+/** Session state machine vectors in simulated time; they run in Node and inside XS. */
+import type { Suite } from '../harness';
+import { PacketIds } from '../../src/mqtt/packet-ids';
+import { ConnackCode, PacketType } from '../../src/mqtt/packets';
+import { PUBLISH_DROPPED, PUBLISH_INVALID, PUBLISH_QUEUED, PUBLISH_REJECTED } from '../../src/mqtt/session';
+import { bytes, inbound, rig } from './session-rig';
+
+export const suite: Suite = {
+  name: 'mqtt-session',
+  cases: [
+    {
+      name: 'CONNECT carries client id, clean session, keepalive, will and credentials; CONNACK connects',
+      run: (t) => {
+        const r = rig({ clientId: 'dev1', cleanSession: false, keepAlive: 30, will: { topic: 'dev1/status', payload: bytes('gone'), qos: 1, retain: true } });
+        r.session.connect({ username: 'hub/dev1', password: bytes('secret') }, 0);
+        const sent = r.take();
+        t.equal(sent, ['CONNECT dev1 clean=0 ka=30 user=hub/dev1 pw=6 will=dev1/status']);
+        t.equal(r.session.state, 'connecting');
+        r.deliver({ type: PacketType.CONNACK, sessionPresent: true, returnCode: ConnackCode.ACCEPTED }, 5);
+        t.equal(r.session.state, 'connected');
+        const events = r.events();
+        t.equal(events, ['connected present=1']);
+        return { sent, events };
+      },
+    },
+    {
+      name: 'a refused CONNACK is a named error and closes, never an exception',
+      run: (t) => {
+        const r = rig();
+        r.session.connect({ username: 'u', password: bytes('wrong') }, 0);
+        r.deliver({ type: PacketType.CONNACK, sessionPresent: false, returnCode: ConnackCode.BAD_USERNAME_OR_PASSWORD }, 1);
+        const events = r.events();
+        t.equal(events, ['error CONNACK_BAD_USERNAME_OR_PASSWORD', 'close CONNACK_REFUSED CONNACK_BAD_USERNAME_OR_PASSWORD']);
+        t.equal(r.session.state, 'disconnected');
+        r.session.connect({}, 2);
+        r.deliver({ type: PacketType.CONNACK, sessionPresent: false, returnCode: ConnackCode.NOT_AUTHORIZED }, 3);
+        return events.concat(r.events());
+      },
+    },
+    {
+      name: 'protocol errors from the broker close the connection with onError, no exception',
+      run: (t) => {
+        const r = rig();
+        r.session.connect({}, 0);
+        r.deliver(inbound('a', 'x', 0), 1); // PUBLISH before CONNACK
+        const early = r.events();
+        t.equal(early, ['error UNEXPECTED_PACKET', 'close PROTOCOL_ERROR UNEXPECTED_PACKET']);
+        r.open(2);
+        r.events();
+        r.deliverBytes([0x00, 0x00], 3); // packet type 0 is reserved
+        const reserved = r.events();
+        t.equal(reserved, ['error UNKNOWN_PACKET_TYPE', 'close PROTOCOL_ERROR UNKNOWN_PACKET_TYPE']);
+        r.deliverBytes([0x30, 0x03, 0x00, 0x01, 0x61], 4); // ignored once closed
+        t.equal(r.events(), []);
+        r.open(5);
+        r.events();
+        r.deliver({ type: PacketType.SUBSCRIBE, packetId: 1, subscriptions: [{ topicFilter: 'x', qos: 0 }] }, 6);
+        const unexpected = r.events();
+        t.equal(unexpected, ['error UNEXPECTED_PACKET', 'close PROTOCOL_ERROR UNEXPECTED_PACKET']);
+        return { early, reserved, unexpected };
+      },
+    },
+    {
+      name: 'QoS 0, 1 and 2 outbound: acknowledgements complete each flow and return the token',
+      run: (t) => {
+        const r = rig();
+        r.open(0);
+        r.events();
+        r.take();
+        t.equal(r.session.publish('t/0', bytes('zero'), { qos: 0 }, 1), 0);
+        const id1 = r.session.publish('t/1', bytes('one'), { qos: 1, token: 'm1' }, 1);
+        const id2 = r.session.publish('t/2', bytes('two'), { qos: 2, retain: true, token: 'm2' }, 1);
+        t.equal([id1, id2], [1, 2]);
+        const sent = r.take();
+        t.equal(sent, ['PUBLISH t/0 q0 4B', 'PUBLISH t/1 q1 id1 3B', 'PUBLISH t/2 q2 id2 retain 3B']);
+        r.deliver({ type: PacketType.PUBACK, packetId: 1 }, 2);
+        r.deliver({ type: PacketType.PUBREC, packetId: 2 }, 2);
+        const afterRec = r.take();
+        t.equal(afterRec, ['PUBREL id2']);
+        t.equal(r.session.inflightCount, 1);
+        r.deliver({ type: PacketType.PUBCOMP, packetId: 2 }, 3);
+        r.deliver({ type: PacketType.PUBACK, packetId: 1 }, 3); // duplicate: ignored
+        const events = r.events();
+        t.equal(events, ['acked id1 m1', 'acked id2 m2']);
+        t.equal(r.session.inflightCount, 0);
+        return { sent, afterRec, events };
+      },
+    },
+    {
+      name: 'QoS 1 and 2 inbound: PUBACK; PUBREC, delivered once until PUBREL, then PUBCOMP',
+      run: (t) => {
+        const r = rig();
+        r.open(0);
+        r.events();
+        r.take();
+        r.deliver(inbound('c2d/a', 'hello', 1, 7), 1);
+        r.deliver(inbound('c2d/b', 'twice', 2, 8), 1);
+        r.deliver(inbound('c2d/b', 'twice', 2, 8, true), 2); // broker resends before our PUBREC arrived
+        r.deliver({ type: PacketType.PUBREL, packetId: 8 }, 3);
+        r.deliver(inbound('c2d/b', 'again', 2, 8), 4); // the id is free again: a new message
+        r.deliver(inbound('c2d/z', 'fire', 0), 4);
+        const sent = r.take();
+        const events = r.events();
+        t.equal(sent, ['PUBACK id7', 'PUBREC id8', 'PUBREC id8', 'PUBCOMP id8', 'PUBREC id8']);
+        t.equal(events, ['message c2d/a q1 hello', 'message c2d/b q2 twice', 'message c2d/b q2 again', 'message c2d/z q0 fire']);
+        return { sent, events };
+      },
+    },
+    {
+      name: 'keepalive: PINGREQ after K idle, dead after 1.5 K of silence',
+      run: (t) => {
+        const r = rig({ keepAlive: 10 });
+        r.open(0);
+        r.take();
+        r.events();
+        t.equal(r.session.nextDeadline(), 10_000);
+        r.session.tick(9_999);
+        t.equal(r.take(), []);
+        r.session.tick(10_000);
+        t.equal(r.take(), ['PINGREQ']);
+        t.equal(r.session.nextDeadline(), 15_000, 'with a ping outstanding only the dead line remains');
+        r.session.tick(12_000);
+        t.equal(r.take(), [], 'one ping at a time');
+        r.deliver({ type: PacketType.PINGRESP }, 11_000);
+        const afterPong = r.session.nextDeadline();
+        t.equal(afterPong, 20_000);
+        r.session.tick(20_000);
+        t.equal(r.take(), ['PINGREQ']);
+        t.equal(r.session.nextDeadline(), 26_000, '1.5 K after the PINGRESP at 11 s');
+        r.session.tick(25_999);
+        t.equal(r.events(), []);
+        r.session.tick(26_000);
+        const events = r.events();
+        t.equal(events, ['close KEEPALIVE_TIMEOUT']);
+        t.equal(r.session.nextDeadline(), undefined);
+        return { afterPong, events };
+      },
+    },
+    {
+      name: 'keepalive: the dead line is exactly 1.5 K after the last byte received',
+      run: (t) => {
+        const r = rig({ keepAlive: 2 });
+        r.open(1_000);
+        r.events();
+        r.session.tick(3_000);
+        t.equal(r.take().pop(), 'PINGREQ');
+        t.equal(r.session.nextDeadline(), 4_000);
+        r.session.tick(3_999);
+        t.equal(r.events(), []);
+        r.session.tick(4_000);
+        return r.events();
+      },
+    },
+    {
+      name: 'keepalive: a QoS 0 sender that hears nothing still pings',
+      run: (t) => {
+        const r = rig({ keepAlive: 10 });
+        r.open(0);
+        r.take();
+        const sent: string[] = [];
+        for (let now = 1_000; now <= 12_000; now += 1_000) {
+          r.session.publish('t', bytes('x'), { qos: 0 }, now);
+          const deadline = r.session.nextDeadline() ?? -1;
+          if (deadline <= now) r.session.tick(now);
+          sent.push(...r.take().map((s) => `${now} ${s}`));
+        }
+        const pings = sent.filter((s) => s.endsWith('PINGREQ'));
+        t.equal(pings, ['10000 PINGREQ']);
+        return pings;
+      },
+    },
+    {
+      name: 'reconnect with a session: unacknowledged PUBLISH resent with DUP and the same id, queued ones after',
+      run: (t) => {
+        const r = rig({ cleanSession: false });
+        r.open(0);
+        r.take();
+        r.events();
+        for (const n of [1, 2, 3]) r.session.publish('tele', bytes('m' + n), { qos: 1, token: 'm' + n }, 1);
+        r.deliver({ type: PacketType.PUBACK, packetId: 1 }, 2);
+        r.session.connectionLost('socket closed', 3);
+        t.equal(r.session.publish('tele', bytes('m4'), { qos: 1, token: 'm4' }, 4), 4, 'offline: id now, sent on connect');
+        t.equal(r.session.publish('tele', bytes('m5'), { qos: 0 }, 4), PUBLISH_DROPPED);
+        r.take();
+        r.session.connect({}, 5);
+        r.deliver({ type: PacketType.CONNACK, sessionPresent: true, returnCode: ConnackCode.ACCEPTED }, 6);
+        const resent = r.take();
+        t.equal(resent, ['CONNECT dev1 clean=0 ka=60', 'PUBLISH tele q1 id2 dup 2B', 'PUBLISH tele q1 id3 dup 2B', 'PUBLISH tele q1 id4 2B']);
+        for (const id of [2, 3, 4]) r.deliver({ type: PacketType.PUBACK, packetId: id }, 7);
+        const events = r.events();
+        t.equal(events, ['acked id1 m1', 'close CONNECTION_LOST', 'connected present=1', 'acked id2 m2', 'acked id3 m3', 'acked id4 m4']);
+        return { resent, events };
+      },
+    },
+    {
+      name: 'reconnect: a QoS 2 message past PUBREC gets PUBREL again, not PUBLISH',
+      run: (t) => {
+        const r = rig({ cleanSession: false });
+        r.open(0);
+        r.session.publish('q2', bytes('a'), { qos: 2, token: 'a' }, 1);
+        r.session.publish('q2', bytes('b'), { qos: 2, token: 'b' }, 1);
+        r.deliver({ type: PacketType.PUBREC, packetId: 1 }, 2);
+        r.take();
+        r.session.connectionLost('gone', 3);
+        r.open(4, true);
+        const resent = r.take();
+        t.equal(resent, ['CONNECT dev1 clean=0 ka=60', 'PUBREL id1', 'PUBLISH q2 q2 id2 dup 1B']);
+        r.deliver({ type: PacketType.PUBCOMP, packetId: 1 }, 5);
+        r.deliver({ type: PacketType.PUBREC, packetId: 2 }, 5);
+        r.deliver({ type: PacketType.PUBCOMP, packetId: 2 }, 6);
+        const tail = r.events().filter((e) => e.startsWith('acked'));
+        t.equal(tail, ['acked id1 a', 'acked id2 b']);
+        return { resent, tail };
+      },
+    },
+    {
+      name: 'subscriptions are sent again when CONNACK says no session is present',
+      run: (t) => {
+        const r = rig({ cleanSession: false });
+        r.open(0);
+        t.equal(r.session.subscribe([{ topicFilter: 'devices/dev1/messages/#', qos: 1 }, { topicFilter: '$iothub/methods/POST/#', qos: 0 }], 1), 1);
+        r.deliver({ type: PacketType.SUBACK, packetId: 1, granted: [1, 0] }, 2);
+        r.session.subscribe([{ topicFilter: 'later/+', qos: 2 }], 3); // id 2, never acknowledged
+        r.take();
+        r.session.connectionLost('gone', 4);
+        r.open(5, true);
+        const withSession = r.take();
+        t.equal(withSession, ['CONNECT dev1 clean=0 ka=60', 'SUBSCRIBE id3 later/+:2'], 'session present: only the unconfirmed one');
+        r.session.connectionLost('gone', 6);
+        r.open(7, false);
+        const withoutSession = r.take();
+        t.equal(withoutSession, ['CONNECT dev1 clean=0 ka=60', 'SUBSCRIBE id4 devices/dev1/messages/#:1,$iothub/methods/POST/#:0,later/+:2']);
+        r.deliver({ type: PacketType.SUBACK, packetId: 4, granted: [1, 0, 0x80] }, 8);
+        t.equal(r.session.unsubscribe(['later/+'], 9), 5);
+        r.deliver({ type: PacketType.UNSUBACK, packetId: 5 }, 10);
+        r.session.connectionLost('gone', 11);
+        r.open(12, false);
+        const afterUnsubscribe = r.take();
+        t.equal(afterUnsubscribe, ['UNSUBSCRIBE id5 later/+', 'CONNECT dev1 clean=0 ka=60', 'SUBSCRIBE id6 devices/dev1/messages/#:1,$iothub/methods/POST/#:0']);
+        const events = r.events().filter((e) => !e.startsWith('close') && !e.startsWith('connected'));
+        return { withSession, withoutSession, afterUnsubscribe, events };
+      },
+    },
+    {
+      name: 'subscribe while offline is sent on connect; invalid filters are refused with a named error',
+      run: (t) => {
+        const r = rig();
+        t.equal(r.session.subscribe([{ topicFilter: 'a/#', qos: 1 }], 0), 0);
+        t.equal(r.session.subscribe([{ topicFilter: 'a/#/b', qos: 1 }], 0), -1);
+        t.equal(r.session.publish('a/+', bytes('x'), { qos: 1 }, 0), PUBLISH_INVALID);
+        r.open(1);
+        const sent = r.take();
+        t.equal(sent, ['CONNECT dev1 clean=1 ka=60', 'SUBSCRIBE id1 a/#:1']);
+        const events = r.events();
+        t.equal(events, ['error INVALID_TOPIC_FILTER', 'error WILDCARD_IN_TOPIC', 'connected present=0']);
+        return { sent, events };
+      },
+    },
+    {
+      name: 'in-flight window: at most N unacknowledged, the rest queued in order up to a bound',
+      run: (t) => {
+        const r = rig({ inflightWindow: 3, maxQueued: 2 });
+        r.open(0);
+        r.take();
+        r.events();
+        const results = [1, 2, 3, 4, 5, 6].map((n) => r.session.publish('w', bytes(String(n)), { qos: 1, token: n }, 1));
+        t.equal(results, [1, 2, 3, PUBLISH_QUEUED, PUBLISH_QUEUED, PUBLISH_REJECTED]);
+        t.equal(r.session.canSend, false);
+        const first = r.take();
+        t.equal(first.length, 3);
+        r.deliver({ type: PacketType.PUBACK, packetId: 2 }, 2);
+        const afterOne = r.take();
+        t.equal(afterOne, ['PUBLISH w q1 id4 1B']);
+        r.deliver({ type: PacketType.PUBACK, packetId: 1 }, 3);
+        r.deliver({ type: PacketType.PUBACK, packetId: 3 }, 3);
+        r.deliver({ type: PacketType.PUBACK, packetId: 4 }, 3);
+        r.deliver({ type: PacketType.PUBACK, packetId: 5 }, 3);
+        t.equal(r.session.inflightCount + r.session.queuedCount, 0);
+        const events = r.events();
+        t.equal(events, ['acked id2 2', 'acked id1 1', 'acked id3 3', 'acked id4 4', 'acked id5 5']);
+        return { results, first, afterOne, events };
+      },
+    },
+    {
+      name: 'packet ids skip ids still in use, across the 65535 wrap',
+      run: (t) => {
+        const ids = new PacketIds();
+        const used = new Set([65535, 1, 3]);
+        ids.seek(65533);
+        const got = [0, 1, 2].map(() => {
+          const id = ids.next((x) => used.has(x));
+          used.add(id);
+          return id;
+        });
+        t.equal(got, [65534, 2, 4]);
+        const full = new PacketIds();
+        t.equal(full.next(() => true), 0);
+        return got;
+      },
+    },
+    {
+      name: 'encodes into one reused buffer that grows only for a larger packet',
+      run: (t) => {
+        const r = rig();
+        r.open(0);
+        r.session.publish('small', bytes('1'), { qos: 1 }, 1);
+        r.session.publish('small', bytes('2'), { qos: 1 }, 1);
+        const big = new Uint8Array(5000);
+        r.session.publish('big', big, { qos: 1 }, 1);
+        r.session.publish('small', bytes('3'), { qos: 0 }, 1);
+        r.session.publish('big', big, { qos: 0 }, 1);
+        const b = r.sendBuffers;
+        t.ok(b[0] === b[1] && b[1] === b[2], 'CONNECT and small PUBLISHes share a buffer');
+        t.ok(b[3] !== b[2], 'a larger packet grows it');
+        t.ok(b[3] === b[4] && b[4] === b[5], 'then the larger buffer is kept');
+        t.equal(b[3].byteLength >= 5000 + 8, true);
+        return b.length;
+      },
+    },
+    {
+      name: 'maxPacketSize bounds both directions',
+      run: (t) => {
+        const r = rig({ maxPacketSize: 100 });
+        r.open(0);
+        r.events();
+        t.equal(r.session.publish('t', new Uint8Array(200), { qos: 1 }, 1), PUBLISH_INVALID);
+        const outbound = r.events();
+        t.equal(outbound, ['error PACKET_TOO_LARGE']);
+        r.deliver(inbound('t', 'x'.repeat(200), 0), 2);
+        const inboundEvents = r.events();
+        t.equal(inboundEvents, ['error PACKET_TOO_LARGE', 'close PROTOCOL_ERROR PACKET_TOO_LARGE']);
+        return { outbound, inboundEvents };
+      },
+    },
+    {
+      name: 'disconnect sends DISCONNECT and keeps the session for the next connection',
+      run: (t) => {
+        const r = rig({ cleanSession: false });
+        r.open(0);
+        r.session.publish('x', bytes('kept'), { qos: 1, token: 'k' }, 1);
+        r.take();
+        r.session.disconnect(2);
+        t.equal(r.take(), ['DISCONNECT']);
+        t.equal(r.session.state, 'disconnected');
+        t.equal(r.session.publish('x', bytes('q0'), { qos: 0 }, 3), PUBLISH_DROPPED);
+        r.open(4, true);
+        const resent = r.take();
+        t.equal(resent, ['CONNECT dev1 clean=0 ka=60', 'PUBLISH x q1 id1 dup 4B']);
+        return resent;
+      },
+    },
+    {
+      name: 'a clean session forgets inbound QoS 2 ids: a redelivery is a new message',
+      run: (t) => {
+        const r = rig({ cleanSession: true });
+        r.open(0);
+        r.deliver(inbound('c', 'one', 2, 9), 1);
+        r.session.connectionLost('gone', 2);
+        r.open(3, false);
+        r.deliver(inbound('c', 'one', 2, 9, true), 4);
+        const messages = r.events().filter((e) => e.startsWith('message'));
+        t.equal(messages, ['message c q2 one', 'message c q2 dup one']);
+        return messages;
+      },
+    },
+  ],
+};
