@@ -216,7 +216,7 @@ export class Decoder {
       return false;
     }
     if (type === PacketType.PUBLISH) {
-      const qos = flags >> 1;
+      const qos = (flags >> 1) & 3;
       if (qos === 3) {
         this.fail('INVALID_QOS', 'PUBLISH with QoS 3 [MQTT-3.3.1-4]');
         return false;
