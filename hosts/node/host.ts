@@ -1,0 +1,63 @@
+/**
+ * The Host for Node.js: the same src/ code runs on it as on the device.
+ */
+import { createHmac, randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Clock, Crypto, Host, Log, Network, OneWireBus, Random, Timers } from '../../src/platform';
+import { ModelDisplay } from './display';
+import { ConsoleLog } from './log';
+import { NodeNetwork } from './network';
+import { FileStorage } from './storage';
+
+export const nodeClock: Clock = {
+  now: () => performance.now(),
+  epochMs: () => Date.now(),
+};
+
+export const nodeTimers: Timers = {
+  set: (callback, delayMs) => setTimeout(callback, Math.max(0, delayMs)),
+  clear: (id) => clearTimeout(id as ReturnType<typeof setTimeout>),
+};
+
+export const nodeCrypto: Crypto = {
+  hmacSha256: (key, data) => new Uint8Array(createHmac('sha256', key).update(data).digest()),
+};
+
+export const nodeRandom: Random = {
+  next: () => randomInt(0, 2 ** 48) / 2 ** 48,
+};
+
+export interface NodeHostOptions {
+  /** Directory for Storage files. */
+  dataDir: string;
+  /** The simulated 1-Wire bus (the desktop has none of its own). */
+  oneWire?: OneWireBus;
+  /** Called by restart(). Default: log only. */
+  onRestart?: () => void;
+  log?: Log;
+  network?: Network;
+}
+
+export interface NodeHost extends Host {
+  display: ModelDisplay;
+  storage: FileStorage;
+}
+
+export function createNodeHost(options: NodeHostOptions): NodeHost {
+  const log = options.log ?? new ConsoleLog();
+  return {
+    clock: nodeClock,
+    timers: nodeTimers,
+    network: options.network ?? new NodeNetwork(),
+    oneWire: options.oneWire,
+    crypto: nodeCrypto,
+    storage: new FileStorage(options.dataDir),
+    display: new ModelDisplay(),
+    log,
+    random: nodeRandom,
+    restart: () => {
+      log.write('warn', 'host', 'restart');
+      options.onRestart?.();
+    },
+  };
+}
