@@ -132,9 +132,7 @@ export function searchAll(bus: OneWireBus, options: { command?: number; retries?
       if (roms.length >= limit) break;
     }
     // No presence at all is a valid answer for an empty bus, not a glitch worth retrying.
-    if (failure === undefined || (failure === 'no-presence' && roms.length === 0)) {
-      return failure === undefined ? { roms, errors } : { roms, errors, failure };
-    }
+    if (failure === undefined || (failure === 'no-presence' && roms.length === 0)) return { roms, errors };
     errors++;
     if (errors > retries) return { roms, errors, failure };
     search.reset();
