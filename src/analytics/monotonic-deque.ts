@@ -2,6 +2,7 @@
  * Sliding-window minimum or maximum over the last `capacity` pushed values, by a monotonic
  * deque held in two fixed typed arrays (values and their sequence numbers). Each value enters
  * and leaves the deque once, so a push costs amortized O(1) whatever the window size.
+ * Equal values tie (the newest is kept), so -0 and +0 are not told apart.
  */
 export class MonotonicDeque {
   readonly capacity: number;
