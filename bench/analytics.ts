@@ -67,8 +67,10 @@ export function measure(samples = 100_000, naiveSamples = 200): AnalyticsBench {
   const perWindow: Record<string, WindowFigures> = {};
   WINDOWS.forEach((w, i) => {
     const [, , gc1, noopA, noopB, push, gc2, noop2, naive, result] = results.slice(i * PER_WINDOW, (i + 1) * PER_WINDOW) as XsCommandResult[];
-    const value = result.reply.ok ? (result.reply.value as { count: number }) : undefined;
+    const value = result.reply.ok ? (result.reply.value as { count: number; alerts: number; rejected: number }) : undefined;
     if (value?.count !== w) throw new Error(`window ${w}: expected a full window, got ${JSON.stringify(value)}`);
+    // The data has spikes and NaNs so the alert and refusal paths are part of the cost.
+    if (!(value.alerts > 0 && value.rejected > 0)) throw new Error(`window ${w}: no alerts or refusals exercised: ${JSON.stringify(value)}`);
     perWindow[w] = {
       computronsPerSample: (push.compute - noopB.compute) / samples,
       naiveComputronsPerSample: (naive.compute - noop2.compute) / naiveSamples,

@@ -1,6 +1,6 @@
 /**
- * XS entry for bench/analytics.ts: one SensorAnalytics fed from a pre-generated table, so a
- * measured `push` command costs the analytics and a loop, nothing else. `naive` is the peer:
+ * XS entry for bench/analytics.ts: one SensorAnalytics fed from a pre-generated table (noise
+ * with spikes and a few NaN), so a measured `push` command costs the analytics and a loop. `naive` is the peer:
  * the same window statistics recomputed from scratch (two passes) for every sample.
  */
 import type { Json } from '../../test/harness';
@@ -15,6 +15,9 @@ function createBench() {
   const data = new Float64Array(mask + 1);
   const rand = mulberry32(42);
   for (let i = 0; i <= mask; i++) data[i] = 21.5 + (rand() * 2 - 1) * 0.1;
+  // Exercise every path: spikes raise and clear alerts, a few NaN samples are refused.
+  for (let i = 500; i <= mask; i += 997) data[i] += 1;
+  for (let i = 700; i <= mask; i += 4999) data[i] = NaN;
   const state = { sensor: new SensorAnalytics('bench', { window: 16 }), next: 0, timeMs: 1.7e12, naive: new Float64Array(1) };
 
   const push = (count: number): void => {
@@ -75,7 +78,7 @@ function createBench() {
     },
     result: () => {
       const r = state.sensor.result;
-      return { count: r.count, mean: r.mean, std: r.std, min: r.min, max: r.max, ewma: r.ewma, ratePerMinute: r.ratePerMinute, alerts: state.sensor.anomaly.alerts } as Json;
+      return { count: r.count, mean: r.mean, std: r.std, min: r.min, max: r.max, ewma: r.ewma, ratePerMinute: r.ratePerMinute, alerts: state.sensor.anomaly.alerts, rejected: state.sensor.rejected } as Json;
     },
   });
 }
