@@ -149,7 +149,11 @@ export class SimulatedOneWireBus implements OneWireBus, PowerRail {
 
   /** Power-cycles every device: scratchpads reload from EEPROM, temperature reads 85.0 °C. */
   powerCycle(): void {
-    for (const d of this.devices) d.powerOn();
+    const now = this.now();
+    for (const d of this.devices) {
+      d.settle(now); // what finished before the power went (an EEPROM copy) is kept
+      d.powerOn();
+    }
   }
 
   strongPullupCovered(fromMs: number, toMs: number): boolean {
