@@ -47,6 +47,16 @@ export interface DeviceOptions {
   maxInFlight?: number;
   /** How often to search the bus again while no sensor is online. Default 10 s. */
   rescanIntervalMs?: number;
+  /** Observer of every sampling round (the simulator's charts); must not throw. */
+  onSample?: (sample: SampleEvent) => void;
+}
+
+/** One sampling round as seen by an observer. */
+export interface SampleEvent {
+  /** Monotonic ms and wall-clock ms (undefined without real time). */
+  timeMs: number;
+  epochMs: number | undefined;
+  sensors: { reading: SensorReading; stats: SensorStats | undefined }[];
 }
 
 export interface Device {
@@ -94,8 +104,6 @@ export function startDevice(host: DeviceHost, deps: DeviceDeps, options: DeviceO
   let stopped = false;
   let reading = false;
   let lastRescan = -Infinity;
-  /** Bumped on every connection change, so late callbacks of an old connection are ignored. */
-  let generation = 0;
   let lastModel: DisplayModel = builder.build();
   let identifyTimer: TimerId | undefined;
   let rebootTimer: TimerId | undefined;
@@ -132,18 +140,17 @@ export function startDevice(host: DeviceHost, deps: DeviceDeps, options: DeviceO
     while (outbox.inFlight < maxInFlight) {
       const m = outbox.takeNext();
       if (m === undefined) break;
-      const gen = generation;
       hub.sendTelemetry(m.body, m.properties, (error) => {
-        if (error === undefined) {
-          outbox.acknowledge(m.seq);
-        } else if (gen === generation) {
+        // The port calls back once per send: acknowledged, or not in flight any more.
+        if (error === undefined) outbox.acknowledge(m.seq);
+        else {
           outbox.release(m.seq);
           log.write('warn', 'outbox', `message ${m.seq} not acknowledged: ${error}`);
         }
         if (stopped) return;
         render();
-        // A failure on a live connection waits for the next trigger rather than spinning.
-        if (error === undefined && gen === generation) pump();
+        // A failure waits for the next trigger (telemetry tick, reconnect) rather than spinning.
+        if (error === undefined) pump();
       });
     }
     render();
@@ -190,6 +197,7 @@ export function startDevice(host: DeviceHost, deps: DeviceDeps, options: DeviceO
     }
     builder.setSensors(readings, (id) => entries.get(id)?.stats);
     render();
+    if (options.onSample) options.onSample({ timeMs: now, epochMs: clock.epochMs(), sensors: snapshots() });
     if (statusChanged && hubState.hub === 'connected') twin.report();
   }
 
@@ -365,13 +373,12 @@ export function startDevice(host: DeviceHost, deps: DeviceDeps, options: DeviceO
       const was = hubState.hub;
       hubState = state;
       if (state.hub !== was) {
-        generation++;
         log.write('info', 'hub', `hub ${state.hub}${state.error ? ': ' + state.error : ''}`);
+        // Sends in flight stay in flight across a disconnect: the hub connection either keeps
+        // them (MQTT session) and acknowledges later, or fails them through their callbacks.
         if (state.hub === 'connected') {
           twin.synchronize();
           pump();
-        } else {
-          outbox.releaseAll();
         }
       }
       render();

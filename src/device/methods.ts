@@ -9,6 +9,9 @@ import type { MethodCall } from './ports';
 /** Time left for the reboot reply to leave before the restart. */
 export const REBOOT_DELAY_MS = 1000;
 
+/** The methods the device answers; any other name gets 404. */
+export const METHOD_NAMES: readonly string[] = ['getStats', 'identify', 'reboot', 'setInterval'];
+
 export interface MethodReply {
   status: number;
   payload: Record<string, unknown>;
@@ -21,8 +24,7 @@ export function handleMethod(call: MethodCall, control: DeviceControl): void {
 }
 
 export function invoke(name: string, payload: string, control: DeviceControl): MethodReply {
-  const known = name === 'getStats' || name === 'identify' || name === 'reboot' || name === 'setInterval';
-  if (!known) return { status: 404, payload: { error: `unknown method '${name.slice(0, 40)}'` } };
+  if (METHOD_NAMES.indexOf(name) < 0) return { status: 404, payload: { error: `unknown method '${name.slice(0, 40)}'` } };
   const args = parseArgs(payload);
   if (typeof args === 'string') return { status: 400, payload: { error: args } };
   switch (name) {
