@@ -53,6 +53,12 @@ export class NodeConnection implements Connection {
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
   private closeError: ConnectionError | undefined;
   private closedLocally = false;
+  private corked = false;
+  /** Writes within one tick leave as one segment (a burst of PUBACK-driven PUBLISHes, say). */
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
   readonly socket: net.Socket;
 
   constructor(
@@ -123,6 +129,11 @@ export class NodeConnection implements Connection {
 
   write(data: Uint8Array): boolean {
     if (this.closed || this.socket.destroyed) return false;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
     // The contract lets the caller reuse its buffer at once: Buffer.from copies.
     return this.socket.write(Buffer.from(data));
   }

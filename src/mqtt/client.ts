@@ -255,8 +255,10 @@ export class MqttClient {
     this.override = undefined;
     const why: DisconnectReason = overridden ?? { code: reason.code, message: reason.message };
     if (reason.code === 'CONNACK_REFUSED' && reason.error) {
-      // The session already reported the named error; wait long before trying these credentials again.
-      this.attemptEnded({ code: reason.error.code, message: reason.message }, true);
+      // The session already reported the named error. Refused credentials wait the ceiling before
+      // being tried again; other refusals (server unavailable...) back off as usual.
+      const code = reason.error.code;
+      this.attemptEnded({ code, message: reason.message }, code === 'CONNACK_BAD_USERNAME_OR_PASSWORD' || code === 'CONNACK_NOT_AUTHORIZED');
       return;
     }
     this.attemptEnded(why);

@@ -133,7 +133,7 @@ export const suite: Suite = {
         const events = r.events();
         t.equal(events, ['close KEEPALIVE_TIMEOUT']);
         t.equal(r.session.nextDeadline(), undefined);
-        return { afterPong, events };
+        return { afterPong: afterPong ?? null, events };
       },
     },
     {
