@@ -1,0 +1,323 @@
+/**
+ * `npm start`: the desktop simulator. Starts the local IoT Hub emulator, one simulated device
+ * (or N with --devices N) with its simulated 1-Wire bus of DS18B20s, runs the same src/device
+ * application on the Node host against the emulator over TLS (trusting the emulator's CA), and
+ * serves the dashboard. With --connection-string the simulated device talks to a real IoT Hub
+ * instead (verified against the bundled Azure roots); cloud-side controls are then off.
+ *
+ *   npm start -- [--devices N] [--port DASHBOARD_PORT] [--data DIR] [--connection-string "HostName=..."]
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { windowAnalytics } from '../src/device/adapters/analytics';
+import { HubClientConnection } from '../src/device/adapters/hub';
+import { BusSensorSource } from '../src/device/adapters/sensors';
+import { startDevice, type Device, type SampleEvent } from '../src/device/app';
+import type { DeviceConfig } from '../src/device/config';
+import type { HubClientOptions } from '../src/iothub/hub-client';
+import { CuttableNetwork } from '../hosts/node/cuttable-network';
+import { createNodeHost, type NodeHost } from '../hosts/node/host';
+import { ConsoleLog } from '../hosts/node/log';
+import { NodeNetwork } from '../hosts/node/network';
+import { startDashboard, type ChartSample, type Dashboard, type DashboardBackend, type DashboardDevice, type FaultKind } from './dashboard/server';
+import { SimulatedOneWireBus } from './hardware/onewire-bus';
+import { startHub, type Hub } from './hub/hub';
+
+export const FIRMWARE_VERSION = '0.1.0';
+const HISTORY = 300;
+const SPIKE_CELSIUS = 12;
+const SPIKE_MS = 4000;
+
+export interface SimulatorOptions {
+  /** Simulated devices (emulator mode). Default 1. */
+  devices?: number;
+  /** Sensors per device. Default 3. */
+  sensors?: number;
+  /** Where the emulator and the devices keep their files. Default .sim-data. */
+  dataDir?: string;
+  /** Dashboard port; 0 picks a free one. Default 8080. */
+  dashboardPort?: number;
+  /** Emulator ports (0: free ones). Defaults 8883 and 8090. */
+  mqttPort?: number;
+  httpPort?: number | null;
+  /** Run one device against a real IoT Hub with this device connection string. */
+  connectionString?: string;
+  /** Initial device configuration. */
+  config?: Partial<DeviceConfig>;
+  /** Thermal noise (°C standard deviation). Default 0.05. */
+  noise?: number;
+  log?: 'debug' | 'info' | 'warn' | 'error';
+  /** Seed for ROM ids and noise. Default 1. */
+  seed?: number;
+}
+
+export interface SimulatedDevice {
+  id: string;
+  host: NodeHost;
+  bus: SimulatedOneWireBus;
+  network: CuttableNetwork;
+  sensors: BusSensorSource;
+  /** The running application (replaced on reboot). */
+  app: Device;
+  history: ChartSample[];
+  restarts: number;
+  /** Stops the application and starts it again, as a reboot would (storage survives). */
+  restart(): void;
+  stop(): void;
+}
+
+export interface Simulator {
+  hub: Hub | undefined;
+  dashboard: Dashboard;
+  devices: SimulatedDevice[];
+  stop(): Promise<void>;
+}
+
+type Listener = (event: string, data: unknown) => void;
+
+function chartSample(e: SampleEvent): ChartSample {
+  return {
+    t: e.epochMs ?? e.timeMs,
+    sensors: e.sensors.map(({ reading, stats }) => ({
+      id: reading.id,
+      name: reading.name,
+      value: reading.status === 'online' && reading.value !== undefined ? reading.value : null,
+      mean: stats && stats.count > 0 ? stats.mean : null,
+      std: stats && stats.count > 0 ? stats.std : null,
+      anomaly: stats ? stats.anomaly : false,
+      status: reading.status,
+    })),
+  };
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const dataDir = path.resolve(options.dataDir ?? '.sim-data');
+  fs.mkdirSync(dataDir, { recursive: true });
+  const listeners = new Set<Listener>();
+  const emit = (event: string, data: unknown): void => {
+    for (const l of listeners) l(event, data);
+  };
+  const realHub = options.connectionString !== undefined;
+  const hub = realHub
+    ? undefined
+    : await startHub({ dataDir: path.join(dataDir, 'hub'), mqttPort: options.mqttPort ?? 8883, httpPort: options.httpPort === undefined ? 8090 : options.httpPort, dpsPort: null });
+
+  const count = realHub ? 1 : Math.max(1, options.devices ?? 1);
+  const devices: SimulatedDevice[] = [];
+  for (let i = 0; i < count; i++) {
+    let deviceId: string;
+    let hubOptions: HubClientOptions;
+    if (hub) {
+      deviceId = `sim-${i + 1}`;
+      if (!hub.device(deviceId)) hub.createDevice({ deviceId });
+      hubOptions = {
+        connectionString: hub.connectionString(deviceId),
+        endpoint: { host: '127.0.0.1', port: hub.mqttPort, tls: { ca: [hub.caPem], serverName: hub.hostName } },
+        backoff: { minMs: 500, maxMs: 5000 },
+      };
+    } else {
+      const cs = options.connectionString as string;
+      const m = /(?:^|;)DeviceId=([^;]+)/i.exec(cs);
+      deviceId = m ? m[1] : 'device';
+      hubOptions = { connectionString: cs };
+    }
+    devices.push(createSimulatedDevice(i, deviceId, hubOptions, dataDir, options, emit));
+  }
+
+  const backend = makeBackend(hub, devices, listeners);
+  const dashboard = await startDashboard(backend, { port: options.dashboardPort ?? 8080 });
+
+  let stopped = false;
+  return {
+    hub,
+    dashboard,
+    devices,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const d of devices) d.stop();
+      await dashboard.close();
+      if (hub) await hub.stop();
+    },
+  };
+}
+
+function createSimulatedDevice(
+  index: number,
+  deviceId: string,
+  hubOptions: HubClientOptions,
+  dataDir: string,
+  options: SimulatorOptions,
+  emit: (event: string, data: unknown) => void,
+): SimulatedDevice {
+  const bus = new SimulatedOneWireBus({ seed: (options.seed ?? 1) * 1000 + index, now: () => performance.now() });
+  const n = options.sensors ?? 3;
+  for (let k = 0; k < n; k++) bus.addSensor({ thermal: { ambient: 20 + k * 1.5 + index * 0.3, noise: options.noise ?? 0.05, driftPerHour: k === 0 ? 0.5 : 0 } });
+  const network = new CuttableNetwork(new NodeNetwork());
+  let sim: SimulatedDevice;
+  const host = createNodeHost({
+    dataDir: path.join(dataDir, 'devices', deviceId),
+    oneWire: bus,
+    network,
+    log: new ConsoleLog({ level: options.log ?? 'info', prefix: deviceId }),
+    onRestart: () => setImmediate(() => sim.restart()),
+  });
+  host.display.onRender((model) => emit('display', { deviceId, model }));
+  const sensors = new BusSensorSource(bus, host.timers, host.clock, host.log);
+  const history: ChartSample[] = [];
+
+  const launch = (): Device =>
+    startDevice(
+      host,
+      { sensors, hub: new HubClientConnection(hubOptions, host), analytics: windowAnalytics({ window: 60 }) },
+      {
+        deviceId,
+        firmwareVersion: FIRMWARE_VERSION,
+        config: { samplingIntervalMs: 1000, telemetryIntervalMs: 5000, ...options.config },
+        onSample: (e) => {
+          const sample = chartSample(e);
+          history.push(sample);
+          if (history.length > HISTORY) history.splice(0, history.length - HISTORY);
+          emit('sample', { deviceId, sample });
+        },
+      },
+    );
+
+  sim = {
+    id: deviceId,
+    host,
+    bus,
+    network,
+    sensors,
+    app: launch(),
+    history,
+    restarts: 0,
+    restart() {
+      sim.app.stop();
+      sim.restarts++;
+      sim.app = launch();
+    },
+    stop() {
+      sim.app.stop();
+    },
+  };
+  return sim;
+}
+
+function makeBackend(hub: Hub | undefined, devices: SimulatedDevice[], listeners: Set<Listener>): DashboardBackend {
+  const find = (id: string): SimulatedDevice => {
+    const d = devices.find((x) => x.id === id);
+    if (!d) throw new Error(`no device ${id}`);
+    return d;
+  };
+  const needHub = (): Hub => {
+    if (!hub) throw new Error('not available against a real IoT Hub: use the Azure portal or CLI');
+    return hub;
+  };
+  const views: DashboardDevice[] = devices.map((d) => ({
+    id: d.id,
+    display: () => d.host.display.latest,
+    history: () => d.history,
+    networkUp: () => d.network.isUp,
+    sensors: () => d.sensors.readings().map((r) => ({ id: r.id, name: r.name })),
+  }));
+  return {
+    devices: () => views,
+    async sendC2D(deviceId, text, properties) {
+      needHub().sendC2D(deviceId, { body: Buffer.from(text, 'utf8'), properties, contentType: 'text/plain', contentEncoding: 'utf-8' });
+    },
+    async getTwin(deviceId) {
+      const twin = needHub().twin(deviceId) as { properties?: { desired?: unknown; reported?: unknown } };
+      return { desired: twin.properties?.desired ?? {}, reported: twin.properties?.reported ?? {} };
+    },
+    async patchDesired(deviceId, desired) {
+      const version = needHub().updateDesired(deviceId, desired);
+      return { version };
+    },
+    async invokeMethod(deviceId, name, payload) {
+      const r = await needHub().invokeMethod(deviceId, name, (payload ?? null) as never, 30);
+      return { status: r.status, payload: r.payload };
+    },
+    async injectFault(deviceId, sensorId, fault: FaultKind) {
+      const bus = find(deviceId).bus;
+      bus.device(sensorId); // throws for an unknown sensor
+      if (fault === 'disconnect') bus.setFault(sensorId, { disconnected: true });
+      else if (fault === 'reconnect') bus.setFault(sensorId, { disconnected: false });
+      else if (fault === 'crc') bus.setFault(sensorId, { crcCorruption: 1 });
+      else if (fault === 'spike') bus.injectSpike(sensorId, SPIKE_CELSIUS, SPIKE_MS);
+      else bus.clearFaults(sensorId);
+    },
+    async setNetwork(deviceId, up) {
+      const d = find(deviceId);
+      if (up) d.network.restore();
+      else d.network.cut();
+      for (const l of listeners) l('network', { deviceId, up });
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+function parseArgs(argv: string[]): SimulatorOptions {
+  const options: SimulatorOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--devices') options.devices = Number(value());
+    else if (a === '--port') options.dashboardPort = Number(value());
+    else if (a === '--data') options.dataDir = value();
+    else if (a === '--connection-string') options.connectionString = value();
+    else if (a === '--mqtt-port') options.mqttPort = Number(value());
+    else if (a === '--http-port') options.httpPort = Number(value());
+    else if (a === '--sensors') options.sensors = Number(value());
+    else if (a === '--log') options.log = value() as SimulatorOptions['log'];
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: npm start -- [--devices N] [--sensors N] [--port PORT] [--data DIR] [--mqtt-port P] [--http-port P] [--connection-string "HostName=..."]');
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (try --help)`);
+  }
+  if (options.devices !== undefined && !(Number.isInteger(options.devices) && options.devices >= 1 && options.devices <= 50)) {
+    throw new Error('--devices must be 1..50');
+  }
+  return options;
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const sim = await startSimulator(options);
+  if (sim.hub) {
+    console.log(`IoT Hub emulator: ${sim.hub.hostName} on mqtts://127.0.0.1:${sim.hub.mqttPort}` + (sim.hub.httpPort ? `, service API http://127.0.0.1:${sim.hub.httpPort}` : ''));
+  }
+  console.log(`devices: ${sim.devices.map((d) => d.id).join(', ')}`);
+  console.log(`dashboard: ${sim.dashboard.url}`);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log('stopping…');
+    sim.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        console.error(e);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}
