@@ -33,7 +33,7 @@ import {
   type Subscription,
   type Will,
 } from './packets';
-import { validateTopicFilter, validateTopicName } from './topic';
+import { validateTopicFilter } from './topic';
 
 /** publish() results other than a packet id (> 0) or 0 (QoS 0 sent). */
 export const PUBLISH_QUEUED = -1;
@@ -263,11 +263,11 @@ export class Session {
     this.now = nowMs;
     const qos = options.qos;
     const retain = options.retain === true;
-    const topicError = validateTopicName(topic);
-    if (topicError || (qos !== 0 && qos !== 1 && qos !== 2)) {
-      this.events.onError?.(topicError ?? protocolError('INVALID_QOS', `QoS ${String(qos)} is not 0, 1 or 2`));
+    if (qos !== 0 && qos !== 1 && qos !== 2) {
+      this.events.onError?.(protocolError('INVALID_QOS', `QoS ${String(qos)} is not 0, 1 or 2`));
       return PUBLISH_INVALID;
     }
+    // The topic is checked once, by measuring the packet (the codec names what is wrong).
     if (qos === 0) {
       if (this.phase !== 'connected') return PUBLISH_DROPPED;
       const p = this.publishPacket;
@@ -279,7 +279,7 @@ export class Session {
       p.packetId = undefined;
       const length = encodedLength(p);
       if (length < 0 || length > this.maxPacketSize) return this.invalid(p, length);
-      this.send(p);
+      this.sendMeasured(p, length);
       return 0;
     }
     const m = this.spare.pop() ?? { packetId: 0, topic: '', payload, qos, retain, token: undefined, stage: STAGE_UNSENT };
@@ -298,7 +298,7 @@ export class Session {
       }
       m.packetId = this.ids.next(this.idInUse);
       this.inflight.push(m);
-      if (this.phase === 'connected') this.sendPublish(m, false);
+      if (this.phase === 'connected') this.sendPublish(m, false, length);
       return m.packetId;
     }
     if (this.queuedCount >= this.maxQueued) {
@@ -526,7 +526,8 @@ export class Session {
     }
   }
 
-  private sendPublish(m: Outgoing, dup: boolean): void {
+  /** `length`, when known, spares measuring the packet again (it does not depend on id or DUP). */
+  private sendPublish(m: Outgoing, dup: boolean, length = -1): void {
     const p = this.publishPacket;
     p.topic = m.topic;
     p.payload = m.payload;
@@ -535,7 +536,8 @@ export class Session {
     p.dup = dup;
     p.packetId = m.packetId;
     m.stage = STAGE_PUBLISH;
-    this.send(p);
+    if (length > 0) this.sendMeasured(p, length);
+    else this.send(p);
   }
 
   private encodedPublishLength(m: Outgoing): number {
@@ -584,6 +586,11 @@ export class Session {
       this.events.onError?.(validatePacket(packet) ?? protocolError('BAD_LENGTH', 'packet cannot be encoded'));
       return false;
     }
+    this.sendMeasured(packet, length);
+    return true;
+  }
+
+  private sendMeasured(packet: Packet, length: number): void {
     if (length > this.out.length) {
       // Grow only past the largest packet so far, then keep the buffer.
       let size = this.out.length * 2;
@@ -593,7 +600,6 @@ export class Session {
     encode(packet, this.out, 0);
     this.lastSent = this.now;
     this.events.onSend(this.out.subarray(0, length));
-    return true;
   }
 
   // ---- bookkeeping ----------------------------------------------------------------------

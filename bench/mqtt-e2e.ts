@@ -1,0 +1,147 @@
+/**
+ * End-to-end QoS 1 publish throughput through a real local mosquitto (started by the test
+ * fixture): our client (src/mqtt/client over hosts/node/network) against mqtt.js 5, same broker,
+ * same topic and payload, same in-flight window (10 unacknowledged PUBLISHes; mqtt.js has no
+ * window for MQTT 3.1.1, so the driver keeps 10 outstanding for both), interleaved runs.
+ *
+ *   e2eRatio = median(ours msgs/s) / median(mqtt.js msgs/s)   goal >= 1 (exit 1 if missed)
+ *
+ * A run: connect, then time from the first PUBLISH to the last PUBACK of `messages` messages.
+ * Run: npx tsx bench/mqtt-e2e.ts [--messages N] [--runs N]   (writes bench/results/mqtt-e2e.json)
+ */
+import { connectAsync } from 'mqtt';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { nodeClock, nodeTimers } from '../hosts/node/host';
+import { NodeNetwork } from '../hosts/node/network';
+import { MqttClient } from '../src/mqtt/client';
+import { PUBLISH_QUEUED } from '../src/mqtt/session';
+import { startMosquitto, type Mosquitto } from '../test/fixtures/mosquitto';
+import { projectRoot } from '../test/xs/lane';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const MESSAGES = arg('--messages', 20_000);
+const RUNS = arg('--runs', 5);
+const WINDOW = 10;
+const PAYLOAD_BYTES = 64;
+const TOPIC = 'bench/e2e/telemetry';
+const payload = new Uint8Array(PAYLOAD_BYTES).map((_, i) => 32 + (i % 90));
+
+async function runOurs(broker: Mosquitto, run: number): Promise<number> {
+  let acked = 0;
+  let sent = 0;
+  let started = 0;
+  let finish: (ms: number) => void = () => undefined;
+  const done = new Promise<number>((r) => (finish = r));
+  const options = { qos: 1 as const };
+  const client = new MqttClient(
+    { host: broker.host, port: broker.plainPort, clientId: `ours-${run}`, inflightWindow: WINDOW, keepAlive: 60 },
+    { clock: nodeClock, timers: nodeTimers, network: new NodeNetwork(), random: { next: () => Math.random() } },
+    {
+      onConnected: () => {
+        started = performance.now();
+        while (sent < WINDOW && sent < MESSAGES) publish();
+      },
+      onPublishAcked: () => {
+        acked++;
+        if (sent < MESSAGES) publish();
+        if (acked === MESSAGES) finish(performance.now() - started);
+      },
+    },
+  );
+  function publish(): void {
+    const id = client.publish(TOPIC, payload, options);
+    if (id <= 0 && id !== PUBLISH_QUEUED) throw new Error(`publish refused: ${id}`);
+    sent++;
+  }
+  client.start();
+  const ms = await done;
+  client.close();
+  return ms;
+}
+
+async function runTheirs(broker: Mosquitto, run: number): Promise<number> {
+  const client = await connectAsync(`mqtt://${broker.host}:${broker.plainPort}`, {
+    protocolVersion: 4,
+    clientId: `theirs-${run}`,
+    reconnectPeriod: 0,
+    keepalive: 60,
+  });
+  const buf = Buffer.from(payload);
+  const ms = await new Promise<number>((resolve, reject) => {
+    let acked = 0;
+    let sent = 0;
+    const started = performance.now();
+    const publish = () => {
+      sent++;
+      client.publish(TOPIC, buf, { qos: 1 }, (error) => {
+        if (error) return reject(error);
+        acked++;
+        if (sent < MESSAGES) publish();
+        if (acked === MESSAGES) resolve(performance.now() - started);
+      });
+    };
+    while (sent < WINDOW && sent < MESSAGES) publish();
+  });
+  await client.endAsync();
+  return ms;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function main(): Promise<void> {
+  const broker = await startMosquitto();
+  try {
+    // Warm-up: JIT both clients and the broker once.
+    await runOurs(broker, -1);
+    await runTheirs(broker, -1);
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      ours.push(MESSAGES / ((await runOurs(broker, run)) / 1000));
+      theirs.push(MESSAGES / ((await runTheirs(broker, run)) / 1000));
+    }
+    const oursMedian = median(ours);
+    const theirsMedian = median(theirs);
+    const e2eRatio = oursMedian / theirsMedian;
+    const result = {
+      messages: MESSAGES,
+      runs: RUNS,
+      inflightWindow: WINDOW,
+      payloadBytes: PAYLOAD_BYTES,
+      qos: 1,
+      broker: 'mosquitto 2.0 (Debian), loopback, plain TCP',
+      peer: 'mqtt.js 5',
+      node: process.version,
+      oursMsgsPerSec: ours.map(Math.round),
+      theirsMsgsPerSec: theirs.map(Math.round),
+      oursMedianMsgsPerSec: Math.round(oursMedian),
+      theirsMedianMsgsPerSec: Math.round(theirsMedian),
+      e2eRatio: Number(e2eRatio.toFixed(3)),
+      goal: { e2eRatioMin: 1 },
+      ok: e2eRatio >= 1,
+    };
+    const out = path.join(projectRoot, 'bench/results/mqtt-e2e.json');
+    fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+    console.log(`QoS 1 publish, ${MESSAGES} x ${PAYLOAD_BYTES} B, window ${WINDOW}, ${RUNS} interleaved runs each`);
+    console.table(
+      ours.map((o, i) => ({ run: i + 1, 'ours msgs/s': Math.round(o), 'mqtt.js msgs/s': Math.round(theirs[i]), ratio: Number((o / theirs[i]).toFixed(3)) })),
+    );
+    console.log(`median: ours ${result.oursMedianMsgsPerSec} msgs/s, mqtt.js ${result.theirsMedianMsgsPerSec} msgs/s, e2eRatio ${result.e2eRatio} (goal >= 1) -> ${result.ok ? 'OK' : 'MISSED'}`);
+    console.log(`wrote ${path.relative(projectRoot, out)}`);
+    if (!result.ok) process.exitCode = 1;
+  } finally {
+    await broker.stop();
+  }
+}
+
+await main();
