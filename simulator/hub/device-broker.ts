@@ -49,22 +49,24 @@ export class DeviceBroker {
   ) {}
 
   static async create(deps: DeviceBrokerDeps): Promise<DeviceBroker> {
-    let self: DeviceBroker | undefined;
+    // the hooks need the instance, which needs the broker: bind late
+    const ref: { self?: DeviceBroker } = {};
     const aedes = await Aedes.createBroker({
       // IoT Hub device ids reach 128 characters; aedes only applies this to MQTT 3.1
       maxClientsIdLength: 128,
       preConnect: (client, packet, cb) => {
-        self!.rawClientIds.set(client, packet.clientId);
+        ref.self!.rawClientIds.set(client, packet.clientId);
         // IoT Hub times out at 1.5 x keepalive but never later than 1767 s (Azure load balancer idle
         // timeout); 1178 x 1.5 = 1767. keepalive 0 gets the same ceiling.
         if (!packet.keepalive || packet.keepalive > LIMITS.keepaliveSeconds) packet.keepalive = LIMITS.keepaliveSeconds + 1;
         cb(null, true);
       },
-      authenticate: (client, username, password, cb) => self!.authenticate(client, username, password, cb),
-      authorizePublish: (client, packet, cb) => self!.authorizePublish(client, packet, cb),
-      authorizeSubscribe: (client, sub, cb) => self!.authorizeSubscribe(client, sub, cb),
+      authenticate: (client, username, password, cb) => ref.self!.authenticate(client, username, password, cb),
+      authorizePublish: (client, packet, cb) => ref.self!.authorizePublish(client, packet, cb),
+      authorizeSubscribe: (client, sub, cb) => ref.self!.authorizeSubscribe(client, sub, cb),
     });
-    self = new DeviceBroker(aedes, deps);
+    const self = new DeviceBroker(aedes, deps);
+    ref.self = self;
     self.wire();
     return self;
   }

@@ -110,14 +110,15 @@ export class DpsBroker {
   ) {}
 
   static async create(opts: DpsOptions): Promise<DpsBroker> {
-    let self: DpsBroker | undefined;
+    // the hooks need the instance, which needs the broker: bind late
+    const ref: { self?: DpsBroker } = {};
     const aedes = await Aedes.createBroker({
       maxClientsIdLength: 128,
       preConnect: (client, packet, cb) => {
-        self!.rawIds.set(client, packet.clientId);
+        ref.self!.rawIds.set(client, packet.clientId);
         cb(null, true);
       },
-      authenticate: (client, username, password, cb) => self!.authenticate(client, username, password, cb),
+      authenticate: (client, username, password, cb) => ref.self!.authenticate(client, username, password, cb),
       authorizeSubscribe: (_client, sub, cb) => {
         if (sub.topic !== '$dps/registrations/res/#') return cb(new Error(`subscription to ${sub.topic} is not allowed`));
         cb(null, { topic: sub.topic, qos: sub.qos >= 1 ? 1 : 0 });
@@ -125,14 +126,14 @@ export class DpsBroker {
       authorizePublish: (client, packet, cb) => {
         if (!client || packet.qos === 2) return cb(new Error('QoS 2 publish is not supported'));
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-        const reply = self!.request(client, packet.topic, payload);
+        const reply = ref.self!.request(client, packet.topic, payload);
         if (!reply) return cb(new Error(`publish to ${packet.topic} is not allowed`));
         cb(null);
         setImmediate(reply);
       },
     });
-    self = new DpsBroker(aedes, opts);
-    return self;
+    ref.self = new DpsBroker(aedes, opts);
+    return ref.self;
   }
 
   handle(socket: Duplex): void {
