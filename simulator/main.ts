@@ -156,7 +156,6 @@ function createSimulatedDevice(
   const n = options.sensors ?? 3;
   for (let k = 0; k < n; k++) bus.addSensor({ thermal: { ambient: 20 + k * 1.5 + index * 0.3, noise: options.noise ?? 0.05, driftPerHour: k === 0 ? 0.5 : 0 } });
   const network = new CuttableNetwork(new NodeNetwork());
-  let sim: SimulatedDevice;
   const host = createNodeHost({
     dataDir: path.join(dataDir, 'devices', deviceId),
     oneWire: bus,
@@ -185,7 +184,7 @@ function createSimulatedDevice(
       },
     );
 
-  sim = {
+  const sim: SimulatedDevice = {
     id: deviceId,
     host,
     bus,
