@@ -14,7 +14,7 @@ export type SearchStep =
   /** No more devices (or none at all). */
   | { kind: 'done' }
   /** The pass failed: no presence, both bits 1 mid-search (a device left), or a bad CRC. */
-  | { kind: 'error'; reason: 'no-presence' | 'no-response' | 'crc' };
+  | { kind: 'error'; reason: 'no-presence' | 'bus-short' | 'no-response' | 'crc' };
 
 /** The state of one search (first/next) as in AN187; reusable via `reset()`. */
 export class RomSearch {
@@ -60,7 +60,8 @@ export class RomSearch {
     const rom = this.rom;
     if (!bus.reset()) {
       this.reset();
-      return { kind: 'error', reason: 'no-presence' };
+      // A line that reads low after a reset without presence is shorted, not empty.
+      return { kind: 'error', reason: bus.readBit() === 0 ? 'bus-short' : 'no-presence' };
     }
     bus.writeByte(this.command);
     let lastZero = 0;
@@ -106,7 +107,7 @@ export interface SearchResult {
   /** Passes that failed and were retried from the start. */
   errors: number;
   /** Set when the search gave up (retries exhausted): `roms` may then be incomplete. */
-  failure?: 'no-presence' | 'no-response' | 'crc';
+  failure?: 'no-presence' | 'bus-short' | 'no-response' | 'crc';
 }
 
 /**

@@ -149,8 +149,14 @@ export class Ds18b20Driver {
       }
       sensors.push({ id, rom, family, model: familyName(family), parasite, resolution });
     }
+    // A failed search may be incomplete: keep reading the sensors it did not get to, so their
+    // faults keep showing (a shorted bus) rather than the sensors silently dropping out.
+    const found = sensors.slice();
+    if (search.failure) {
+      for (const old of this.sensors) if (!sensors.some((s) => s.id === old.id)) sensors.push(old);
+    }
     this.sensors = sensors;
-    const result: ScanResult = { sensors: sensors.slice(), refused, searchErrors: search.errors };
+    const result: ScanResult = { sensors: found, refused, searchErrors: search.errors };
     if (search.failure) result.failure = search.failure;
     return result;
   }

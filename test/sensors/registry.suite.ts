@@ -88,6 +88,10 @@ export const suite: Suite = {
         sample();
         t.equal(registry.list().map((e) => `${e.status} ${e.reason}`), ids.map(() => 'faulty bus-short'));
         t.equal(registry.list().filter((e) => e.celsius !== undefined).length, 0);
+        // A rescan during the short fails instead of declaring every sensor vanished.
+        const during = rescan();
+        t.equal(during.vanished, []);
+        t.equal(registry.list().map((e) => e.status), ids.map(() => 'faulty'));
         // Recovery: all online and current again.
         bus.clearFaults(ids[5]);
         sample();
