@@ -64,7 +64,7 @@ describe('SAS authentication', () => {
     expect(await refusal(deviceOptions(t.hub, 'dev-off', keyA))).toBe(5);
     t.hub.setDeviceStatus('dev-off', 'enabled');
     const c = await connect(deviceOptions(t.hub, 'dev-off', keyA));
-    const gone = new Promise((r) => c.once('close', r));
+    const gone = new Promise<void>((r) => c.once('close', () => r()));
     t.hub.setDeviceStatus('dev-off', 'disabled');
     await gone;
     expect(t.hub.isConnected('dev-off')).toBe(false);
