@@ -1,0 +1,268 @@
+/**
+ * Connection policy (src/mqtt/client.ts) and backoff in simulated time: a fake clock, timers and
+ * network, so reconnect delays, timeouts and keepalive are exact. Runs in Node and inside XS.
+ */
+import type { Suite } from '../harness';
+import { Backoff } from '../../src/mqtt/backoff';
+import { MqttClient, type MqttClientOptions } from '../../src/mqtt/client';
+import { encode } from '../../src/mqtt/codec';
+import { Decoder } from '../../src/mqtt/decoder';
+import { ConnackCode, PacketType, type Packet } from '../../src/mqtt/packets';
+import type { Connection, ConnectionHandlers, ConnectOptions, Network, TimerId } from '../../src/platform';
+import { describePacket } from './session-rig';
+
+class SimTime {
+  now = 0;
+  private seq = 0;
+  private timers: { id: number; at: number; fn: () => void }[] = [];
+  readonly clock = { now: () => this.now, epochMs: () => undefined };
+  readonly timersApi = {
+    set: (fn: () => void, delayMs: number): TimerId => {
+      const id = ++this.seq;
+      this.timers.push({ id, at: this.now + Math.max(0, delayMs), fn });
+      return id;
+    },
+    clear: (id: TimerId) => {
+      this.timers = this.timers.filter((t) => t.id !== id);
+    },
+  };
+  /** Runs the earliest pending timer only. */
+  runNext(): void {
+    let next: { id: number; at: number; fn: () => void } | undefined;
+    for (const t of this.timers) if (!next || t.at < next.at || (t.at === next.at && t.id < next.id)) next = t;
+    if (next) this.advance(next.at - this.now);
+  }
+
+  /** Runs every timer due up to now + ms, in time order. */
+  advance(ms: number): void {
+    const end = this.now + ms;
+    for (;;) {
+      let next: { id: number; at: number; fn: () => void } | undefined;
+      for (const t of this.timers) if (t.at <= end && (!next || t.at < next.at || (t.at === next.at && t.id < next.id))) next = t;
+      if (!next) break;
+      const due = next;
+      this.timers = this.timers.filter((t) => t !== due);
+      this.now = due.at;
+      due.fn();
+    }
+    this.now = end;
+  }
+}
+
+class SimConnection implements Connection {
+  closed = false;
+  readonly sent: string[] = [];
+  private readonly sniffer = new Decoder({ maxPacketSize: 1 << 20, onPacket: (p) => this.sent.push(describePacket(p)) });
+  constructor(readonly handlers: ConnectionHandlers, readonly at: number) {}
+  write(data: Uint8Array): boolean {
+    if (!this.closed) this.sniffer.push(data);
+    return true;
+  }
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.handlers.onClose();
+  }
+  /** The broker sends `packet`. */
+  deliver(packet: Packet): void {
+    const buf = new Uint8Array(1024);
+    const n = encode(packet, buf, 0);
+    this.handlers.onData(buf.subarray(0, n));
+  }
+  /** The link fails. */
+  drop(code: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.handlers.onClose({ code, message: code });
+  }
+}
+
+class SimNetwork implements Network {
+  readonly connections: SimConnection[] = [];
+  constructor(private readonly time: SimTime) {}
+  connect(_options: ConnectOptions, handlers: ConnectionHandlers): SimConnection {
+    const c = new SimConnection(handlers, this.time.now);
+    this.connections.push(c);
+    return c;
+  }
+  get last(): SimConnection {
+    return this.connections[this.connections.length - 1];
+  }
+}
+
+function setup(options: Partial<MqttClientOptions> = {}, randoms: number[] = [0.5]) {
+  const time = new SimTime();
+  const network = new SimNetwork(time);
+  const log: string[] = [];
+  let r = 0;
+  const client = new MqttClient(
+    { host: 'broker', port: 1883, clientId: 'dev1', backoff: { minMs: 1000, maxMs: 100_000 }, ...options },
+    { clock: time.clock, timers: time.timersApi, network, random: { next: () => randoms[r++ % randoms.length] } },
+    {
+      onConnected: (present) => log.push(`${time.now} connected present=${present ? 1 : 0}`),
+      onDisconnected: (reason) => log.push(`${time.now} disconnected ${reason.code}`),
+      onError: (error) => log.push(`${time.now} error ${error.code}`),
+      onReconnectScheduled: (delay, reason) => log.push(`${time.now} retry in ${delay} after ${reason.code}`),
+      onPublishAcked: (id, token) => log.push(`${time.now} acked id${id} ${String(token)}`),
+    },
+  );
+  const connack = (returnCode = ConnackCode.ACCEPTED, sessionPresent = false) => {
+    const c = network.last;
+    c.handlers.onConnect();
+    c.deliver({ type: PacketType.CONNACK, sessionPresent, returnCode });
+  };
+  return { time, network, log, client, connack };
+}
+
+export const suite: Suite = {
+  name: 'mqtt-client',
+  cases: [
+    {
+      name: 'backoff: full jitter, decorrelated and none stay within [floor, ceiling] and reset',
+      run: (t) => {
+        const seq = [0, 0.5, 0.999, 0.25];
+        let i = 0;
+        const random = { next: () => seq[i++ % seq.length] };
+        const full = new Backoff({ minMs: 1000, maxMs: 10_000, jitter: 'full' }, random);
+        const fullDelays = Array.from({ length: 7 }, () => full.next());
+        full.reset();
+        const afterReset = full.next();
+        const deco = new Backoff({ minMs: 1000, maxMs: 10_000, jitter: 'decorrelated' }, random);
+        const decoDelays = Array.from({ length: 7 }, () => deco.next());
+        const none = new Backoff({ minMs: 1000, maxMs: 10_000, jitter: 'none' }, random);
+        const noneDelays = Array.from({ length: 6 }, () => none.next());
+        for (const d of [...fullDelays, ...decoDelays, ...noneDelays]) t.ok(d >= 1000 && d <= 10_000, `delay ${d} within bounds`);
+        t.equal(noneDelays, [1000, 2000, 4000, 8000, 10_000, 10_000]);
+        t.equal(afterReset, 1000, 'attempt 0 after reset: the floor');
+        const defaults = new Backoff({}, { next: () => 0.999999 });
+        const grown = Array.from({ length: 12 }, () => defaults.next());
+        t.equal(grown[0] >= 1000, true);
+        t.equal(grown[11] <= 100_000 && grown[11] > 99_000, true);
+        return { fullDelays, decoDelays, noneDelays, grownLast: grown[11] };
+      },
+    },
+    {
+      name: 'refused transport: exponential backoff between attempts, reset after a success',
+      run: (t) => {
+        const { time, network, log, client, connack } = setup({}, [0.5]);
+        client.start();
+        for (let k = 0; k < 4; k++) {
+          network.last.drop('ECONNREFUSED');
+          time.runNext(); // the retry timer (the failed attempt's CONNACK timer is gone)
+        }
+        const attempts = network.connections.map((c) => c.at);
+        // full jitter at 0.5: 1000 + 0.5 * (min(max, 1000 * 2^k) - 1000)
+        t.equal(attempts, [0, 1000, 2500, 5000, 9500]);
+        connack();
+        network.last.drop('ECONNRESET');
+        time.advance(1000);
+        t.equal(network.connections.length, 6, 'after a success the delay starts at the floor again');
+        return log;
+      },
+    },
+    {
+      name: 'no CONNACK within connectTimeoutMs: CONNACK_TIMEOUT, transport closed, retry',
+      run: (t) => {
+        const { time, network, log, client } = setup({ connectTimeoutMs: 5000 });
+        client.start();
+        network.last.handlers.onConnect(); // TCP up, CONNECT sent, the broker never answers
+        time.advance(4999);
+        t.equal(network.last.closed, false);
+        time.advance(1);
+        t.equal(network.connections[0].closed, true);
+        t.equal(network.connections[0].sent, ['CONNECT dev1 clean=1 ka=60']);
+        time.advance(1000);
+        t.equal(network.connections.length, 2);
+        return log;
+      },
+    },
+    {
+      name: 'refused credentials (CONNACK 4 or 5) wait the ceiling; server unavailable (3) backs off normally',
+      run: (t) => {
+        const { time, network, log, client, connack } = setup({ username: 'u', password: 'bad' });
+        client.start();
+        connack(ConnackCode.NOT_AUTHORIZED);
+        time.advance(99_999);
+        t.equal(network.connections.length, 1, 'no retry before the ceiling');
+        time.advance(1);
+        t.equal(network.connections.length, 2);
+        connack(ConnackCode.BAD_USERNAME_OR_PASSWORD);
+        time.advance(100_000);
+        connack(ConnackCode.SERVER_UNAVAILABLE);
+        const before = network.connections.length;
+        time.advance(5_000);
+        t.equal(network.connections.length, before + 1, 'server unavailable retries within the normal backoff');
+        return log;
+      },
+    },
+    {
+      name: 'keepalive through the timers: PINGREQ at K, dead at 1.5 K without PINGRESP, then reconnect',
+      run: (t) => {
+        const { time, network, log, client, connack } = setup({ keepAlive: 10 });
+        client.start();
+        connack();
+        const first = network.last;
+        time.advance(10_000);
+        t.equal(first.sent, ['CONNECT dev1 clean=1 ka=10', 'PINGREQ']);
+        first.deliver({ type: PacketType.PINGRESP });
+        time.advance(10_000);
+        t.equal(first.sent.length, 3, 'second PINGREQ 10 s after the first');
+        time.advance(5_000);
+        t.equal(first.closed, true);
+        time.advance(1_000);
+        t.equal(network.connections.length, 2);
+        return log;
+      },
+    },
+    {
+      name: 'planned reconnect: DISCONNECT, a new CONNECT at once with the new password, unacked PUBLISH resent',
+      run: (t) => {
+        let calls = 0;
+        const { time, network, log, client, connack } = setup({ cleanSession: false, username: 'hub/dev1', password: () => `token-${++calls}` });
+        client.start();
+        connack();
+        client.publish('devices/dev1/messages/events/', new Uint8Array([1, 2, 3]), { qos: 1, token: 'row-1' });
+        const old = network.last;
+        time.advance(100);
+        client.reconnect({ password: 'renewed-token-xyz' });
+        t.equal(old.sent, ['CONNECT dev1 clean=0 ka=60 user=hub/dev1 pw=7', 'PUBLISH devices/dev1/messages/events/ q1 id1 3B', 'DISCONNECT']);
+        t.equal(old.closed, true);
+        t.equal(network.connections.length, 2, 'no backoff for a planned reconnect');
+        connack(ConnackCode.ACCEPTED, true);
+        const fresh = network.last;
+        t.equal(fresh.sent, ['CONNECT dev1 clean=0 ka=60 user=hub/dev1 pw=17', 'PUBLISH devices/dev1/messages/events/ q1 id1 dup 3B']);
+        fresh.deliver({ type: PacketType.PUBACK, packetId: 1 });
+        t.equal(calls, 1);
+        return log;
+      },
+    },
+    {
+      name: 'a planned reconnect during a refusal backoff starts at once',
+      run: (t) => {
+        const { time, network, log, client, connack } = setup({ username: 'u', password: 'expired' });
+        client.start();
+        connack(ConnackCode.NOT_AUTHORIZED);
+        time.advance(10);
+        client.reconnect({ password: 'fresh' });
+        t.equal(network.connections.length, 2);
+        connack();
+        return log;
+      },
+    },
+    {
+      name: 'close(): DISCONNECT, transport closed, no further attempts',
+      run: (t) => {
+        const { time, network, log, client, connack } = setup();
+        client.start();
+        connack();
+        client.close();
+        t.equal(network.last.sent, ['CONNECT dev1 clean=1 ka=60', 'DISCONNECT']);
+        t.equal(network.last.closed, true);
+        time.advance(1_000_000);
+        t.equal(network.connections.length, 1);
+        t.equal(client.state, 'idle');
+        return log;
+      },
+    },
+  ],
+};
