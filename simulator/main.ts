@@ -51,6 +51,8 @@ export interface SimulatorOptions {
   log?: 'debug' | 'info' | 'warn' | 'error';
   /** Seed for ROM ids and noise. Default 1. */
   seed?: number;
+  /** Use this running emulator instead of starting one (it is not stopped with the simulator). */
+  hub?: Hub;
 }
 
 export interface SimulatedDevice {
@@ -100,9 +102,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     for (const l of listeners) l(event, data);
   };
   const realHub = options.connectionString !== undefined;
+  const ownHub = !realHub && options.hub === undefined;
   const hub = realHub
     ? undefined
-    : await startHub({ dataDir: path.join(dataDir, 'hub'), mqttPort: options.mqttPort ?? 8883, httpPort: options.httpPort === undefined ? 8090 : options.httpPort, dpsPort: null });
+    : options.hub ?? await startHub({ dataDir: path.join(dataDir, 'hub'), mqttPort: options.mqttPort ?? 8883, httpPort: options.httpPort === undefined ? 8090 : options.httpPort, dpsPort: null });
 
   const count = realHub ? 1 : Math.max(1, options.devices ?? 1);
   const devices: SimulatedDevice[] = [];
@@ -139,7 +142,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       stopped = true;
       for (const d of devices) d.stop();
       await dashboard.close();
-      if (hub) await hub.stop();
+      if (hub && ownHub) await hub.stop();
     },
   };
 }

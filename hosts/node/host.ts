@@ -24,7 +24,8 @@ export const nodeCrypto: Crypto = {
 };
 
 export const nodeRandom: Random = {
-  next: () => randomInt(0, 2 ** 48) / 2 ** 48,
+  // randomInt allows a range of at most 2^48 - 1.
+  next: () => randomInt(0, 2 ** 47) / 2 ** 47,
 };
 
 export interface NodeHostOptions {

@@ -73,3 +73,18 @@ describe('Node host', () => {
     expect(Buffer.from(mac).toString('hex')).toBe('f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8');
   });
 });
+
+describe('Node random', () => {
+  it('is uniform in [0, 1)', async () => {
+    const { nodeRandom } = await import('../../hosts/node/host');
+    let sum = 0;
+    for (let i = 0; i < 2000; i++) {
+      const x = nodeRandom.next();
+      expect(x).toBeGreaterThanOrEqual(0);
+      expect(x).toBeLessThan(1);
+      sum += x;
+    }
+    expect(sum / 2000).toBeGreaterThan(0.4);
+    expect(sum / 2000).toBeLessThan(0.6);
+  });
+});
