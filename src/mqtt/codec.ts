@@ -29,9 +29,20 @@
  * copied with Uint8Array.prototype.set.
  */
 import { protocolError, scanError } from './errors';
-import { PacketType, type Packet, type ProtocolError, type ProtocolErrorCode } from './packets';
+import { PacketType, type Packet, type ProtocolError, type ProtocolErrorCode, type PublishPacket } from './packets';
 import { MAX_STRING_BYTES, topicFilterLength, topicNameLength } from './topic';
 import { utf8Length, writeUtf8 } from './utf8';
+
+/**
+ * Native UTF-8 writer for the PUBLISH fast path: in XS it costs ~60x fewer computrons than a
+ * charCodeAt loop, and in V8 it is ~2x faster (bench/mqtt-codec.ts measures both). Stateless, so
+ * sharing one instance is safe even when XS freezes this module; absent on a host without it.
+ */
+const encoder: NativeEncoder | undefined = typeof TextEncoder === 'function' ? new TextEncoder() : undefined;
+
+interface NativeEncoder {
+  encodeInto(source: string, destination: Uint8Array): { read: number; written: number };
+}
 
 /** Largest remaining length a 4-byte varint can express (MQTT 3.1.1 section 2.2.3). */
 export const MAX_REMAINING_LENGTH = 268_435_455;
@@ -63,6 +74,10 @@ export function validatePacket(packet: Packet): ProtocolError | undefined {
 }
 
 export function encode(packet: Packet, buffer: Uint8Array, offset: number): number {
+  if (packet.type === PacketType.PUBLISH) {
+    const written = encodeAsciiPublish(packet, buffer, offset);
+    if (written > 0) return written;
+  }
   const remaining = measure(packet);
   if (typeof remaining !== 'number') throw new EncodeError(remaining);
   const total = 1 + varintSize(remaining) + remaining;
@@ -79,6 +94,64 @@ export function encode(packet: Packet, buffer: Uint8Array, offset: number): numb
     buffer[o++] = b;
   } while (n > 0);
   writeBody(packet, buffer, o);
+  return total;
+}
+
+/**
+ * The hot path: a valid PUBLISH with an ASCII topic, validated while it is written (one pass
+ * over the topic instead of measure + write). Returns 0 when the packet is not that (non-ASCII
+ * or invalid topic, bad id, no room), and encode() takes the general path, which reports errors.
+ * May have written into buffer[offset..] before bailing out.
+ */
+function encodeAsciiPublish(p: PublishPacket, b: Uint8Array, offset: number): number {
+  const topic = p.topic;
+  const topicLength = topic.length;
+  const payload = p.payload;
+  const qos = p.qos;
+  let idBytes = 0;
+  if (qos !== 0) {
+    const id = p.packetId as number;
+    if ((qos !== 1 && qos !== 2) || !(id >= 1 && id <= 65535) || (id | 0) !== id) return 0;
+    idBytes = 2;
+  } else if (p.dup) {
+    return 0;
+  }
+  if (topicLength === 0 || topicLength > MAX_STRING_BYTES) return 0;
+  const remaining = 2 + topicLength + idBytes + payload.length;
+  if (remaining > MAX_REMAINING_LENGTH) return 0;
+  const total = 1 + varintSize(remaining) + remaining;
+  if (!(offset >= 0) || offset + total > b.length) return 0;
+  let o = offset + total - remaining;
+  b[o++] = topicLength >> 8;
+  b[o++] = topicLength & 0xff;
+  if (topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0 || topic.indexOf('\u0000') >= 0) return 0;
+  if (encoder) {
+    // Every unit read and one byte written per unit means all ASCII (so no lone surrogate either).
+    const r = encoder.encodeInto(topic, b.subarray(o, o + topicLength));
+    if (r.read !== topicLength || r.written !== topicLength) return 0;
+    o += topicLength;
+  } else {
+    for (let i = 0; i < topicLength; i++) {
+      const c = topic.charCodeAt(i);
+      if (c >= 0x80) return 0;
+      b[o++] = c;
+    }
+  }
+  if (idBytes !== 0) {
+    const id = p.packetId as number;
+    b[o++] = id >> 8;
+    b[o++] = id & 0xff;
+  }
+  b.set(payload, o);
+  o = offset;
+  b[o++] = 0x30 | (p.dup ? 8 : 0) | (qos << 1) | (p.retain ? 1 : 0);
+  let n = remaining;
+  do {
+    let v = n & 0x7f;
+    n >>>= 7;
+    if (n > 0) v |= 0x80;
+    b[o++] = v;
+  } while (n > 0);
   return total;
 }
 

@@ -394,6 +394,11 @@ export const suite: Suite = {
         t.equal(decodeUtf8(bytes, 0, bytes.length), long);
         const longAscii = 'q'.repeat(5000);
         t.equal(decodeUtf8(encoder.encode(longAscii), 0, 5000), longAscii);
+        // The hand-rolled strict decoder (used where the engine lacks a strict TextDecoder).
+        const bad = ['c0af', 'c080', 'e080af', 'f08080af', 'eda080', 'edbfbf', 'f4908080', 'f5808080', 'ff', '80', '6180', 'e282', 'e26161', 'f09f8c'];
+        for (const hex of bad) t.equal(decodeUtf8(fromHex(hex), 0, fromHex(hex).length), -1, `invalid ${hex}`);
+        t.equal(decodeUtf8(fromHex('610062'), 0, 3), -2, 'U+0000');
+        t.equal(decodeUtf8(fromHex('efbbbf61'), 0, 4), '\ufeffa', 'a leading BOM is kept');
         t.equal(utf8Length('\ud800\udc00'), 4);
         t.ok(utf8Length('\udc00\ud800') < 0, 'reversed pair');
         t.ok(utf8Length('\ud800') < 0, 'lone high surrogate at end');

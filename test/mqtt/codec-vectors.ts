@@ -2,7 +2,7 @@
  * Byte-exact MQTT 3.1.1 vectors, hand-written from the OASIS specification (section 3), shared by
  * codec-vectors.suite.ts (Node and XS) and codec.test.ts (cross-checked against mqtt-packet).
  */
-import { PacketType, type Packet, type ProtocolErrorCode } from '../../src/mqtt/packets';
+import { PacketType, type ConnackCode, type Packet, type ProtocolErrorCode } from '../../src/mqtt/packets';
 
 export function fromHex(hex: string): Uint8Array {
   const clean = hex.replace(/\s+/g, '');
@@ -204,7 +204,7 @@ export const ENCODE_ERRORS: { name: string; packet: Packet; code: ProtocolErrorC
   { name: 'UNSUBSCRIBE filter #/a', packet: { type: PacketType.UNSUBSCRIBE, packetId: 1, topicFilters: ['#/a'] }, code: 'INVALID_TOPIC_FILTER' },
   { name: 'SUBACK code 3', packet: { type: PacketType.SUBACK, packetId: 1, granted: [3 as 0] }, code: 'INVALID_SUBACK_CODE' },
   { name: 'SUBACK without codes', packet: { type: PacketType.SUBACK, packetId: 1, granted: [] }, code: 'INVALID_FIELD' },
-  { name: 'CONNACK return code 6', packet: { type: PacketType.CONNACK, sessionPresent: false, returnCode: 6 }, code: 'CONNACK_INVALID_RETURN_CODE' },
+  { name: 'CONNACK return code 6', packet: { type: PacketType.CONNACK, sessionPresent: false, returnCode: 6 as ConnackCode }, code: 'CONNACK_INVALID_RETURN_CODE' },
   { name: 'CONNECT password without user name', packet: { type: PacketType.CONNECT, clientId: 'a', cleanSession: true, keepAlive: 0, password: bytes(1) }, code: 'INVALID_CONNECT_FLAGS' },
   { name: 'CONNECT keepAlive 65536', packet: { type: PacketType.CONNECT, clientId: 'a', cleanSession: true, keepAlive: 65536 }, code: 'INVALID_FIELD' },
   { name: 'CONNECT will topic with wildcard', packet: { type: PacketType.CONNECT, clientId: 'a', cleanSession: true, keepAlive: 0, will: { topic: 'a/#', payload: bytes(), qos: 0, retain: false } }, code: 'WILDCARD_IN_TOPIC' },
