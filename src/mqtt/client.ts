@@ -5,7 +5,8 @@
  * backoff ceiling, so a wrong key never turns into a tight reconnect loop against the broker.
  *
  * One timer serves keepalive: it fires at the session's deadline, calls tick(), and re-arms.
- * Traffic only moves the deadline later, so the timer is never re-armed per message.
+ * Traffic almost always moves the deadline later, so the timer is re-armed only when a deadline
+ * comes earlier than the armed one (after a PINGRESP), never per message.
  */
 import type { Clock, Connection, ConnectionError, Network, Random, Timers, TimerId, TlsOptions } from '../platform';
 import { Backoff, type BackoffOptions } from './backoff';
@@ -216,7 +217,10 @@ export class MqttClient {
           this.session.connect(this.credentials(), clock.now());
         },
         onData: (data) => {
-          if (attempt === this.attempt) this.session.receive(data, clock.now());
+          if (attempt !== this.attempt) return;
+          this.session.receive(data, clock.now());
+          // A PINGRESP can bring the next ping forward (cheap: re-arms only when earlier).
+          if (this.phase === 'connected') this.armKeepalive();
         },
         onClose: (error?: ConnectionError) => {
           if (attempt !== this.attempt) return;

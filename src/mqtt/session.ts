@@ -431,7 +431,11 @@ export class Session {
       case PacketType.SUBACK: {
         const request = this.takePending(packet.packetId, 'subscribe');
         if (!request) return;
-        for (const f of request.filters) this.unconfirmed.delete(f);
+        request.filters.forEach((f, i) => {
+          this.unconfirmed.delete(f);
+          // A refused filter (0x80) is forgotten: resubscribing would only be refused again.
+          if (packet.granted[i] === 0x80) this.subscriptions.delete(f);
+        });
         this.events.onSubscribed?.(packet.packetId, packet.granted);
         return;
       }

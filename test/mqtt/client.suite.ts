@@ -215,6 +215,25 @@ export const suite: Suite = {
       },
     },
     {
+      name: 'keepalive: a PINGRESP after recent traffic brings the next ping forward to K after the last send',
+      run: (t) => {
+        const { time, network, client, connack } = setup({ keepAlive: 10 });
+        client.start();
+        connack();
+        const c = network.last;
+        time.advance(9_000);
+        c.deliver({ type: PacketType.PUBLISH, topic: 'c2d', payload: new Uint8Array(1), qos: 0, retain: false, dup: false });
+        time.advance(1_000);
+        t.equal(c.sent, ['CONNECT dev1 clean=1 ka=10', 'PINGREQ'], 'nothing sent for K: ping at 10 s');
+        time.advance(1);
+        c.deliver({ type: PacketType.PINGRESP });
+        time.advance(9_999);
+        t.equal(c.sent.length, 3, 'next ping at 20 s, not at the 24 s dead line');
+        t.equal(c.closed, false);
+        return c.sent;
+      },
+    },
+    {
       name: 'planned reconnect: DISCONNECT, a new CONNECT at once with the new password, unacked PUBLISH resent',
       run: (t) => {
         let calls = 0;

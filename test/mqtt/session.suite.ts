@@ -230,7 +230,7 @@ export const suite: Suite = {
         r.open(7, false);
         const withoutSession = r.take();
         t.equal(withoutSession, ['CONNECT dev1 clean=0 ka=60', 'SUBSCRIBE id4 devices/dev1/messages/#:1,$iothub/methods/POST/#:0,later/+:2']);
-        r.deliver({ type: PacketType.SUBACK, packetId: 4, granted: [1, 0, 0x80] }, 8);
+        r.deliver({ type: PacketType.SUBACK, packetId: 4, granted: [1, 0, 0] }, 8);
         t.equal(r.session.unsubscribe(['later/+'], 9), 5);
         r.deliver({ type: PacketType.UNSUBACK, packetId: 5 }, 10);
         r.session.connectionLost('gone', 11);
@@ -239,6 +239,21 @@ export const suite: Suite = {
         t.equal(afterUnsubscribe, ['UNSUBSCRIBE id5 later/+', 'CONNECT dev1 clean=0 ka=60', 'SUBSCRIBE id6 devices/dev1/messages/#:1,$iothub/methods/POST/#:0']);
         const events = r.events().filter((e) => !e.startsWith('close') && !e.startsWith('connected'));
         return { withSession, withoutSession, afterUnsubscribe, events };
+      },
+    },
+    {
+      name: 'a filter the broker refuses (0x80) is not sent again on resubscription',
+      run: (t) => {
+        const r = rig();
+        r.open(0);
+        r.session.subscribe([{ topicFilter: 'ok/#', qos: 1 }, { topicFilter: 'denied/#', qos: 1 }], 1);
+        r.deliver({ type: PacketType.SUBACK, packetId: 1, granted: [1, 0x80] }, 2);
+        r.take();
+        r.session.connectionLost('gone', 3);
+        r.open(4, false);
+        const sent = r.take();
+        t.equal(sent, ['CONNECT dev1 clean=1 ka=60', 'SUBSCRIBE id2 ok/#:1']);
+        return { sent, events: r.events() };
       },
     },
     {
