@@ -127,7 +127,9 @@ function drawChart(c, series) {
   if (!isFinite(lo)) { lo = 0; hi = 1; }
   if (hi - lo < 0.5) { const mid = (hi + lo) / 2; lo = mid - 0.25; hi = mid + 0.25; }
   const pad = (hi - lo) * 0.08; lo -= pad; hi += pad;
-  const x = (i) => left + (i / (HISTORY - 1)) * (w - left - right);
+  // Fill the width once a minute or so of samples exists; until then grow from the left.
+  const slots = Math.max(series.length, 60);
+  const x = (i) => left + (i / (slots - 1)) * (w - left - right);
   const y = (v) => top + (1 - (v - lo) / (hi - lo)) * (h - top - bottom);
   // grid and labels
   g.strokeStyle = '#e5e9ef'; g.fillStyle = '#7f8c9a'; g.font = '10px system-ui, sans-serif'; g.lineWidth = 1;
