@@ -31,6 +31,8 @@ interface Conn {
   expiry?: number;
   expiryTimer?: NodeJS.Timeout;
   subscriptions: Set<string>;
+  /** seconds of silence after which the hub closes the connection */
+  timeoutSeconds: number;
   closeReason?: string;
 }
 
@@ -42,6 +44,7 @@ export class DeviceBroker {
   private readonly online = new Map<string, Client>();
   private readonly conns = new WeakMap<Client, Conn>();
   private readonly rawClientIds = new WeakMap<Client, string>();
+  private readonly keepalives = new WeakMap<Client, number>();
 
   private constructor(
     readonly aedes: Aedes,
@@ -59,6 +62,7 @@ export class DeviceBroker {
         // IoT Hub times out at 1.5 x keepalive but never later than 1767 s (Azure load balancer idle
         // timeout); 1178 x 1.5 = 1767. keepalive 0 gets the same ceiling.
         if (!packet.keepalive || packet.keepalive > LIMITS.keepaliveSeconds) packet.keepalive = LIMITS.keepaliveSeconds + 1;
+        ref.self!.keepalives.set(client, packet.keepalive);
         cb(null, true);
       },
       authenticate: (client, username, password, cb) => ref.self!.authenticate(client, username, password, cb),
@@ -153,7 +157,7 @@ export class DeviceBroker {
           conn.expiryTimer.unref();
         }
       }
-      this.deps.events.emit('connected', { deviceId: conn.deviceId, clean: conn.clean, auth: conn.method });
+      this.deps.events.emit('connected', { deviceId: conn.deviceId, clean: conn.clean, auth: conn.method, timeoutSeconds: conn.timeoutSeconds });
       this.deliverC2D(conn.deviceId);
     });
     aedes.on('clientError', (client, err) => {
@@ -219,7 +223,7 @@ export class DeviceBroker {
       cb(Object.assign(new Error(result.reason), { returnCode: result.returnCode }) as AuthenticateError, null);
       return;
     }
-    this.conns.set(client, { deviceId: result.deviceId, method: result.method, clean: client.clean, subscriptions: new Set(), ...(result.expiry !== undefined ? { expiry: result.expiry } : {}) });
+    this.conns.set(client, { deviceId: result.deviceId, method: result.method, clean: client.clean, subscriptions: new Set(), timeoutSeconds: Math.floor((this.keepalives.get(client) ?? 0) * 1.5), ...(result.expiry !== undefined ? { expiry: result.expiry } : {}) });
     // CleanSession=1 ends the previous session: queued C2D messages are not delivered to it
     if (client.clean) this.deps.c2d.purge(result.deviceId);
     cb(null, true);

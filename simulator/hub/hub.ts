@@ -43,7 +43,7 @@ export interface HubOptions {
 
 export interface HubEvents {
   telemetry: [D2CEvent];
-  connected: [{ deviceId: string; clean: boolean; auth: 'sas' | 'x509' }];
+  connected: [{ deviceId: string; clean: boolean; auth: 'sas' | 'x509'; timeoutSeconds: number }];
   disconnected: [{ deviceId: string; reason: string }];
   refused: [{ clientId: string; returnCode: number; reason: string; endpoint?: 'dps' }];
   violation: [{ deviceId: string; reason: string }];

@@ -114,3 +114,14 @@ describe('tolerated behaviour', () => {
     expect(t.hub.isConnected('rules-1')).toBe(false);
   });
 });
+
+describe('keepalive', () => {
+  it('times out at 1.5 x keepalive, but never later than 1767 s', async () => {
+    for (const [keepalive, timeout] of [[60, 90], [1177, 1765], [1178, 1767], [3600, 1767], [0, 1767]]) {
+      const ev = nextEvent<{ timeoutSeconds: number }>(t.hub, 'connected');
+      const c = await connect(deviceOptions(t.hub, 'rules-1', key, { keepalive }));
+      expect((await ev).timeoutSeconds).toBe(timeout);
+      await c.endAsync();
+    }
+  });
+});
