@@ -22,7 +22,8 @@
  *   over 268,435,455: PACKET_TOO_LARGE; SUBSCRIBE/UNSUBSCRIBE without filters: NO_SUBSCRIPTIONS;
  *   SUBACK code not 0/1/2/0x80: INVALID_SUBACK_CODE; password without username:
  *   INVALID_CONNECT_FLAGS; CONNACK code not 0..5: CONNACK_INVALID_RETURN_CODE; keepAlive not
- *   0..65535 or SUBACK without codes: INVALID_FIELD; unknown type: UNKNOWN_PACKET_TYPE.
+ *   0..65535, SUBACK without codes, empty client id without cleanSession: INVALID_FIELD;
+ *   unknown type: UNKNOWN_PACKET_TYPE.
  *
  * Nothing is allocated per packet on success: strings are measured and written by hand
  * (./utf8), each string's length prefix is back-filled after writing it, and payloads are
@@ -230,6 +231,7 @@ function measure(p: Packet): number | ProtocolError {
       }
       f = stringField(utf8Length(p.clientId), 'CONNECT client id');
       if (typeof f !== 'number') return f;
+      if (f === 2 && !p.cleanSession) return fail('INVALID_FIELD', 'an empty client id requires cleanSession [MQTT-3.1.3-7]');
       n += f;
       if (p.will) {
         if (!isQos(p.will.qos)) return fail('INVALID_QOS', `will QoS ${String(p.will.qos)}`);

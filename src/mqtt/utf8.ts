@@ -83,22 +83,24 @@ function unitsToString(units: ArrayLike<number>, start: number, end: number): st
  */
 export function decodeUtf8(buffer: Uint8Array, start: number, end: number): string | number {
   // ASCII fast path: most topics and ids are ASCII; build them without an intermediate array.
+  // Malformed input wins over U+0000 (as with a fatal TextDecoder followed by a U+0000 check).
   let i = start;
   let out = '';
+  let nul = false;
   while (i < end) {
     const b = buffer[i];
     if (b >= 0x80) break;
-    if (b === 0) return SCAN_NULL_CHARACTER;
+    if (b === 0) nul = true;
     i++;
   }
-  if (i === end) return asciiString(buffer, start, end);
+  if (i === end) return nul ? SCAN_NULL_CHARACTER : asciiString(buffer, start, end);
   if (i > start) out = asciiString(buffer, start, i);
 
   const units: number[] = [];
   while (i < end) {
     const b = buffer[i];
     if (b < 0x80) {
-      if (b === 0) return SCAN_NULL_CHARACTER;
+      if (b === 0) nul = true;
       units.push(b);
       i++;
       continue;
@@ -135,7 +137,7 @@ export function decodeUtf8(buffer: Uint8Array, start: number, end: number): stri
     }
     i += need + 1;
   }
-  return out + unitsToString(units, 0, units.length);
+  return nul ? SCAN_NULL_CHARACTER : out + unitsToString(units, 0, units.length);
 }
 
 /** Bytes known to be ASCII (1..0x7f) to a string. */

@@ -53,9 +53,9 @@ export const VECTORS: Vector[] = [
     hex: '10 1e  0004 4d515454 04 ee 003c  0003 646576  0003 772f74  0001 09  0001 75  0002 0102',
   },
   {
-    name: 'CONNECT persistent session, keepalive 0, empty client id, user name only',
-    packet: { type: PacketType.CONNECT, clientId: '', cleanSession: false, keepAlive: 0, username: 'hub.azure-devices.net/d1/?api-version=2021-04-12' },
-    hex: '10 3e  0004 4d515454 04 80 0000  0000  0030 ' + toHex(ascii('hub.azure-devices.net/d1/?api-version=2021-04-12')),
+    name: 'CONNECT persistent session, keepalive 0, user name only',
+    packet: { type: PacketType.CONNECT, clientId: 'd1', cleanSession: false, keepAlive: 0, username: 'hub.azure-devices.net/d1/?api-version=2021-04-12' },
+    hex: '10 40  0004 4d515454 04 80 0000  0002 6431  0030 ' + toHex(ascii('hub.azure-devices.net/d1/?api-version=2021-04-12')),
   },
   {
     name: 'CONNECT will QoS 2 without retain',
@@ -206,6 +206,7 @@ export const ENCODE_ERRORS: { name: string; packet: Packet; code: ProtocolErrorC
   { name: 'SUBACK without codes', packet: { type: PacketType.SUBACK, packetId: 1, granted: [] }, code: 'INVALID_FIELD' },
   { name: 'CONNACK return code 6', packet: { type: PacketType.CONNACK, sessionPresent: false, returnCode: 6 as ConnackCode }, code: 'CONNACK_INVALID_RETURN_CODE' },
   { name: 'CONNECT password without user name', packet: { type: PacketType.CONNECT, clientId: 'a', cleanSession: true, keepAlive: 0, password: bytes(1) }, code: 'INVALID_CONNECT_FLAGS' },
+  { name: 'CONNECT empty client id without clean session', packet: { type: PacketType.CONNECT, clientId: '', cleanSession: false, keepAlive: 0 }, code: 'INVALID_FIELD' },
   { name: 'CONNECT keepAlive 65536', packet: { type: PacketType.CONNECT, clientId: 'a', cleanSession: true, keepAlive: 65536 }, code: 'INVALID_FIELD' },
   { name: 'CONNECT will topic with wildcard', packet: { type: PacketType.CONNECT, clientId: 'a', cleanSession: true, keepAlive: 0, will: { topic: 'a/#', payload: bytes(), qos: 0, retain: false } }, code: 'WILDCARD_IN_TOPIC' },
   { name: 'CONNECT will QoS 3', packet: { type: PacketType.CONNECT, clientId: 'a', cleanSession: true, keepAlive: 0, will: { topic: 'a', payload: bytes(), qos: 3 as 0, retain: false } }, code: 'INVALID_QOS' },
