@@ -3,7 +3,7 @@
 // accepted from the server), certificate (trusted root, DER), serverName, verify.
 declare module 'securesocket' {
   export default class SecureSocket {
-    constructor(dict: { [k: string]: any });
+    constructor(dict: Record<string, unknown>);
     read(type: typeof ArrayBuffer, until?: number): ArrayBuffer;
     write(data: number | string | ArrayBuffer | ArrayBufferView, ...moreData: (number | string | ArrayBuffer | ArrayBufferView)[]): void;
     close(): void;

@@ -1,18 +1,36 @@
-import OneWireNative from 'onewire/bus-native';
 import type { OneWireBus } from '../../../../src/platform';
 
 /**
- * The 1-Wire bus on ESP32: bus primitives from the native master (modonewirebus.c, RMT
- * peripheral via Espressif's onewire_bus component). Moddable's "onewire" module offers only
- * bytes and its own ROM search; the project's search (src/onewire) needs single bits.
+ * Native 1-Wire master (modonewirebus.c): RMT peripheral through Espressif's onewire_bus
+ * component, like Moddable's modules/drivers/onewire/esp32, plus the single-bit operations
+ * that Moddable's "onewire" module lacks and the project's ROM search (src/onewire) needs.
  */
+class OneWireNative extends Native('xs_onewirebus_destructor') {
+  constructor(pin: number) {
+    super();
+    native('xs_onewirebus').call(this, { pin });
+  }
+  close(): void {
+    native('xs_onewirebus_close').call(this);
+  }
+  reset(): boolean {
+    return native('xs_onewirebus_reset').call(this) === true;
+  }
+  readBit(): 0 | 1 {
+    return native('xs_onewirebus_read_bit').call(this) ? 1 : 0;
+  }
+  writeBit(bit: 0 | 1): void {
+    native('xs_onewirebus_write_bit').call(this, bit);
+  }
+  readByte(): number {
+    return native('xs_onewirebus_read_byte').call(this) as number;
+  }
+  writeByte(value: number): void {
+    native('xs_onewirebus_write_byte').call(this, value & 0xff);
+  }
+}
+
+/** The 1-Wire bus on ESP32, on the GPIO given by config.onewirePin. */
 export function openOneWireBus(pin: number): OneWireBus | undefined {
-  const bus = new OneWireNative({ pin });
-  return {
-    reset: () => bus.reset(),
-    writeBit: (bit) => bus.writeBit(bit),
-    readBit: () => (bus.readBit() ? 1 : 0),
-    writeByte: (value) => bus.writeByte(value),
-    readByte: () => bus.readByte(),
-  };
+  return new OneWireNative(pin);
 }

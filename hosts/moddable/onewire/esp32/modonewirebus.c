@@ -29,7 +29,7 @@ void xs_onewirebus(xsMachine *the)
 	int pin;
 
 	xsmcVars(1);
-	xsmcGet(xsVar(0), xsArg(0), xsID_pin);
+	xsmcGet(xsVar(0), xsArg(0), xsID_pin);	// { pin }
 	pin = xsmcToInteger(xsVar(0));
 
 	ow = c_calloc(1, sizeof(modOneWireBusRecord));
