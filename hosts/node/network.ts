@@ -39,6 +39,7 @@ export function connectionError(error: Error & { code?: string }): ConnectionErr
   else if (code === 'CERT_HAS_EXPIRED') mapped = 'TLS_CERT_EXPIRED';
   else if (code === 'CERT_NOT_YET_VALID') mapped = 'TLS_CERT_NOT_YET_VALID';
   else if (code === 'CERT_REVOKED') mapped = 'TLS_CERT_REVOKED';
+  else if (code.endsWith('CERTIFICATE_REQUIRED')) mapped = 'TLS_CLIENT_CERT_REQUIRED'; // TLS 1.3 alert 116
   else if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) mapped = 'TLS_HANDSHAKE';
   else if (PASSTHROUGH.has(code)) mapped = code;
   else mapped = 'NETWORK';

@@ -91,6 +91,23 @@ describe('NodeNetwork', () => {
     expect(out.error?.message).toMatch(/wrong\.example/);
   });
 
+  it('TLS with a client certificate passes a listener that requires one (X.509 auth)', async () => {
+    const out = await session(new NodeNetwork(), {
+      host: broker.host,
+      port: broker.mtlsPort,
+      tls: { ca: [broker.caPem], cert: broker.clientCertPem, key: broker.clientKeyPem },
+    });
+    expect(concat(out.data)).toEqual([0x20, 0x02, 0x00, 0x00]);
+    expect(out.error).toBeUndefined();
+  });
+
+  it('TLS without a client certificate is refused by that listener with TLS_CLIENT_CERT_REQUIRED', async () => {
+    const out = await session(new NodeNetwork({ connectTimeoutMs: 3000 }), { host: broker.host, port: broker.mtlsPort, tls: { ca: [broker.caPem] } });
+    expect(out.data).toEqual([]);
+    // TLS 1.3: the server's alert arrives after the client considers the handshake done.
+    expect(out.error?.code).toBe('TLS_CLIENT_CERT_REQUIRED');
+  });
+
   it('a closed port fails with ECONNREFUSED', async () => {
     const port = await freePort();
     const out = await session(new NodeNetwork(), { host: '127.0.0.1', port });
