@@ -121,7 +121,7 @@ export function fromMqttPacket(m: mqtt.Packet): Packet {
     case PacketType.CONNECT: {
       const c = m as mqtt.IConnectPacket;
       const p: Packet = { type, clientId: c.clientId, cleanSession: c.clean ?? false, keepAlive: c.keepalive ?? 0 };
-      if (c.will) p.will = { topic: c.will.topic, payload: new Uint8Array(c.will.payload as Buffer), qos: c.will.qos as QoS, retain: c.will.retain };
+      if (c.will) p.will = { topic: c.will.topic, payload: new Uint8Array(c.will.payload as Buffer), qos: c.will.qos as QoS, retain: c.will.retain ?? false };
       if (c.username !== undefined) p.username = c.username;
       if (c.password !== undefined) p.password = new Uint8Array(c.password);
       return p;
