@@ -123,8 +123,8 @@ describe('HubClient against the IoT Hub emulator', () => {
     let n = 0;
     let settled = 0;
     let unsettledAtReconnect = -1;
-    let client: HubClient | undefined;
-    const send = (): void => void sends.push(client!.sendTelemetry(`{"n":${n++}}`).then(() => void settled++));
+    const ref: { client?: HubClient } = {};
+    const send = (): void => void sends.push(ref.client!.sendTelemetry(`{"n":${n++}}`).then(() => void settled++));
     const fast: Timers = {
       set: (cb, ms) => {
         if (!(ms > 40_000 && ms <= 48_000)) return nodeTimers.set(cb, ms);
@@ -141,7 +141,7 @@ describe('HubClient against the IoT Hub emulator', () => {
     const made = await connectedClient('e2e-renew', { sasLifetimeS: 60 }, fast, () => {
       if (unsettledAtReconnect < 0) unsettledAtReconnect = n - settled;
     });
-    client = made.client;
+    ref.client = made.client;
     // Keep sending during the reconnect too.
     while (made.connects() < 2) {
       send();
