@@ -116,6 +116,8 @@ export class DpsBroker {
       maxClientsIdLength: 128,
       preConnect: (client, packet, cb) => {
         ref.self!.rawIds.set(client, packet.clientId);
+        // DPS treats every session as non-persistent, whatever CleanSession says
+        packet.clean = true;
         cb(null, true);
       },
       authenticate: (client, username, password, cb) => ref.self!.authenticate(client, username, password, cb),

@@ -169,3 +169,23 @@ describe('direct methods', () => {
     await expect(t.hub.invokeMethod('meth', 'echo', {}, 1)).rejects.toMatchObject({ status: 404 });
   });
 });
+
+describe('device deletion', () => {
+  it('closes the connection and forgets the session, queue and twin', async () => {
+    const key = t.hub.createDevice({ deviceId: 'doomed' }).primaryKey!;
+    const c = await connect(deviceOptions(t.hub, 'doomed', key, { clean: false }));
+    await c.subscribeAsync(C2D('doomed'), { qos: 1 });
+    t.hub.updateDesired('doomed', { a: 1 });
+    const gone = new Promise<void>((r) => c.once('close', () => r()));
+    expect(await t.hub.deleteDevice('doomed')).toBe(true);
+    await gone;
+    expect(() => t.hub.sendC2D('doomed', { body: Buffer.from('x') })).toThrow(/not found/);
+    const again = t.hub.createDevice({ deviceId: 'doomed' }).primaryKey!;
+    t.hub.sendC2D('doomed', { body: Buffer.from('before subscribing') });
+    const d = await connect(deviceOptions(t.hub, 'doomed', again, { clean: false }));
+    // the old persisted subscription is gone, so nothing arrives until the device subscribes
+    expect(await nextMessage(d, () => true, 300).then(() => 'got', () => 'none')).toBe('none');
+    expect((t.hub.twin('doomed') as { properties: { desired: { $version: number } } }).properties.desired.$version).toBe(1);
+    await d.endAsync();
+  });
+});
