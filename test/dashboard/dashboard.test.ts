@@ -59,7 +59,8 @@ describe('dashboard', () => {
     const p0 = await points();
     await expect.poll(points, { timeout: 10000 }).toBeGreaterThan(p0 + 2);
     // The canvas has really been drawn: some pixels are the value line's blue.
-    const blue = await page.locator('.chart canvas').first().evaluate((c: HTMLCanvasElement) => {
+    const blue = await page.locator('.chart canvas').first().evaluate((el) => {
+      const c = el as unknown as { width: number; height: number; getContext(k: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null };
       const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
       let n = 0;
       for (let i = 0; i < d.length; i += 4) if (d[i] < 80 && d[i + 1] > 90 && d[i + 1] < 130 && d[i + 2] > 160) n++;
@@ -112,7 +113,7 @@ describe('dashboard', () => {
       const body = (await r.json()) as { payload: { sensors: { id: string; count: number }[] } };
       return body.payload.sensors.find((x) => x.id === second)?.count ?? 0;
     };
-    await expect.poll(windowCount, { timeout: 30000, intervals: [500] }).toBeGreaterThanOrEqual(14);
+    await expect.poll(windowCount, { timeout: 30000, interval: 500 }).toBeGreaterThanOrEqual(14);
     expect(await page.locator('[data-testid=anomaly-badge]').isVisible()).toBe(false);
     await page.selectOption('[data-testid=fault-sensor]', second as string);
     await page.click('[data-testid=fault-spike]');
