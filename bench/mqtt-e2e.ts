@@ -13,7 +13,7 @@ import { connectAsync } from 'mqtt';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { nodeClock, nodeTimers } from '../hosts/node/host';
+import { nodeClock, nodeRandom, nodeTimers } from '../hosts/node/host';
 import { NodeNetwork } from '../hosts/node/network';
 import { MqttClient } from '../src/mqtt/client';
 import { PUBLISH_QUEUED } from '../src/mqtt/session';
@@ -41,7 +41,7 @@ async function runOurs(broker: Mosquitto, run: number): Promise<number> {
   const options = { qos: 1 as const };
   const client = new MqttClient(
     { host: broker.host, port: broker.plainPort, clientId: `ours-${run}`, inflightWindow: WINDOW, keepAlive: 60 },
-    { clock: nodeClock, timers: nodeTimers, network: new NodeNetwork(), random: { next: () => Math.random() } },
+    { clock: nodeClock, timers: nodeTimers, network: new NodeNetwork(), random: nodeRandom },
     {
       onConnected: () => {
         started = performance.now();

@@ -2,11 +2,7 @@
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { NodeNetwork, type NodeConnection } from '../../hosts/node/network';
-import { nodeClock, nodeTimers } from '../../hosts/node/host';
-import type { Random } from '../../src/platform';
-
-// hosts/node/host.ts nodeRandom calls randomInt(0, 2 ** 48), one past Node's limit (throws); use Math.random here.
-const nodeRandom: Random = { next: () => Math.random() };
+import { nodeClock, nodeRandom, nodeTimers } from '../../hosts/node/host';
 import { MqttClient, type DisconnectReason, type MqttClientOptions, type ClientError } from '../../src/mqtt/client';
 import type { ConnectionHandlers, ConnectOptions, Network } from '../../src/platform';
 

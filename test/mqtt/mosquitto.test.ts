@@ -120,6 +120,13 @@ describe('MQTT client against mosquitto', () => {
     expect(h.messages[0].payload.toString()).toBe('over tls');
   });
 
+  it('TLS with a client certificate (X.509 auth) connects; the broker takes the certificate CN as user', async () => {
+    const clientId = uniqueId('x509');
+    const h = harness({ port: broker.mtlsPort, clientId, tls: { ca: [broker.caPem], cert: broker.clientCertPem, key: broker.clientKeyPem } });
+    await h.connected();
+    expect(broker.log()).toMatch(new RegExp(`New client connected from 127\\.0\\.0\\.1:\\d+ as ${clientId} .*u'${broker.clientCertCn}'`));
+  });
+
   it('TLS with an unrelated CA fails with TLS_CERT_UNTRUSTED and keeps backing off', async () => {
     const h = harness({ port: broker.tlsPort, tls: { ca: [broker.wrongCaPem] } });
     h.client.start();
