@@ -94,6 +94,7 @@ export interface CloseReason {
   error?: ProtocolError;
 }
 
+/** Handlers must not throw: an exception would leave the rest of the received chunk undecoded. */
 export interface SessionEvents {
   /** Bytes to write to the transport, valid only during the call. */
   onSend(bytes: Uint8Array): void;
