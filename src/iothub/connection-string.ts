@@ -65,7 +65,7 @@ function checkId(kind: string, id: string): void {
   }
 }
 
-function checkHost(kind: string, host: string): void {
+function checkHost(kind: string, host: string, needDot: boolean): void {
   for (let i = 0; i < host.length; i++) {
     const c = host.charCodeAt(i);
     const ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 46;
@@ -73,7 +73,7 @@ function checkHost(kind: string, host: string): void {
       throw new ConnectionStringError(`${kind} must be a bare DNS name like myhub.azure-devices.net (no scheme, port or path)`);
     }
   }
-  if (host.indexOf('.') < 0) throw new ConnectionStringError(`${kind} must be a full DNS name like myhub.azure-devices.net`);
+  if (needDot && host.indexOf('.') < 0) throw new ConnectionStringError(`${kind} must be a full DNS name like myhub.azure-devices.net`);
 }
 
 export function parseConnectionString(text: string): DeviceConnectionString {
@@ -104,10 +104,11 @@ export function parseConnectionString(text: string): DeviceConnectionString {
   const deviceId = fields.DeviceId;
   if (hostName === undefined) throw new ConnectionStringError('HostName is missing');
   if (deviceId === undefined) throw new ConnectionStringError('DeviceId is missing');
-  checkHost('HostName', hostName);
+  checkHost('HostName', hostName, true);
   checkId('DeviceId', deviceId);
   if (fields.ModuleId !== undefined) checkId('ModuleId', fields.ModuleId);
-  if (fields.GatewayHostName !== undefined) checkHost('GatewayHostName', fields.GatewayHostName);
+  // A gateway may be a bare name on the local network (an IoT Edge box called "edgegateway").
+  if (fields.GatewayHostName !== undefined) checkHost('GatewayHostName', fields.GatewayHostName, false);
 
   let x509 = false;
   if (fields.x509 !== undefined) {

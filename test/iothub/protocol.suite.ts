@@ -52,6 +52,7 @@ export const suite: Suite = {
         t.equal(base64Encode(a.sharedAccessKey!.bytes()), DEVICE_KEY_B64);
         const b = parseConnectionString(` hostname=h.example.net ; deviceid=d1;ModuleId=m1;GatewayHostName=edge.local;SharedAccessKey=${DEVICE_KEY_B64};`);
         t.equal([b.hostName, b.deviceId, b.moduleId, b.gatewayHostName].join('|'), 'h.example.net|d1|m1|edge.local');
+        t.equal(parseConnectionString(`HostName=h.example.net;DeviceId=d;GatewayHostName=edgegateway;SharedAccessKey=${DEVICE_KEY_B64}`).gatewayHostName, 'edgegateway');
         const c = parseConnectionString('HostName=h.example.net;DeviceId=d2;x509=true');
         t.equal(c.auth, 'x509');
         t.equal(c.sharedAccessKey, undefined);

@@ -1,0 +1,115 @@
+/**
+ * Shared (Node + XS): the HubClient itself runs in XS. Covers its synchronous paths over a
+ * fake MQTT layer (connect options, SAS password, telemetry topic, C2D, method answers,
+ * desired patches held until the resync); the asynchronous ones are in hub-client.test.ts.
+ * The expected token was computed with node:crypto (createHmac) and encodeURIComponent.
+ */
+import type { Json, Suite } from '../harness';
+import type { MqttClientEvents, MqttClientOptions } from '../../src/mqtt/client';
+import type { Subscription } from '../../src/mqtt/packets';
+import type { PublishOptions } from '../../src/mqtt/session';
+import { HubClient, type HubMqtt } from '../../src/iothub/hub-client';
+import { decodeUtf8, encodeUtf8 } from '../../src/iothub/utf8';
+import { DEVICE_KEY_B64 } from './protocol.suite';
+import { testCrypto } from './sha256';
+
+class TinyMqtt implements HubMqtt {
+  state: 'idle' | 'connecting' | 'connected' | 'waiting' = 'idle';
+  readonly log: string[] = [];
+  password: string | undefined;
+  subscriptions: Subscription[] = [];
+  constructor(readonly options: MqttClientOptions, readonly events: MqttClientEvents) {}
+  start(): void {
+    this.state = 'connecting';
+  }
+  publish(topic: string, payload: Uint8Array, options: PublishOptions): number {
+    this.log.push(`${options.qos}${options.retain ? 'R' : ''} ${topic} ${decodeUtf8(payload)}`);
+    return this.log.length;
+  }
+  subscribe(subscriptions: Subscription[]): number {
+    this.subscriptions = this.subscriptions.concat(subscriptions);
+    return 0;
+  }
+  reconnect(): void {
+    this.state = 'connecting';
+  }
+  close(): void {
+    this.state = 'idle';
+  }
+  connect(): void {
+    const p = this.options.password;
+    const v = typeof p === 'function' ? p() : p;
+    this.password = typeof v === 'string' ? v : undefined;
+    this.state = 'connected';
+    this.events.onConnected?.(false);
+  }
+  deliver(topic: string, text: string): void {
+    this.events.onMessage?.(topic, encodeUtf8(text), { qos: 0, retain: false, dup: false });
+  }
+}
+
+function setup(): { client: HubClient; mqtt: TinyMqtt; timers: (() => void)[] } {
+  let mqtt: TinyMqtt | undefined;
+  const timers: (() => void)[] = [];
+  const client = new HubClient(
+    {
+      connectionString: `HostName=myhub.azure-devices.net;DeviceId=thermo-01;SharedAccessKey=${DEVICE_KEY_B64}`,
+      mqtt: (o, e) => (mqtt = new TinyMqtt(o, e)),
+    },
+    {
+      clock: { now: () => 0, epochMs: () => 1735689600000 },
+      timers: { set: (cb) => timers.push(cb), clear: () => undefined },
+      network: { connect: () => { throw new Error('no network in this suite'); } },
+      random: { next: () => 0.5 },
+      crypto: testCrypto(),
+    },
+  );
+  return { client, mqtt: mqtt!, timers };
+}
+
+export const suite: Suite = {
+  name: 'iothub/hub-client',
+  cases: [
+    {
+      name: 'connect options, subscriptions and the SAS password',
+      run(t) {
+        const { client, mqtt } = setup();
+        client.start();
+        mqtt.connect();
+        t.equal(mqtt.options.username, 'myhub.azure-devices.net/thermo-01/?api-version=2021-04-12');
+        t.equal(mqtt.options.cleanSession, false);
+        t.equal(
+          mqtt.password,
+          'SharedAccessSignature sr=myhub.azure-devices.net%2Fdevices%2Fthermo-01&sig=mpdVpsfMa7QMRiJkZlIp5cKhPC%2B1YvyuEby4ltlALhE%3D&se=1735693200',
+        );
+        t.equal(mqtt.log.length, 1, 'the twin resync GET');
+        t.equal(mqtt.log[0], '1 $iothub/twin/GET/?$rid=1 ');
+        return [mqtt.options.clientId, mqtt.options.keepAlive ?? null, mqtt.subscriptions.map((s) => `${s.qos} ${s.topicFilter}`)] as Json;
+      },
+    },
+    {
+      name: 'telemetry, C2D, methods and held desired patches',
+      run(t) {
+        const { client, mqtt } = setup();
+        client.start();
+        mqtt.connect();
+        void client.sendTelemetry('{"t":21.5}', { contentType: 'application/json', contentEncoding: 'utf-8' });
+        t.equal(mqtt.log[1], '1 devices/thermo-01/messages/events/%24.ct=application%2Fjson&%24.ce=utf-8 {"t":21.5}');
+        const c2d: string[] = [];
+        client.onC2D((body, props) => c2d.push(`${decodeUtf8(body)}|${props.messageId}|${JSON.stringify(props.custom)}`));
+        mqtt.deliver('devices/thermo-01/messages/devicebound/%24.mid=9&who=ops', 'hi');
+        t.equal(c2d[0], 'hi|9|{"who":"ops"}');
+        client.onMethod('echo', (payload) => ({ status: 200, payload }));
+        mqtt.deliver('$iothub/methods/POST/echo/?$rid=5', '{"a":[1,2]}');
+        mqtt.deliver('$iothub/methods/POST/nope/?$rid=6', '');
+        t.equal(mqtt.log[2], '1 $iothub/methods/res/200/?$rid=5 {"a":[1,2]}');
+        t.equal(mqtt.log[3], `1 $iothub/methods/res/404/?$rid=6 {"error":"method 'nope' is not implemented by this device"}`);
+        const desired: number[] = [];
+        client.onDesired((u) => desired.push(u.version));
+        mqtt.deliver('$iothub/twin/PATCH/properties/desired/?$version=3', '{"x":1,"$version":3}');
+        t.equal(desired.length, 0, 'held until the resync answers');
+        return mqtt.log;
+      },
+    },
+  ],
+};
