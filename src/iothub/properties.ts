@@ -51,7 +51,12 @@ export class PropertyBagError extends Error {
 
 function appendPair(bag: string, key: string, value: string): string {
   if (key === '') throw new PropertyBagError('message property names must not be empty');
-  const pair = `${urlEncode(key)}=${urlEncode(value)}`;
+  return appendEncoded(bag, urlEncode(key), value);
+}
+
+/** `encodedKey` is already URL-encoded (the system names are constants: no work per message). */
+function appendEncoded(bag: string, encodedKey: string, value: string): string {
+  const pair = `${encodedKey}=${urlEncode(value)}`;
   return bag === '' ? pair : `${bag}&${pair}`;
 }
 
@@ -59,11 +64,11 @@ function appendPair(bag: string, key: string, value: string): string {
 export function encodePropertyBag(props: MessageProperties | undefined): string {
   if (!props) return '';
   let bag = '';
-  if (props.messageId !== undefined) bag = appendPair(bag, SYSTEM_PROPERTY.messageId, props.messageId);
-  if (props.correlationId !== undefined) bag = appendPair(bag, SYSTEM_PROPERTY.correlationId, props.correlationId);
-  if (props.userId !== undefined) bag = appendPair(bag, SYSTEM_PROPERTY.userId, props.userId);
-  if (props.contentType !== undefined) bag = appendPair(bag, SYSTEM_PROPERTY.contentType, props.contentType);
-  if (props.contentEncoding !== undefined) bag = appendPair(bag, SYSTEM_PROPERTY.contentEncoding, props.contentEncoding);
+  if (props.messageId !== undefined) bag = appendEncoded(bag, '%24.mid', props.messageId);
+  if (props.correlationId !== undefined) bag = appendEncoded(bag, '%24.cid', props.correlationId);
+  if (props.userId !== undefined) bag = appendEncoded(bag, '%24.uid', props.userId);
+  if (props.contentType !== undefined) bag = appendEncoded(bag, '%24.ct', props.contentType);
+  if (props.contentEncoding !== undefined) bag = appendEncoded(bag, '%24.ce', props.contentEncoding);
   const custom = props.custom;
   if (custom) {
     for (const key of Object.keys(custom)) {
