@@ -1,0 +1,62 @@
+/** BusSensorSource over the simulated 1-Wire bus, in simulated time on the fake host. */
+import { describe, expect, it } from 'vitest';
+import { BusSensorSource } from '../../src/device/adapters/sensors';
+import type { SensorReading } from '../../src/device/ports';
+import { SimulatedOneWireBus } from '../../simulator/hardware/onewire-bus';
+import { FakeHost } from './fake-host';
+
+function setup(): { host: FakeHost; bus: SimulatedOneWireBus; source: BusSensorSource; ids: string[] } {
+  const host = new FakeHost();
+  const bus = new SimulatedOneWireBus({ seed: 7, now: () => host.clock.now() });
+  const ids = [bus.addSensor({ thermal: { ambient: 21 } }).id, bus.addSensor({ thermal: { ambient: 25.5 } }).id];
+  const source = new BusSensorSource(bus, host.timers, host.clock, host.log);
+  source.scan();
+  return { host, bus, source, ids };
+}
+
+function readOnce(host: FakeHost, source: BusSensorSource): SensorReading[] {
+  let out: SensorReading[] | undefined;
+  source.read((r) => (out = r));
+  host.advance(2000);
+  if (!out) throw new Error('no readings after 2 s');
+  return out;
+}
+
+describe('BusSensorSource', () => {
+  it('finds the sensors, names them and reads them after the conversion time', () => {
+    const { host, source, ids } = setup();
+    let out: SensorReading[] | undefined;
+    source.read((r) => (out = r));
+    host.advance(700);
+    expect(out).toBeUndefined(); // 12-bit conversion takes 750 ms
+    host.advance(100);
+    expect(out?.map((r) => [r.id, r.name, r.status, r.value])).toEqual([
+      [ids[0], 'T1', 'online', 21],
+      [ids[1], 'T2', 'online', 25.5],
+    ]);
+  });
+
+  it('reports a disconnected sensor as missing and CRC errors as faulty, and recovers', () => {
+    const { host, bus, source, ids } = setup();
+    bus.setFault(ids[0], { disconnected: true });
+    let r = readOnce(host, source);
+    expect(r[0]).toMatchObject({ status: 'missing', value: undefined });
+    expect(r[1].status).toBe('online');
+    bus.setFault(ids[0], { disconnected: false, crcCorruption: 1 });
+    r = readOnce(host, source);
+    expect(r[0].status).toBe('faulty');
+    expect(r[0].error).toMatch(/crc/i);
+    bus.clearFaults(ids[0]);
+    r = readOnce(host, source);
+    expect(r[0]).toMatchObject({ status: 'online', value: 21 });
+  });
+
+  it('applies a lower resolution: the conversion gets shorter', () => {
+    const { host, source } = setup();
+    source.setResolution(9);
+    let out: SensorReading[] | undefined;
+    source.read((r) => (out = r));
+    host.advance(100); // 93.75 ms at 9 bits
+    expect(out?.every((r) => r.status === 'online')).toBe(true);
+  });
+});
