@@ -1,9 +1,10 @@
 /**
- * Strict UTF-8 for MQTT strings (MQTT 3.1.1 section 1.5.3): measure and write JS strings without
- * allocating, and decode bytes with full validation (no overlongs, no surrogates, nothing above
- * U+10FFFF, no U+0000). Hand-rolled because MQTT strings are short and mostly ASCII, where a
- * plain loop beats TextEncoder/TextDecoder call overhead in both V8 and XS (see bench/mqtt-codec.ts),
- * and because TextDecoder replaces bad input with U+FFFD unless fatal, and never rejects U+0000.
+ * Strict UTF-8 for MQTT strings (MQTT 3.1.1 section 1.5.3), by hand: measure a JS string without
+ * allocating (utf8Length, which also rejects lone surrogates and U+0000), write one (writeUtf8),
+ * and decode bytes with full validation (no overlongs, no surrogates, nothing above U+10FFFF,
+ * no U+0000). The codec prefers the engine's TextEncoder.encodeInto and fatal TextDecoder where
+ * present (far cheaper in XS, see bench/mqtt-codec.ts); these are the fallbacks for hosts without
+ * them, and the reference the native paths are tested against.
  */
 import { SCAN_INVALID_UTF8, SCAN_NULL_CHARACTER } from './errors';
 
