@@ -479,7 +479,8 @@ export class HubClient {
         }
       }
     } catch (e) {
-      this.events.onError?.({ code: 'BAD_MESSAGE', message: `unreadable message on ${topic}: ${e instanceof Error ? e.message : String(e)}` });
+      // A malformed hub message, or an exception from an application handler.
+      this.events.onError?.({ code: 'BAD_MESSAGE', message: `error handling the message on ${topic}: ${e instanceof Error ? e.message : String(e)}` });
     }
   }
 

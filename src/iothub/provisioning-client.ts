@@ -97,6 +97,8 @@ export class ProvisioningClient {
   private pollTimer: TimerId | undefined;
   private deadline: TimerId | undefined;
   private running = false;
+  /** The last connection problem, for a TIMEOUT message that says why. */
+  private lastError: string | undefined;
   private registered = false;
   private settle: ((error: ProvisioningError | undefined, result?: ProvisioningResult) => void) | undefined;
 
@@ -131,6 +133,7 @@ export class ProvisioningClient {
       onConnected: () => this.connected(),
       onMessage: (topic, payload) => this.message(topic, payload),
       onError: (error) => {
+        this.lastError = `${error.code}: ${error.message}`;
         // Refused credentials will not get better by retrying.
         if (error.code === 'CONNACK_NOT_AUTHORIZED' || error.code === 'CONNACK_BAD_USERNAME_OR_PASSWORD' || error.code === 'CONNACK_IDENTIFIER_REJECTED') {
           this.finish(new ProvisioningError('REFUSED', `the provisioning service refused the connection: ${error.message}`));
@@ -156,7 +159,8 @@ export class ProvisioningClient {
       this.settle = (error, result) => (error ? reject(error) : resolve(result as ProvisioningResult));
       this.deadline = this.host.timers.set(() => {
         this.deadline = undefined;
-        this.finish(new ProvisioningError('TIMEOUT', `no provisioning result within ${this.timeoutMs} ms`));
+        const why = this.lastError ? ` (last connection error: ${this.lastError})` : '';
+        this.finish(new ProvisioningError('TIMEOUT', `no provisioning result within ${this.timeoutMs} ms${why}`));
       }, this.timeoutMs);
       this.mqtt.subscribe([{ topicFilter: DPS_RESPONSE_SUBSCRIPTION, qos: 1 }]);
       this.mqtt.start();

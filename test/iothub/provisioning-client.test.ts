@@ -109,3 +109,14 @@ describe('ProvisioningClient', () => {
     await settle();
   });
 });
+
+describe('ProvisioningClient timeouts', () => {
+  it('a timeout names the last connection error', async () => {
+    const { client, mqtt } = make({ timeoutMs: 10_000 });
+    const result = client.register();
+    const check = expect(result).rejects.toThrow(/within 10000 ms \(last connection error: ECONNREFUSED: refused\)/);
+    mqtt.events.onError?.({ code: 'ECONNREFUSED', message: 'refused' });
+    await time.advance(10_000);
+    await check;
+  });
+});
