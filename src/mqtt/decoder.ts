@@ -41,7 +41,8 @@
  * Validation, each a named ProtocolErrorCode:
  *   packet type 0 or 15: UNKNOWN_PACKET_TYPE. Fixed-header flags (PUBREL/SUBSCRIBE/UNSUBSCRIBE
  *   0010, others 0000 except PUBLISH; DUP on QoS 0): RESERVED_FLAGS. PUBLISH QoS 3: INVALID_QOS.
- *   Remaining-length varint over 4 bytes: REMAINING_LENGTH_TOO_LONG. Over maxPacketSize:
+ *   Remaining-length varint over 4 bytes: REMAINING_LENGTH_TOO_LONG (a non-minimal encoding
+ *   such as 80 00 is accepted: 3.1.1, unlike 5.0, does not forbid it). Over maxPacketSize:
  *   PACKET_TOO_LARGE. Fixed-size packets of the wrong length (CONNACK, PUBACK, PUBREC, PUBREL,
  *   PUBCOMP, UNSUBACK: 2; PINGREQ, PINGRESP, DISCONNECT: 0), fields running past the end or
  *   trailing bytes, SUBACK without codes: BAD_LENGTH. Packet id 0: PACKET_ID_ZERO.
