@@ -19,7 +19,8 @@ export type Properties = Record<string, string | null>;
 
 /** Parses an IoT Hub property bag (`a=1&$.mid=x&flag`), the query-string encoding the docs describe. */
 export function parsePropertyBag(bag: string): Properties {
-  const out: Properties = {};
+  // Null prototype: a property named "__proto__" (or "constructor") is just data here.
+  const out: Properties = Object.create(null) as Properties;
   const trimmed = bag.startsWith('?') ? bag.slice(1) : bag;
   if (trimmed === '') return out;
   for (const part of trimmed.split('&')) {

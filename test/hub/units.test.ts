@@ -19,6 +19,13 @@ describe('property bags', () => {
     );
   });
 
+  it('keeps a property named __proto__ as data (regression: it used to set the prototype)', () => {
+    const parsed = parsePropertyBag('__proto__&constructor=x');
+    expect(Object.keys(parsed)).toEqual(['__proto__', 'constructor']);
+    expect(parsed['__proto__']).toBeNull();
+    expect(parsed['constructor']).toBe('x');
+  });
+
   it('reads the documented forms', () => {
     expect(parsePropertyBag('?prop1&prop2=&prop3=a%20string')).toEqual({ prop1: null, prop2: '', prop3: 'a string' });
     expect(classifyDevicePublish('d', 'devices/d/messages/events/%24.ct=application%2Fjson&x=1')).toEqual({ kind: 'telemetry', properties: { '$.ct': 'application/json', x: '1' } });
