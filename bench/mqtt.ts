@@ -1,0 +1,41 @@
+/**
+ * `npm run bench:mqtt`: runs the codec benchmark (ours vs mqtt-packet, and XS computrons) and
+ * the end-to-end benchmark (ours vs mqtt.js through local mosquitto), then gathers their
+ * headline figures into bench/results/mqtt.json.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const results = path.join(root, 'bench/results');
+const tsx = path.join(root, 'node_modules/.bin/tsx');
+
+for (const script of ['bench/mqtt-codec.ts', 'bench/mqtt-e2e.ts']) {
+  execFileSync(tsx, [script], { cwd: root, stdio: 'inherit' });
+}
+
+const codec = JSON.parse(fs.readFileSync(path.join(results, 'mqtt-codec.json'), 'utf8'));
+const e2e = JSON.parse(fs.readFileSync(path.join(results, 'mqtt-e2e.json'), 'utf8'));
+const summary = {
+  packet: codec.packet,
+  encodeRatio: codec.encodeRatio,
+  decodeRatio: codec.decodeRatio,
+  decodeCopyRatio: codec.decodeCopyRatio,
+  xsComputronsEncode: codec.xsComputronsEncode,
+  xsComputronsDecode: codec.xsComputronsDecode,
+  e2eRatio: e2e.e2eRatio,
+  goals: { encodeRatio: 3, decodeRatio: 3, e2eRatio: 1 },
+  ok: codec.ok && e2e.ok,
+  details: { codec: 'mqtt-codec.json', e2e: 'mqtt-e2e.json' },
+};
+fs.writeFileSync(path.join(results, 'mqtt.json'), JSON.stringify(summary, null, 2) + '\n');
+console.table({
+  encodeRatio: { value: summary.encodeRatio, goal: '>= 3' },
+  decodeRatio: { value: summary.decodeRatio, goal: '>= 3' },
+  xsComputronsEncode: { value: summary.xsComputronsEncode, goal: '' },
+  xsComputronsDecode: { value: summary.xsComputronsDecode, goal: '' },
+  e2eRatio: { value: summary.e2eRatio, goal: '>= 1' },
+});
+if (!summary.ok) process.exit(1);
