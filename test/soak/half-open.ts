@@ -50,7 +50,6 @@ export async function runHalfOpen(options: HalfOpenOptions): Promise<HalfOpenRes
   const every = options.publishEveryMs ?? 200;
   const broker = await startMosquitto();
   const proxy = await startFaultProxy({ targetPort: broker.plainPort });
-  let lastAckAt = 0;
   let acked = 0;
   let published = 0;
   let disconnect: { at: number; reason: DisconnectReason } | undefined;
@@ -63,7 +62,6 @@ export async function runHalfOpen(options: HalfOpenOptions): Promise<HalfOpenRes
       onDisconnected: (reason) => (disconnect = { at: performance.now(), reason }),
       onPublishAcked: () => {
         acked++;
-        lastAckAt = performance.now();
       },
     },
   );
