@@ -20,6 +20,8 @@ export interface SimBrokerOptions {
   /** Epoch ms at which the connection must close (a SAS token's expiry), or undefined. */
   expiresAt?: (connect: ConnectPacket) => number | undefined;
   onPublish?: (packet: PublishPacket, nowMs: number) => void;
+  /** Swallow the PUBACK for this PUBLISH (a broker that loses an acknowledgement). */
+  dropPuback?: (packet: PublishPacket) => boolean;
 }
 
 export interface SimBrokerStats {
@@ -138,7 +140,7 @@ export class SimBroker implements Network {
       }
       case PacketType.PUBLISH: {
         this.stats.publishes++;
-        if (packet.qos > 0) send({ type: PacketType.PUBACK, packetId: packet.packetId as number });
+        if (packet.qos > 0 && !this.options.dropPuback?.(packet)) send({ type: PacketType.PUBACK, packetId: packet.packetId as number });
         const rid = /\$rid=([^&]*)/.exec(packet.topic)?.[1];
         if (packet.topic.startsWith('$iothub/twin/GET/')) {
           send({ type: PacketType.PUBLISH, topic: `$iothub/twin/res/200/?$rid=${rid}`, payload: new TextEncoder().encode('{"desired":{"$version":1},"reported":{"$version":1}}'), qos: 0, retain: false, dup: false });

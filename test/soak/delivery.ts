@@ -31,6 +31,8 @@ export interface DeliveryOptions {
   /** Hard bound on the whole run. */
   timeoutMs: number;
   seed?: number;
+  /** Probability that a broker -> device chunk gets one bit flipped (TCP would catch it; a broken middlebox might not). */
+  corruptDown?: number;
 }
 
 export interface DeliveryResult {
@@ -44,6 +46,8 @@ export interface DeliveryResult {
   cuts: number;
   connectionsCut: number;
   restarts: number;
+  corruptedChunks: number;
+  protocolErrors: number;
   connects: number;
   disconnects: number;
   durationMs: number;
@@ -61,6 +65,7 @@ export async function runDelivery(options: DeliveryOptions): Promise<DeliveryRes
   const total = options.messages;
   const broker = await startMosquitto({ persistence: true });
   const proxy = await startFaultProxy({ targetPort: broker.plainPort, seed: options.seed ?? 1 });
+  if (options.corruptDown) proxy.setCorrupt(options.corruptDown, 'down');
   const seen = new Uint8Array(total);
   let unique = 0;
   let duplicates = 0;
@@ -92,6 +97,7 @@ export async function runDelivery(options: DeliveryOptions): Promise<DeliveryRes
   let acked = 0;
   let connects = 0;
   let disconnects = 0;
+  let protocolErrors = 0;
   const encoder = new TextEncoder();
   const client = new MqttClient(
     {
@@ -112,6 +118,7 @@ export async function runDelivery(options: DeliveryOptions): Promise<DeliveryRes
         pump();
       },
       onDisconnected: () => disconnects++,
+      onError: () => protocolErrors++,
       onPublishAcked: () => {
         acked++;
         pump();
@@ -170,6 +177,8 @@ export async function runDelivery(options: DeliveryOptions): Promise<DeliveryRes
     cuts: proxy.stats.cuts,
     connectionsCut: proxy.stats.connectionsCut,
     restarts,
+    corruptedChunks: proxy.stats.corruptedChunks,
+    protocolErrors,
     connects,
     disconnects,
     durationMs: Date.now() - started,
