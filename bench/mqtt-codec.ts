@@ -25,7 +25,7 @@ import mqtt from 'mqtt-packet';
 import { encode } from '../src/mqtt/codec';
 import { Decoder } from '../src/mqtt/decoder';
 import type { Packet } from '../src/mqtt/packets';
-import { writeUtf8 } from '../src/mqtt/utf8';
+import { writeUtf8 } from '../src/text/utf8';
 import { projectRoot, runInXs } from '../test/xs/lane';
 import { benchPacket, BENCH_TOPIC } from './xs/mqtt-codec-fixture';
 

@@ -6,7 +6,7 @@ import { serve } from '../../test/xs/serve';
 import { encode } from '../../src/mqtt/codec';
 import { Decoder } from '../../src/mqtt/decoder';
 import type { Packet } from '../../src/mqtt/packets';
-import { writeUtf8 } from '../../src/mqtt/utf8';
+import { writeUtf8 } from '../../src/text/utf8';
 import { benchPacket, BENCH_TOPIC } from './mqtt-codec-fixture';
 
 function createBench() {

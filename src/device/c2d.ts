@@ -7,7 +7,7 @@
  * Unknown commands and bad arguments are refused with a clear error (logged and reported).
  * IoT Hub caps C2D at 64 KB; anything larger is refused before it is decoded.
  */
-import { decodeUtf8 } from './display-text';
+import { decodeUtf8Lenient } from '../text/utf8';
 import type { DeviceControl } from './control';
 import { identifyDuration, intervalPatch, parseArgs } from './control';
 import type { C2DMessage } from './ports';
@@ -32,10 +32,10 @@ function dispatch(message: C2DMessage, control: DeviceControl): C2DResult {
   }
   const command = message.properties.command;
   if (command === undefined) {
-    control.showMessage(decodeUtf8(message.body), message.properties.sender);
+    control.showMessage(decodeUtf8Lenient(message.body), message.properties.sender);
     return { ok: true, detail: 'shown' };
   }
-  const args = parseArgs(decodeUtf8(message.body));
+  const args = parseArgs(decodeUtf8Lenient(message.body));
   if (typeof args === 'string') return { ok: false, detail: `command ${command}: ${args}` };
   switch (command) {
     case 'setInterval': {

@@ -56,7 +56,7 @@ import {
   TWIN_DESIRED_SUBSCRIPTION,
   TWIN_RESPONSE_SUBSCRIPTION,
 } from './topics';
-import { decodeUtf8, encodeUtf8, utf8Length } from './utf8';
+import { decodeUtf8OrThrow, encodeUtf8, utf8Length } from '../text/utf8';
 
 export type HubErrorCode =
   | 'MESSAGE_TOO_LARGE' // D2C over 256 KB, refused before sending
@@ -514,7 +514,7 @@ export class HubClient {
     if (!pending) return; // timed out, or not ours
     this.twinRequests.delete(rid);
     this.host.timers.clear(pending.timer);
-    pending.resolve({ status, version, body: payload.length === 0 ? '' : decodeUtf8(payload) });
+    pending.resolve({ status, version, body: payload.length === 0 ? '' : decodeUtf8OrThrow(payload) });
   }
 
   /** Full twin GET after a (re)connect or a version gap; patches meanwhile are held. */
@@ -567,7 +567,7 @@ export class HubClient {
 
   private desiredPatch(version: number | undefined, payload: Uint8Array): void {
     if (version === undefined) throw new Error('desired patch without $version');
-    const patch = JSON.parse(decodeUtf8(payload)) as Record<string, unknown>;
+    const patch = JSON.parse(decodeUtf8OrThrow(payload)) as Record<string, unknown>;
     if (patch === null || typeof patch !== 'object') throw new Error('desired patch is not a JSON object');
     delete patch.$version;
     if (version <= this.desiredVersion) return; // stale: already part of what was delivered
@@ -611,7 +611,7 @@ export class HubClient {
       this.respond(404, rid, { error: `method '${name}' is not implemented by this device` });
       return;
     }
-    const text = payload.length === 0 ? '' : decodeUtf8(payload);
+    const text = payload.length === 0 ? '' : decodeUtf8OrThrow(payload);
     let argument: unknown = undefined;
     if (text !== '') {
       try {

@@ -32,7 +32,7 @@ import {
 import { rootCaPems } from './root-cas';
 import { buildSasToken, DEFAULT_SAS_LIFETIME_S, deriveGroupDeviceKey, dpsResourceUri, sasExpiry } from './sas';
 import type { Secret } from './secret';
-import { decodeUtf8, encodeUtf8 } from './utf8';
+import { decodeUtf8OrThrow, encodeUtf8 } from '../text/utf8';
 
 export type ProvisioningErrorCode =
   | 'CONFIG'
@@ -219,7 +219,7 @@ export class ProvisioningClient {
     let body: DpsOperationStatus = {};
     if (payload.length > 0) {
       try {
-        body = parseDpsPayload(decodeUtf8(payload));
+        body = parseDpsPayload(decodeUtf8OrThrow(payload));
       } catch {
         this.finish(new ProvisioningError('BAD_RESPONSE', `unreadable provisioning response (status ${response.status})`, response.status));
         return;

@@ -12,7 +12,7 @@ import type { Clock, Crypto } from '../platform';
 import { base64Encode } from './base64';
 import { Secret } from './secret';
 import { urlEncode } from './url-encoding';
-import { encodeUtf8 } from './utf8';
+import { encodeUtf8 } from '../text/utf8';
 
 export class SasError extends Error {
   override name = 'SasError';

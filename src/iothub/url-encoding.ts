@@ -6,7 +6,7 @@
  * the behaviour (and the shared test suite checks it against the builtins in both engines).
  * Kept: A-Z a-z 0-9 - _ . ! ~ * ' ( ). Everything else is UTF-8 then %XX (upper-case hex).
  */
-import { decodeUtf8, utf8Length, writeUtf8 } from './utf8';
+import { decodeUtf8, utf8Length, writeUtf8 } from '../text/utf8';
 
 const HEX = '0123456789ABCDEF';
 
@@ -46,12 +46,8 @@ export function urlEncode(text: string): string {
     // One character (or surrogate pair) to UTF-8, then escape each byte.
     const pair = c >= 0xd800 && c <= 0xdbff ? 2 : 1;
     const ch = text.slice(i, i + pair);
-    let n: number;
-    try {
-      n = utf8Length(ch);
-    } catch {
-      throw new UrlEncodingError('text contains a lone surrogate and cannot be URL-encoded');
-    }
+    const n = utf8Length(ch);
+    if (n < 0) throw new UrlEncodingError('text contains a lone surrogate and cannot be URL-encoded');
     const bytes = new Uint8Array(n);
     writeUtf8(ch, bytes, 0);
     for (let k = 0; k < n; k++) out += '%' + HEX[bytes[k] >> 4] + HEX[bytes[k] & 15];
@@ -104,11 +100,9 @@ export function urlDecode(text: string, start = 0, end = text.length): string {
       if (hi < 0 || lo < 0) throw new UrlEncodingError('malformed %-escape');
       bytes[k] = (hi << 4) | lo;
     }
-    try {
-      out += decodeUtf8(bytes, 0, n);
-    } catch {
-      throw new UrlEncodingError('%-escapes are not valid UTF-8');
-    }
+    const decoded = decodeUtf8(bytes, 0, n);
+    if (typeof decoded !== 'string') throw new UrlEncodingError('%-escapes are not valid UTF-8');
+    out += decoded;
     i = j;
   }
   return out;

@@ -18,7 +18,7 @@ import {
   type MessageInfo,
   type PublishOptions,
 } from './session';
-import { utf8Length, writeUtf8 } from './utf8';
+import { utf8Length, writeUtf8 } from '../text/utf8';
 
 export type Password = string | Uint8Array;
 
@@ -328,7 +328,7 @@ export class MqttClient {
 }
 
 function utf8Bytes(s: string): Uint8Array {
-  const length = utf8Length(s);
+  const length = utf8Length(s, true);
   if (length < 0) return new Uint8Array(0); // a lone surrogate: the broker will refuse it
   const bytes = new Uint8Array(length);
   writeUtf8(s, bytes, 0);

@@ -29,7 +29,7 @@
  * (ASCII topic, validated with native indexOf) writes the topic with TextEncoder.encodeInto,
  * which costs a subarray view and encodeInto's {read, written} result, because that is ~60x
  * fewer XS computrons and ~1.1-2x faster in V8 than a charCodeAt loop (bench/mqtt-codec.ts
- * measures both). Other strings are measured by hand (./utf8: no native way to measure without
+ * measures both). Other strings are measured by hand (../text/utf8: no native way to measure without
  * allocating), then written by encodeInto (or by hand without a TextEncoder); each length prefix
  * is back-filled after writing. Payloads are copied with Uint8Array.prototype.set.
  * On an error encode() may already have written into buffer[offset..].
@@ -37,18 +37,15 @@
 import { protocolError, scanError } from './errors';
 import { PacketType, type Packet, type ProtocolError, type ProtocolErrorCode, type PublishPacket } from './packets';
 import { MAX_STRING_BYTES, topicFilterLength, topicNameLength } from './topic';
-import { utf8Length, writeUtf8 } from './utf8';
+import { nativeUtf8Encoder, utf8Length, writeUtf8 } from '../text/utf8';
 
 /**
  * Native UTF-8 writer for the PUBLISH fast path: in XS it costs ~60x fewer computrons than a
  * charCodeAt loop, and in V8 it is ~2x faster (bench/mqtt-codec.ts measures both). Stateless, so
- * sharing one instance is safe even when XS freezes this module; absent on a host without it.
+ * sharing one instance is safe even when XS freezes this module; undefined (and the hand-written
+ * writer used) on a host without TextEncoder.
  */
-const encoder: NativeEncoder | undefined = typeof TextEncoder === 'function' ? new TextEncoder() : undefined;
-
-interface NativeEncoder {
-  encodeInto(source: string, destination: Uint8Array): { read: number; written: number };
-}
+const encoder = nativeUtf8Encoder();
 
 /** Largest remaining length a 4-byte varint can express (MQTT 3.1.1 section 2.2.3). */
 export const MAX_REMAINING_LENGTH = 268_435_455;
@@ -234,7 +231,7 @@ function measure(p: Packet): number | ProtocolError {
       if (!(p.keepAlive >= 0 && p.keepAlive <= 65535) || p.keepAlive !== Math.floor(p.keepAlive)) {
         return fail('INVALID_FIELD', `CONNECT keepAlive ${String(p.keepAlive)} is not in 0..65535`);
       }
-      f = stringField(utf8Length(p.clientId), 'CONNECT client id');
+      f = stringField(utf8Length(p.clientId, true), 'CONNECT client id');
       if (typeof f !== 'number') return f;
       if (f === 2 && !p.cleanSession) return fail('INVALID_FIELD', 'an empty client id requires cleanSession [MQTT-3.1.3-7]');
       n += f;
@@ -248,7 +245,7 @@ function measure(p: Packet): number | ProtocolError {
         n += f;
       }
       if (p.username !== undefined) {
-        f = stringField(utf8Length(p.username), 'CONNECT user name');
+        f = stringField(utf8Length(p.username, true), 'CONNECT user name');
         if (typeof f !== 'number') return f;
         n += f;
       }

@@ -32,8 +32,8 @@
  * Strings are decoded by the engine's TextDecoder in fatal mode (strict per WHATWG: overlongs,
  * surrogates and > U+10FFFF throw) with ignoreBOM (MQTT keeps a leading U+FEFF), then checked for
  * U+0000 and wildcards with indexOf: native code in XS and V8, far cheaper than a byte loop in
- * XS. Without a TextDecoder the hand-rolled strict decoder in ./utf8 is used; both are tested to
- * agree.
+ * XS. Without a TextDecoder the hand-written strict decoder in ../text/utf8 is used; both are
+ * tested to agree.
  *
  * Callbacks must not call push(). If a callback throws, the exception propagates out of push()
  * and the decoder is dead until reset(), because the rest of that chunk was not consumed.
@@ -61,7 +61,7 @@
 import { protocolError, scanError, SCAN_EMPTY_TOPIC, SCAN_INVALID_UTF8, SCAN_NULL_CHARACTER, SCAN_WILDCARD_IN_TOPIC } from './errors';
 import { PacketType, type Packet, type ProtocolError, type ProtocolErrorCode, type QoS, type SubackCode, type Subscription } from './packets';
 import { topicFilterLength } from './topic';
-import { decodeUtf8 } from './utf8';
+import { decodeUtf8, nativeStrictUtf8Decoder, type NativeUtf8Decoder } from '../text/utf8';
 
 export const DEFAULT_MAX_PACKET_SIZE = 256 * 1024 + 1024;
 
@@ -77,26 +77,6 @@ export interface DecoderOptions {
 }
 
 function ignore(): void {}
-
-interface NativeDecoder {
-  decode(input: Uint8Array): string;
-}
-
-function nativeDecoder(): NativeDecoder | undefined {
-  if (typeof TextDecoder !== 'function') return undefined;
-  try {
-    const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-    // Trust it only if it really is strict: an overlong '/' must throw.
-    try {
-      decoder.decode(new Uint8Array([0xc0, 0xaf]));
-    } catch {
-      return decoder;
-    }
-  } catch {
-    // no usable TextDecoder
-  }
-  return undefined;
-}
 
 const IDLE = 0; // expecting a fixed header's first byte
 const LENGTH = 1; // reading the remaining-length varint
@@ -132,7 +112,7 @@ export class Decoder {
   /** Read position inside decodeBody, shared by the field readers. */
   private cursor = 0;
   /** Strict native UTF-8 decoding, when the engine has it (XS and Node do). */
-  private readonly text: NativeDecoder | undefined = nativeDecoder();
+  private readonly text: NativeUtf8Decoder | undefined = nativeStrictUtf8Decoder();
 
   constructor(options: DecoderOptions = {}) {
     this.onPacket = options.onPacket ?? ignore;
@@ -338,7 +318,7 @@ export class Decoder {
   /** Strict UTF-8 without U+0000: the string, or a SCAN_* code. */
   private decodeString(buf: Uint8Array, start: number, end: number): string | number {
     const text = this.text;
-    if (text === undefined) return decodeUtf8(buf, start, end);
+    if (text === undefined) return decodeUtf8(buf, start, end, true);
     if (start === end) return '';
     let s: string;
     try {
@@ -499,7 +479,7 @@ export class Decoder {
       buf[start + 4] !== 0x54 ||
       buf[start + 5] !== 0x54
     ) {
-      const name = decodeUtf8(buf, start + 2, nameEnd);
+      const name = decodeUtf8(buf, start + 2, nameEnd, true);
       this.fail('BAD_PROTOCOL', `CONNECT protocol name ${typeof name === 'string' ? JSON.stringify(name) : '(not UTF-8)'}; must be "MQTT"`);
       return undefined;
     }

@@ -3,6 +3,7 @@
  * Errors are plain objects (no stack capture) so reporting one costs little and never throws.
  */
 import { ConnackCode, type ProtocolError, type ProtocolErrorCode } from './packets';
+import { UTF8_INVALID, UTF8_NUL } from '../text/utf8';
 
 export function protocolError(code: ProtocolErrorCode, message: string): ProtocolError {
   return { code, message };
@@ -36,8 +37,8 @@ export function connackError(code: number): ProtocolError | undefined {
  * Scanners (UTF-8 length, topic checks, the UTF-8 decoder) return these negative numbers instead
  * of allocating an error on the hot path; scanError turns one into a ProtocolError when needed.
  */
-export const SCAN_INVALID_UTF8 = -1;
-export const SCAN_NULL_CHARACTER = -2;
+export const SCAN_INVALID_UTF8 = UTF8_INVALID; // -1, as ../text/utf8 reports it
+export const SCAN_NULL_CHARACTER = UTF8_NUL; // -2
 export const SCAN_WILDCARD_IN_TOPIC = -3;
 export const SCAN_EMPTY_TOPIC = -4;
 export const SCAN_INVALID_TOPIC_FILTER = -5;

@@ -11,7 +11,7 @@
  */
 import { protocolError, scanError, SCAN_EMPTY_TOPIC, SCAN_INVALID_TOPIC_FILTER, SCAN_WILDCARD_IN_TOPIC } from './errors';
 import type { ProtocolError } from './packets';
-import { utf8Length } from './utf8';
+import { utf8Length } from '../text/utf8';
 
 const SLASH = 0x2f;
 const PLUS = 0x2b;
@@ -28,7 +28,7 @@ export function topicNameLength(topic: string): number {
   for (let i = 0; i < n; i++) {
     const c = topic.charCodeAt(i);
     if (c === PLUS || c === HASH) return SCAN_WILDCARD_IN_TOPIC;
-    if (c >= 0x80 || c === 0) return utf8Length(topic); // rare: let the general scanner decide
+    if (c >= 0x80 || c === 0) return utf8Length(topic, true); // rare: let the general scanner decide
   }
   return n;
 }
@@ -48,7 +48,7 @@ export function topicFilterLength(filter: string): number {
       ascii = false;
     }
   }
-  return ascii ? n : utf8Length(filter);
+  return ascii ? n : utf8Length(filter, true);
 }
 
 export function validateTopicName(topic: string): ProtocolError | undefined {

@@ -5,7 +5,7 @@
 import { windowAnalytics } from '../../src/device/adapters/analytics';
 import { startDevice } from '../../src/device/app';
 import { LiveConfig } from '../../src/device/config';
-import { decodeUtf8, sanitizeText } from '../../src/device/display-text';
+import { displayText, sanitizeText } from '../../src/device/display-text';
 import { Outbox } from '../../src/device/outbox';
 import type { Json, Suite } from '../harness';
 import { FakeClock, FakeHost, MemoryStorage } from './fake-host';
@@ -32,9 +32,9 @@ export const suite: Suite = {
       },
     },
     {
-      name: 'utf-8 decoding replaces invalid sequences, sanitizing strips controls and truncates',
+      name: 'display text: invalid UTF-8 becomes U+FFFD, controls are stripped, long text is truncated',
       run(t) {
-        const decoded = decodeUtf8(new Uint8Array([0x48, 0xc3, 0xa9, 0xff, 0xe2, 0x82, 0x41, 0xf0, 0x9f, 0x98, 0x80, 0xed, 0xa0, 0x80, 0xc0, 0xaf]));
+        const decoded = displayText(new Uint8Array([0x48, 0xc3, 0xa9, 0xff, 0xe2, 0x82, 0x41, 0xf0, 0x9f, 0x98, 0x80, 0xed, 0xa0, 0x80, 0xc0, 0xaf]), 100);
         t.equal(decoded, 'Hé\ufffd\ufffdA😀\ufffd\ufffd\ufffd\ufffd\ufffd');
         const clean = sanitizeText('a\u0000b\u0007c\td\u009be\u007f\nf', 100);
         t.equal(clean, 'abc de f');

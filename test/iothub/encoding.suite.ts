@@ -1,8 +1,7 @@
-/** Shared (Node + XS): UTF-8, base64 and URL encoding used by SAS and property bags. */
+/** Shared (Node + XS): base64 and URL encoding used by SAS and property bags (UTF-8: test/text). */
 import type { Json, Suite } from '../harness';
 import { Base64Error, base64Decode, base64Encode } from '../../src/iothub/base64';
 import { UrlEncodingError, urlDecode, urlEncode } from '../../src/iothub/url-encoding';
-import { decodeUtf8, encodeUtf8, utf8Length } from '../../src/iothub/utf8';
 import { hex, hmacSha256, sha256 } from './sha256';
 
 function ascii(text: string): Uint8Array {
@@ -141,24 +140,6 @@ export const suite: Suite = {
           if (syntaxOnly.indexOf(text) >= 0) t.throws(() => decodeURIComponent(text), undefined, `decodeURIComponent(${text}) agrees`);
         }
         return cannotDecode.length;
-      },
-    },
-    {
-      name: 'UTF-8 encode/decode and lengths',
-      run(t) {
-        const out: Json[] = [];
-        for (const text of SAMPLES) {
-          const b = encodeUtf8(text);
-          t.equal(b.length, utf8Length(text));
-          t.equal(decodeUtf8(b), text);
-          out.push(hex(b));
-        }
-        t.throws(() => decodeUtf8(new Uint8Array([0xe2, 0x82])), /truncated/);
-        t.throws(() => decodeUtf8(new Uint8Array([0xc0, 0xaf])), /invalid/);
-        t.throws(() => encodeUtf8('\udfff'), /surrogate/);
-        const long = new Uint8Array(10000).fill(65);
-        t.equal(decodeUtf8(long).length, 10000, 'long ASCII runs');
-        return out;
       },
     },
     {

@@ -9,7 +9,7 @@ import type { MqttClientEvents, MqttClientOptions } from '../../src/mqtt/client'
 import type { Subscription } from '../../src/mqtt/packets';
 import type { PublishOptions } from '../../src/mqtt/session';
 import { HubClient, type HubMqtt } from '../../src/iothub/hub-client';
-import { decodeUtf8, encodeUtf8 } from '../../src/iothub/utf8';
+import { decodeUtf8OrThrow, encodeUtf8 } from '../../src/text/utf8';
 import { DEVICE_KEY_B64 } from './protocol.suite';
 import { testCrypto } from './sha256';
 
@@ -23,7 +23,7 @@ class TinyMqtt implements HubMqtt {
     this.state = 'connecting';
   }
   publish(topic: string, payload: Uint8Array, options: PublishOptions): number {
-    this.log.push(`${options.qos}${options.retain ? 'R' : ''} ${topic} ${decodeUtf8(payload)}`);
+    this.log.push(`${options.qos}${options.retain ? 'R' : ''} ${topic} ${decodeUtf8OrThrow(payload)}`);
     return this.log.length;
   }
   subscribe(subscriptions: Subscription[]): number {
@@ -96,7 +96,7 @@ export const suite: Suite = {
         void client.sendTelemetry('{"t":21.5}', { contentType: 'application/json', contentEncoding: 'utf-8' });
         t.equal(mqtt.log[1], '1 devices/thermo-01/messages/events/%24.ct=application%2Fjson&%24.ce=utf-8 {"t":21.5}');
         const c2d: string[] = [];
-        client.onC2D((body, props) => c2d.push(`${decodeUtf8(body)}|${props.messageId}|${JSON.stringify(props.custom)}`));
+        client.onC2D((body, props) => c2d.push(`${decodeUtf8OrThrow(body)}|${props.messageId}|${JSON.stringify(props.custom)}`));
         mqtt.deliver('devices/thermo-01/messages/devicebound/%24.mid=9&who=ops', 'hi');
         t.equal(c2d[0], 'hi|9|{"who":"ops"}');
         client.onMethod('echo', (payload) => ({ status: 200, payload }));

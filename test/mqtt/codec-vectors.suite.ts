@@ -9,7 +9,6 @@ import { Decoder } from '../../src/mqtt/decoder';
 import { connackError } from '../../src/mqtt/errors';
 import { PacketType, type Packet, type ProtocolError } from '../../src/mqtt/packets';
 import { topicMatches, validateTopicFilter, validateTopicName } from '../../src/mqtt/topic';
-import { decodeUtf8, utf8Length, writeUtf8 } from '../../src/mqtt/utf8';
 import { DECODE_ERRORS, ENCODE_ERRORS, fromHex, toHex, VECTORS } from './codec-vectors';
 
 /** Packets as comparable JSON: sorted keys, byte arrays as hex. */
@@ -370,39 +369,6 @@ export const suite: Suite = {
           t.equal(got, expected, `${filter} vs ${topic}`);
           return got;
         });
-      },
-    },
-    {
-      name: 'UTF-8: lengths, writes and strict decoding at code point boundaries',
-      run: (t) => {
-        const samples = ['\u007f', '\u0080', '\u07ff', '\u0800', '\ud7ff', '\ue000', '\uffff', '\u{10000}', '\u{10ffff}', 'a\u00e9\u20ac\u{1F321}z'];
-        const encoder = new TextEncoder();
-        const out: Json[] = [];
-        for (const s of samples) {
-          const reference = encoder.encode(s);
-          t.equal(utf8Length(s), reference.length, `length of ${JSON.stringify(s)}`);
-          const buffer = new Uint8Array(reference.length + 2);
-          const end = writeUtf8(s, buffer, 1);
-          t.equal(end, 1 + reference.length);
-          t.equal(toHex(buffer.subarray(1, end)), toHex(reference));
-          t.equal(decodeUtf8(buffer, 1, end), s);
-          out.push(toHex(reference));
-        }
-        // A long string crosses the chunked String.fromCharCode path (ASCII and non-ASCII).
-        const long = 'x'.repeat(3000) + '\u00e9'.repeat(1500) + 'y'.repeat(2000);
-        const bytes = encoder.encode(long);
-        t.equal(decodeUtf8(bytes, 0, bytes.length), long);
-        const longAscii = 'q'.repeat(5000);
-        t.equal(decodeUtf8(encoder.encode(longAscii), 0, 5000), longAscii);
-        // The hand-rolled strict decoder (used where the engine lacks a strict TextDecoder).
-        const bad = ['c0af', 'c080', 'e080af', 'f08080af', 'eda080', 'edbfbf', 'f4908080', 'f5808080', 'ff', '80', '6180', 'e282', 'e26161', 'f09f8c'];
-        for (const hex of bad) t.equal(decodeUtf8(fromHex(hex), 0, fromHex(hex).length), -1, `invalid ${hex}`);
-        t.equal(decodeUtf8(fromHex('610062'), 0, 3), -2, 'U+0000');
-        t.equal(decodeUtf8(fromHex('efbbbf61'), 0, 4), '\ufeffa', 'a leading BOM is kept');
-        t.equal(utf8Length('\ud800\udc00'), 4);
-        t.ok(utf8Length('\udc00\ud800') < 0, 'reversed pair');
-        t.ok(utf8Length('\ud800') < 0, 'lone high surrogate at end');
-        return out;
       },
     },
   ],
