@@ -9,6 +9,11 @@ export interface HubCerts {
   caPath: string;
   /** DER form of the CA, for Moddable manifests that embed trusted roots as resources */
   caDerPath: string;
+  /**
+   * The chain the server presents: its certificate followed by the CA, as IoT Hub sends its
+   * leaf with the intermediate. Moddable's TLS (ssl/cert verify) checks the subjectAltName only
+   * on certificates that have an issuer in the received chain, so a lone leaf fails there.
+   */
   certPem: string;
   keyPem: string;
 }
@@ -58,6 +63,9 @@ function makeCa(): { certPem: string; keyPem: string } {
     { name: 'basicConstraints', cA: true, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
+    // Its own key id, as OpenSSL's v3_ca does: Moddable's TLS looks up the issuer of the last
+    // received certificate by this extension and fails without it.
+    { name: 'authorityKeyIdentifier', keyIdentifier: true },
   ]);
   cert.sign(keys.privateKey, forge.md.sha256.create());
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.keyPem };
@@ -126,7 +134,11 @@ export function ensureHubCerts(dir: string, hostNames: string[]): HubCerts {
     writeFileSync(keyPath, server.keyPem, { mode: 0o600 });
     writeFileSync(certPath, server.certPem);
   }
-  return { caPem: ca.certPem, caPath, caDerPath, certPem: server.certPem, keyPem: server.keyPem };
+  return { caPem: ca.certPem, caPath, caDerPath, certPem: chain(server.certPem, ca.certPem), keyPem: server.keyPem };
+}
+
+function chain(leafPem: string, caPem: string): string {
+  return `${leafPem.trimEnd()}\n${caPem.trimEnd()}\n`;
 }
 
 /** A self-signed device certificate (CN = device id) for X.509 thumbprint authentication. */
