@@ -14,9 +14,9 @@
  * with U+FFFD, as a non-fatal TextDecoder does. A leading BOM is kept either way.
  */
 
-/** Result code: malformed UTF-8, or a string with a lone surrogate (no UTF-8 form). The MQTT scan code SCAN_INVALID_UTF8. */
+/** Result code: malformed UTF-8, or a lone surrogate (no UTF-8 form). MQTT's SCAN_INVALID_UTF8. */
 export const UTF8_INVALID = -1;
-/** Result code: U+0000 where the caller asked to refuse it. The MQTT scan code SCAN_NULL_CHARACTER. */
+/** Result code: U+0000 where the caller refuses it. MQTT's SCAN_NULL_CHARACTER. */
 export const UTF8_NUL = -2;
 
 const REPLACEMENT = 0xfffd;
