@@ -1,54 +1,150 @@
-import type { DisplayModel, DisplaySensor, Host } from '../../src/platform';
-import { searchAll } from '../../src/onewire/search';
-import { romToHex } from '../../src/onewire/rom';
+import type { Host } from '../../src/platform';
+import { windowAnalytics } from '../../src/device/adapters/analytics';
+import { HubClientConnection } from '../../src/device/adapters/hub';
+import { BusSensorSource } from '../../src/device/adapters/sensors';
+import { startDevice, type Device } from '../../src/device/app';
+import type { HubConnection, HubHandlers, SensorSource } from '../../src/device/ports';
+import { base64Decode } from '../../src/iothub/base64';
+import type { DeviceConnectionString } from '../../src/iothub/connection-string';
+import type { HubClientOptions, HubEndpoint } from '../../src/iothub/hub-client';
+import { ProvisioningClient } from '../../src/iothub/provisioning-client';
+import { Secret } from '../../src/iothub/secret';
 import type { FirmwareConfig } from './config';
 
-export interface Status {
-  network: string;
-  hub: string;
-  outbox: number;
+export const FIRMWARE_VERSION = '0.1.0';
+
+/** Delay before provisioning again after DPS failed. */
+const DPS_RETRY_MS = 30000;
+
+export interface Application {
+  readonly device: Device;
+  stop(): void;
 }
 
 /**
- * The one place where the firmware application starts, once the network and the time are up.
- *
- * Until src/device's adapters (sensors over the 1-Wire bus, the hub connection over
- * src/mqtt/client + src/iothub) land, this bring-up application lists the devices found on
- * the 1-Wire bus and shows the host's status, so the display, timers, bus and network path
- * can be checked on the device. Then replace the body with:
- *
- *   import { startDevice } from '../../src/device/app';
- *   startDevice(host, { sensors, hub, analytics }, { deviceId, config: { ... } });
+ * Starts the device application (src/device/app) on the Moddable Host, once the network and
+ * the time are up: DS18B20s on the host's 1-Wire bus, window analytics, and the IoT Hub client
+ * over the host's TLS. The hub is reached with `connectionString`, or through DPS with
+ * `idScope` + `registrationId` + `deviceKey` (the device then starts connecting after the
+ * service assigned it a hub; sensors and the display run meanwhile).
  */
-export function startApplication(host: Host, config: FirmwareConfig, status: Status): { refresh(): void } {
-  const sensors: DisplaySensor[] = [];
-  const model = (): DisplayModel => ({
-    deviceId: deviceIdOf(config),
-    sensors,
-    status: { ...status },
-    message: { text: `bring-up firmware; sampling every ${config.sampleIntervalMs / 1000} s`, sender: 'host', receivedAt: host.clock.epochMs() },
-    anomaly: false,
-    identify: false,
-  });
-  const scan = (): void => {
-    const bus = host.oneWire;
-    sensors.length = 0;
-    if (bus) {
-      const found = searchAll(bus);
-      for (const rom of found.roms) {
-        const id = romToHex(rom);
-        sensors.push({ id, name: id, celsius: undefined, status: 'online', anomaly: false });
-      }
-      host.log.write('info', 'app', `1-Wire: ${found.roms.length} device(s)`);
-    }
-    host.display.render(model());
-    host.timers.set(scan, config.sampleIntervalMs);
-  };
-  scan();
-  return { refresh: () => host.display.render(model()) };
+export function startApplication(host: Host, config: FirmwareConfig): Application {
+  const hub = config.connectionString ? new HubClientConnection(hubOptions(config, config.connectionString), host) : provisionedHub(host, config);
+  const sensors = host.oneWire ? new BusSensorSource(host.oneWire, host.timers, host.clock, host.log) : noSensors();
+  const device = startDevice(
+    host,
+    { sensors, hub, analytics: windowAnalytics({ window: config.analyticsWindow }) },
+    {
+      deviceId: deviceIdOf(config),
+      firmwareVersion: FIRMWARE_VERSION,
+      config: { samplingIntervalMs: config.sampleIntervalMs, telemetryIntervalMs: config.telemetryIntervalMs },
+      outbox: { maxCount: config.outboxMaxCount, maxBytes: config.outboxMaxBytes },
+    },
+  );
+  return { device, stop: () => device.stop() };
+}
+
+/** The hub client's options: the emulator's CA (hubCa) replaces the Azure roots, and hubHost/hubPort the address dialled. */
+function hubOptions(config: FirmwareConfig, connectionString: string | DeviceConnectionString): HubClientOptions {
+  const endpoint: HubEndpoint = {};
+  // Without a `ca` the Moddable network trusts the host's root (hubCa); the default `ca` list
+  // would register DigiCert Global Root G2 instead.
+  if (config.hubCa) endpoint.tls = { ca: undefined };
+  if (config.hubHost) {
+    endpoint.host = config.hubHost;
+    endpoint.tls = { ...endpoint.tls, serverName: hostNameOf(connectionString) };
+  }
+  if (config.hubPort) endpoint.port = config.hubPort;
+  return { connectionString, endpoint, backoff: { minMs: 1000, maxMs: 60000 } };
+}
+
+function hostNameOf(cs: string | DeviceConnectionString): string {
+  if (typeof cs !== 'string') return cs.hostName;
+  const match = /(?:^|;)HostName=([^;]+)/i.exec(cs);
+  return match ? match[1]! : '';
 }
 
 function deviceIdOf(config: FirmwareConfig): string {
-  const match = /DeviceId=([^;]+)/.exec(config.connectionString);
+  const match = /(?:^|;)DeviceId=([^;]+)/i.exec(config.connectionString);
   return match ? match[1]! : config.registrationId || 'unprovisioned';
+}
+
+/**
+ * A HubConnection that first registers with DPS, then runs the hub client on the assigned hub.
+ * While registering, the device sees 'connecting'; a failed registration is retried.
+ */
+function provisionedHub(host: Host, config: FirmwareConfig): HubConnection {
+  let handlers: HubHandlers | undefined;
+  let inner: HubClientConnection | undefined;
+  let dps: ProvisioningClient | undefined;
+  let retry: unknown;
+  let stopped = true;
+  const state = (hub: 'connecting' | 'error', error?: string): void => handlers?.onState({ network: 'down', hub, ...(error ? { error } : {}) });
+
+  const register = (): void => {
+    retry = undefined;
+    if (stopped) return;
+    if (!config.idScope || !config.registrationId || !config.deviceKey) {
+      state('error', 'no connectionString, and no idScope + registrationId + deviceKey');
+      return;
+    }
+    const key = new Secret(base64Decode(config.deviceKey));
+    const endpoint: HubEndpoint = { host: config.dpsHost };
+    if (config.hubCa) endpoint.tls = { ca: undefined };
+    if (config.hubPort) endpoint.port = config.hubPort;
+    dps = new ProvisioningClient({ idScope: config.idScope, registrationId: config.registrationId, auth: { kind: 'symmetricKey', key }, endpoint }, host);
+    state('connecting');
+    dps.register().then(
+      (result) => {
+        dps = undefined;
+        if (stopped) return;
+        host.log.write('info', 'dps', `assigned to ${result.assignedHub} as ${result.deviceId}`);
+        const identity: DeviceConnectionString = {
+          hostName: result.assignedHub,
+          deviceId: result.deviceId,
+          auth: 'sas',
+          sharedAccessKey: key,
+          toString: () => `HostName=${result.assignedHub};DeviceId=${result.deviceId};SharedAccessKey=<redacted>`,
+        };
+        inner = new HubClientConnection(hubOptions({ ...config, hubHost: '' }, identity), host);
+        if (handlers) inner.setHandlers(handlers);
+        inner.start();
+      },
+      (error: unknown) => {
+        dps = undefined;
+        if (stopped) return;
+        state('error', `DPS: ${error instanceof Error ? error.message : String(error)}`);
+        retry = host.timers.set(register, DPS_RETRY_MS);
+      },
+    );
+  };
+
+  const notReady = (onDone: (error: string) => void): void => onDone('not provisioned yet');
+  return {
+    setHandlers(h) {
+      handlers = h;
+      inner?.setHandlers(h);
+    },
+    start() {
+      stopped = false;
+      if (inner) inner.start();
+      else register();
+    },
+    stop() {
+      stopped = true;
+      if (retry !== undefined) host.timers.clear(retry);
+      retry = undefined;
+      inner?.stop();
+      dps?.close();
+      dps = undefined;
+    },
+    sendTelemetry: (body, properties, onDone) => (inner ? inner.sendTelemetry(body, properties, onDone) : notReady(onDone)),
+    getTwin: (onDone) => (inner ? inner.getTwin(onDone) : notReady(onDone)),
+    patchReported: (patch, onDone) => (inner ? inner.patchReported(patch, onDone) : notReady(onDone)),
+  };
+}
+
+/** A host without a 1-Wire bus has no sensors; the rest of the device still runs. */
+function noSensors(): SensorSource {
+  return { scan() {}, setResolution() {}, read: (onReadings) => onReadings([]) };
 }

@@ -17,9 +17,19 @@ export interface FirmwareConfig {
   dpsHost: string;
   /** Trusted root for the hub instead of the Azure roots: base64 DER or PEM (e.g. the emulator's CA). */
   hubCa: string;
+  /** Address to dial instead of the connection string's HostName (which stays the TLS name), e.g. 127.0.0.1. */
+  hubHost: string;
+  /** Port of the hub (and DPS) instead of 8883; 0 = default. */
+  hubPort: number;
   /** GPIO of the 1-Wire data line (ESP32). */
   onewirePin: number;
   sampleIntervalMs: number;
+  telemetryIntervalMs: number;
+  /** Samples per sensor in the analytics window. */
+  analyticsWindow: number;
+  /** Outbox bounds: it lives in Preference (NVS on ESP32, tens of KB in all). */
+  outboxMaxCount: number;
+  outboxMaxBytes: number;
   /** SNTP servers, comma-separated, tried in turn. */
   sntp: string;
 }
@@ -35,8 +45,14 @@ export function readConfig(): FirmwareConfig {
     deviceKey: text(c.deviceKey),
     dpsHost: text(c.dpsHost) || 'global.azure-devices-provisioning.net',
     hubCa: text(c.hubCa),
+    hubHost: text(c.hubHost),
+    hubPort: integer(c.hubPort, 0),
     onewirePin: integer(c.onewirePin, 16),
     sampleIntervalMs: integer(c.sampleIntervalMs, 10000),
+    telemetryIntervalMs: integer(c.telemetryIntervalMs, 60000),
+    analyticsWindow: integer(c.analyticsWindow, 60),
+    outboxMaxCount: integer(c.outboxMaxCount, 50),
+    outboxMaxBytes: integer(c.outboxMaxBytes, 16384),
     sntp: text(c.sntp) || 'pool.ntp.org',
   };
 }

@@ -6,28 +6,31 @@ import { PocoDisplay } from './display';
 import { TraceLog } from './log';
 import { base64ToBytes, ModdableNetwork, pemToDer } from './network';
 import { openOneWireBus } from './onewire/bus';
+import { restartDevice } from './restart';
 import { PreferenceStorage } from './storage';
 import { ModdableTimers } from './timers';
 
-/** The Host over Moddable's modules (ESP32 and the Moddable simulator). */
-export function createHost(config: FirmwareConfig): Host {
+/**
+ * The Host over Moddable's modules (ESP32 and the Moddable simulator). `restartApplication`
+ * stops and starts the application again: restart() uses it where the platform cannot reboot
+ * (the simulator); on ESP32 restart() reboots the chip.
+ */
+export function createHost(config: FirmwareConfig, restartApplication: () => void): Host {
   const clock = new ModdableClock();
   const log = new TraceLog();
   return {
     clock,
     timers: new ModdableTimers(),
     network: new ModdableNetwork({ rootDer: hubRoot(config.hubCa) }),
-    oneWire: openOneWireBus(config.onewirePin),
+    oneWire: openOneWireBus(config.onewirePin, () => clock.now()),
     crypto: new ModdableCrypto(),
     storage: new PreferenceStorage(),
     display: new PocoDisplay(clock),
     log,
     random: { next: () => Math.random() },
     restart: () => {
-      log.write('warn', 'host', 'restart requested');
-      // Moddable has no portable reboot from JavaScript; an unhandled throw restarts the
-      // ESP32 (and stops the simulator), which is what a restart must achieve.
-      throw new Error('restart');
+      log.write('warn', 'host', 'restart');
+      restartDevice(restartApplication);
     },
   };
 }

@@ -1,9 +1,10 @@
 /**
  * Firmware entry (the manifest's creation.main): builds the Host, brings up Wi-Fi (ESP32)
- * and the time (SNTP; TLS and SAS need it), then starts the application.
+ * and the time (SNTP; TLS and SAS need it), then starts the application. A restart on a
+ * platform that cannot reboot (the simulator) stops the application and starts it again.
  */
-import { startApplication } from './application';
-import type { Status } from './application';
+import './text-globals';
+import { startApplication, type Application } from './application';
 import { readConfig } from './config';
 import { createHost } from './host';
 import { TimeSync } from './sntp';
@@ -11,25 +12,30 @@ import { WifiLink } from './wifi';
 
 export default function main(): void {
   const config = readConfig();
-  const host = createHost(config);
-  const status: Status = { network: 'down', hub: 'offline', outbox: 0 };
-  let app: { refresh(): void } | undefined;
+  let app: Application | undefined;
   let started = false;
-  const show = (): void => {
-    if (app) app.refresh();
-    else host.display.render({ deviceId: '', sensors: [], status: { ...status }, message: undefined, anomaly: false, identify: false });
+  const launch = (): void => {
+    app = startApplication(host, config);
   };
+  const host = createHost(config, () => {
+    // Called from a timer of the stopped application: start the new one on a fresh turn.
+    app?.stop();
+    app = undefined;
+    host.timers.set(launch, 0);
+  });
+  const bootScreen = (network: string): void =>
+    host.display.render({ deviceId: '', sensors: [], status: { network, hub: 'offline', outbox: 0 }, message: undefined, anomaly: false, identify: false });
 
   const link = new WifiLink(config.ssid, config.password, host.timers, host.log, (state) => {
-    status.network = state;
-    show();
+    // Once running, the application shows the hub's state (which follows the link).
+    if (!app) bootScreen(state);
     if (state !== 'up' || started) return;
     started = true;
     new TimeSync(config.sntp.split(','), host.clock, host.timers, host.log).start(() => {
       host.log.write('info', 'main', 'network and time up; starting the application');
-      app = startApplication(host, config, status);
+      launch();
     });
   });
-  show();
+  bootScreen('down');
   link.start();
 }

@@ -123,11 +123,75 @@ describe('manifest.json', () => {
 
   it('has every config key, and no secrets', () => {
     const config = manifest.config ?? {};
-    for (const k of ['ssid', 'password', 'connectionString', 'idScope', 'registrationId', 'deviceKey', 'hubCa', 'onewirePin', 'sampleIntervalMs', 'sntp']) expect(config).toHaveProperty(k);
-    for (const k of ['ssid', 'password', 'connectionString', 'idScope', 'registrationId', 'deviceKey', 'hubCa']) expect(config[k]).toBe('');
+    const keys = ['ssid', 'password', 'connectionString', 'idScope', 'registrationId', 'deviceKey', 'hubCa', 'hubHost', 'hubPort', 'onewirePin', 'sampleIntervalMs', 'telemetryIntervalMs', 'analyticsWindow', 'outboxMaxCount', 'outboxMaxBytes', 'sntp'];
+    for (const k of keys) expect(config).toHaveProperty(k);
+    for (const k of ['ssid', 'password', 'connectionString', 'idScope', 'registrationId', 'deviceKey', 'hubCa', 'hubHost']) expect(config[k]).toBe('');
+    // hosts/moddable/config.ts reads exactly these keys.
+    const reader = readFileSync(join(root, 'hosts/moddable/config.ts'), 'utf8');
+    for (const k of keys) expect(reader, k).toContain(`c.${k}`);
     expect(typeof config.onewirePin).toBe('number');
     const text = readFileSync(join(root, 'manifest.json'), 'utf8') + fragments.map((f) => readFileSync(f.path, 'utf8')).join('');
     expect(text).not.toMatch(/SharedAccessKey=|HostName=|-----BEGIN/);
+  });
+
+  it('maps every src/ folder, so whatever src/ imports resolves under mcconfig', () => {
+    const modules = manifest.modules ?? {};
+    const preload = list(manifest.preload);
+    const walk = (dir: string): string[] =>
+      readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? [`${dir}/${e.name}`, ...walk(`${dir}/${e.name}`)] : []));
+    for (const dir of walk('src')) {
+      if (!readdirSync(join(root, dir)).some((f) => f.endsWith('.ts'))) continue;
+      expect(modules[`${dir}/*`], dir).toBe(`./${dir}/*`);
+      expect(preload, dir).toContain(`${dir}/*`);
+    }
+  });
+
+  it('installs Moddable\'s TextEncoder/TextDecoder as globals, preloaded before the modules that test for them', () => {
+    const includes = list(manifest.include);
+    expect(includes).toContain('$(MODULES)/data/text/encoder/manifest.json');
+    expect(includes).toContain('$(MODULES)/data/text/decoder/manifest.json');
+    expect(list(manifest.preload)[0]).toBe('hosts/moddable/text-globals');
+    const main = readFileSync(join(root, 'hosts/moddable/main.ts'), 'utf8');
+    expect(main.indexOf("import './text-globals'")).toBeGreaterThanOrEqual(0);
+    expect(main.indexOf("import './text-globals'")).toBeLessThan(main.indexOf("from './application'"));
+  });
+
+  it('simulators: the simulated bus from simulator/hardware, restart restarts the application', () => {
+    const sim = load(fragments.find((f) => f.name === 'lin')!.path);
+    expect(sim.modules?.['simulator/hardware/*']).toBe('../../simulator/hardware/*');
+    expect(list(sim.preload)).toContain('simulator/hardware/*');
+    expect(sim.modules?.['hosts/moddable/restart']).toBe('./restart');
+    // Every simulator/hardware module the bus imports exists under that name.
+    const bus = readFileSync(join(root, 'hosts/moddable/onewire/bus.ts'), 'utf8');
+    for (const m of bus.matchAll(/from '(\.[^']+)'/g)) {
+      const rel = join('hosts/moddable/onewire', m[1]!);
+      expect(existsSync(join(root, `${rel}.ts`)), rel).toBe(true);
+    }
+    expect(bus).toMatch(/simulator\/hardware\/onewire-bus/);
+    for (const p of ['mac', 'win', 'lin/*', 'mac/*', 'win/*']) expect(fragments.find((f) => f.name === p)?.path).toBe(fragments.find((f) => f.name === 'lin')!.path);
+  });
+
+  it('esp32: restart reboots through a native esp_restart(), the 1-Wire native uses the onewire_bus API', () => {
+    const esp32 = load(fragments.find((f) => f.name === 'esp32')!.path);
+    expect(esp32.modules?.['hosts/moddable/restart']).toBe('./esp32/restart');
+    expect(list(esp32.modules?.['*'])).toEqual(expect.arrayContaining(['./onewire/esp32/modonewirebus', './esp32/modrestart']));
+    const restartC = readFileSync(join(root, 'hosts/moddable/esp32/modrestart.c'), 'utf8');
+    expect(restartC).toMatch(/void xs_thermo_restart\(xsMachine \*the\)[^}]*esp_restart\(\)/);
+    expect(readFileSync(join(root, 'hosts/moddable/esp32/restart.ts'), 'utf8')).toContain("native('xs_thermo_restart')");
+    // Every native the TypeScript class binds is defined in the C file, with the xsMachine signature
+    // (destructors take the host data).
+    const ts = readFileSync(join(root, 'hosts/moddable/onewire/esp32/bus.ts'), 'utf8');
+    const c = readFileSync(join(root, 'hosts/moddable/onewire/esp32/modonewirebus.c'), 'utf8');
+    const bound = [...ts.matchAll(/[Nn]ative\('([a-z_0-9]+)'\)/g)].map((m) => m[1]!);
+    expect(bound.length).toBeGreaterThanOrEqual(7);
+    for (const name of bound) {
+      const signature = name.endsWith('_destructor') ? `void ${name}(void *data)` : `void ${name}(xsMachine *the)`;
+      expect(c, name).toContain(signature);
+    }
+    // Only the onewire_bus component's API (as Moddable's drivers/onewire/esp32 uses it).
+    for (const call of c.matchAll(/\b(onewire_[a-z_]+)\(/g)) {
+      expect(['onewire_new_bus_rmt', 'onewire_bus_del', 'onewire_bus_reset', 'onewire_bus_read_bit', 'onewire_bus_write_bit', 'onewire_bus_read_bytes', 'onewire_bus_write_bytes']).toContain(call[1]);
+    }
   });
 
   it('the ESP32 fragment maps the 1-Wire bus to the native master and pulls in onewire_bus', () => {

@@ -31,6 +31,6 @@ class OneWireNative extends Native('xs_onewirebus_destructor') {
 }
 
 /** The 1-Wire bus on ESP32, on the GPIO given by config.onewirePin. */
-export function openOneWireBus(pin: number): OneWireBus | undefined {
+export function openOneWireBus(pin: number, _now: () => number): OneWireBus | undefined {
   return new OneWireNative(pin);
 }
