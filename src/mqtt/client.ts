@@ -40,6 +40,8 @@ export interface MqttClientOptions {
   inflightWindow?: number;
   maxQueued?: number;
   maxPacketSize?: number;
+  /** A sent QoS 1/2 message unacknowledged this long ends the connection (and is resent). Default 30 s; 0 disables. */
+  ackTimeoutMs?: number;
   /** From opening the transport to CONNACK. Default 30 s. */
   connectTimeoutMs?: number;
   /** Reconnect delays; defaults 1 s .. 100 s, full jitter. */
@@ -118,6 +120,7 @@ export class MqttClient {
         inflightWindow: options.inflightWindow,
         maxQueued: options.maxQueued,
         maxPacketSize: options.maxPacketSize,
+        ackTimeoutMs: options.ackTimeoutMs,
       },
       {
         onSend: (bytes) => this.connection?.write(bytes),
@@ -142,7 +145,10 @@ export class MqttClient {
   }
 
   publish(topic: string, payload: Uint8Array, options: PublishOptions): number {
-    return this.session.publish(topic, payload, options, this.host.clock.now());
+    const result = this.session.publish(topic, payload, options, this.host.clock.now());
+    // A first message in flight may bring the acknowledgement deadline forward (re-arms only when earlier).
+    if (this.phase === 'connected' && options.qos > 0) this.armKeepalive();
+    return result;
   }
 
   subscribe(subscriptions: Subscription[]): number {

@@ -10,6 +10,12 @@
  * - the connection is dead when nothing at all arrived for 1.5 K: the broker itself drops a
  *   client after 1.5 K of silence [MQTT-3.1.2-24], so waiting longer gains nothing.
  *
+ * Acknowledgement timeout (ackTimeout, default 30 s, 0 disables it): MQTT 3.1.1 resends only on
+ * a new connection, so a PUBACK/PUBREC/PUBCOMP lost on a link that otherwise stays healthy
+ * (pings answered) would hold its window slot forever. When the oldest sent message waits longer
+ * than ackTimeout, the connection is declared dead (ACK_TIMEOUT); the reconnect resends it with
+ * DUP=1 and the same id.
+ *
  * Session state kept across connections (for CleanSession=0 and for an outbox above):
  * outbound QoS 1/2 messages not yet acknowledged (resent with DUP=1 and the same packet id),
  * QoS 2 messages waiting for PUBCOMP (PUBREL resent), inbound QoS 2 ids waiting for PUBREL
@@ -59,6 +65,8 @@ export interface SessionOptions {
   maxQueued?: number;
   /** Largest packet accepted from the broker and sent to it, bytes. Default 257 KiB (IoT Hub's 256 KiB D2C plus headers). */
   maxPacketSize?: number;
+  /** Milliseconds a sent QoS 1/2 message may wait for its acknowledgement. Default 30000; 0 disables. */
+  ackTimeoutMs?: number;
 }
 
 export interface ConnectCredentials {
@@ -84,6 +92,7 @@ export type CloseCode =
   | 'DISCONNECTED' // disconnect() was called
   | 'CONNECTION_LOST' // the transport went away (connectionLost)
   | 'KEEPALIVE_TIMEOUT'
+  | 'ACK_TIMEOUT' // a sent message waited longer than ackTimeout for its acknowledgement
   | 'PROTOCOL_ERROR'
   | 'CONNACK_REFUSED';
 
@@ -122,6 +131,8 @@ interface Outgoing {
   retain: boolean;
   token: unknown;
   stage: number;
+  /** When the PUBLISH (or, for QoS 2, the PUBREL) was last sent. */
+  sentAt: number;
 }
 
 interface PendingRequest {
@@ -140,6 +151,7 @@ export class Session {
   private readonly window: number;
   private readonly maxQueued: number;
   private readonly maxPacketSize: number;
+  private readonly ackTimeoutMs: number;
 
   private phase: SessionState = 'disconnected';
   private readonly decoder: Decoder;
@@ -181,6 +193,7 @@ export class Session {
     this.window = Math.max(1, options.inflightWindow ?? 10);
     this.maxQueued = Math.max(0, options.maxQueued ?? 1000);
     this.maxPacketSize = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
+    this.ackTimeoutMs = Math.max(0, options.ackTimeoutMs ?? 30_000);
     // Payloads are views valid during onMessage only: no copy per inbound message.
     this.decoder = new Decoder({
       maxPacketSize: this.maxPacketSize,
@@ -283,7 +296,7 @@ export class Session {
       this.sendMeasured(p, length);
       return 0;
     }
-    const m = this.spare.pop() ?? { packetId: 0, topic: '', payload, qos, retain, token: undefined, stage: STAGE_UNSENT };
+    const m = this.spare.pop() ?? { packetId: 0, topic: '', payload, qos, retain, token: undefined, stage: STAGE_UNSENT, sentAt: 0 };
     m.topic = topic;
     m.payload = payload;
     m.qos = qos;
@@ -358,10 +371,16 @@ export class Session {
     return this.sendRequest('unsubscribe', topicFilters.slice());
   }
 
-  /** Keepalive: sends PINGREQ or declares the connection dead. Call at nextDeadline(). */
+  /** Keepalive and acknowledgement timeout: sends PINGREQ or declares the connection dead. Call at nextDeadline(). */
   tick(nowMs: number): void {
     this.now = nowMs;
-    if (this.phase !== 'connected' || this.keepAliveMs === 0) return;
+    if (this.phase !== 'connected') return;
+    const oldest = this.oldestSentAt();
+    if (this.ackTimeoutMs > 0 && nowMs - oldest >= this.ackTimeoutMs) {
+      this.close('ACK_TIMEOUT', `no acknowledgement for ${nowMs - oldest} ms (ackTimeout ${this.ackTimeoutMs} ms)`);
+      return;
+    }
+    if (this.keepAliveMs === 0) return;
     if (nowMs - this.lastReceived >= this.keepAliveMs * 1.5) {
       this.close('KEEPALIVE_TIMEOUT', `nothing received for ${nowMs - this.lastReceived} ms (keepalive ${this.keepAliveMs / 1000} s)`);
       return;
@@ -374,10 +393,23 @@ export class Session {
 
   /** When tick() has work to do next (absolute ms), or undefined when it has none. */
   nextDeadline(): number | undefined {
-    if (this.phase !== 'connected' || this.keepAliveMs === 0) return undefined;
-    const dead = this.lastReceived + this.keepAliveMs * 1.5;
+    if (this.phase !== 'connected') return undefined;
+    const ack = this.ackTimeoutMs > 0 ? this.oldestSentAt() + this.ackTimeoutMs : Infinity;
+    if (this.keepAliveMs === 0) return ack === Infinity ? undefined : ack;
+    const dead = Math.min(ack, this.lastReceived + this.keepAliveMs * 1.5);
     if (this.pingOutstanding) return dead;
     return Math.min(dead, this.lastSent + this.keepAliveMs, this.lastReceived + this.keepAliveMs);
+  }
+
+  /** Send time of the oldest message waiting for an acknowledgement; Infinity when none. */
+  private oldestSentAt(): number {
+    let oldest = Infinity;
+    const inflight = this.inflight;
+    for (let i = 0; i < inflight.length; i++) {
+      const m = inflight[i];
+      if (m.stage !== STAGE_UNSENT && m.sentAt < oldest) oldest = m.sentAt;
+    }
+    return oldest;
   }
 
   /** Forgets every unacknowledged message (e.g. the application gives up on them). */
@@ -415,7 +447,10 @@ export class Session {
         return;
       case PacketType.PUBREC: {
         const m = this.find(packet.packetId);
-        if (m && m.qos === 2 && m.stage === STAGE_PUBLISH) m.stage = STAGE_PUBREL;
+        if (m && m.qos === 2 && m.stage === STAGE_PUBLISH) {
+          m.stage = STAGE_PUBREL;
+          m.sentAt = this.now;
+        }
         // An unknown id still gets its PUBREL, so the broker can finish its side.
         this.sendId(PacketType.PUBREL, packet.packetId);
         return;
@@ -471,8 +506,10 @@ export class Session {
     // Unacknowledged messages first, in their original order and with their ids.
     for (const m of this.inflight) {
       if (this.phase !== 'connected') return;
-      if (m.stage === STAGE_PUBREL) this.sendId(PacketType.PUBREL, m.packetId);
-      else this.sendPublish(m, m.stage === STAGE_PUBLISH);
+      if (m.stage === STAGE_PUBREL) {
+        m.sentAt = this.now;
+        this.sendId(PacketType.PUBREL, m.packetId);
+      } else this.sendPublish(m, m.stage === STAGE_PUBLISH);
     }
     this.drainQueue();
   }
@@ -541,6 +578,7 @@ export class Session {
     p.dup = dup;
     p.packetId = m.packetId;
     m.stage = STAGE_PUBLISH;
+    m.sentAt = this.now;
     if (length > 0) this.sendMeasured(p, length);
     else this.send(p);
   }

@@ -87,6 +87,33 @@ export const suite: Suite = {
       },
     },
     {
+      name: 'an acknowledgement that never comes ends the connection after ackTimeout; the reconnect resends with DUP',
+      run: (t) => {
+        const r = rig({ cleanSession: false, keepAlive: 60, ackTimeoutMs: 5000 });
+        r.open(0, true);
+        r.events();
+        r.take();
+        const id = r.session.publish('t', bytes('x'), { qos: 1, token: 'm' }, 1000);
+        t.equal(r.session.nextDeadline(), 6000, 'the ack deadline comes before the keepalive ping');
+        r.session.tick(5999);
+        t.equal(r.session.state, 'connected');
+        r.deliver({ type: PacketType.PINGRESP }, 3000); // a healthy link does not excuse a lost PUBACK
+        r.session.tick(6000);
+        const closed = r.events();
+        t.equal(closed, ['close ACK_TIMEOUT']);
+        t.equal(r.session.state, 'disconnected');
+        r.take();
+        r.open(7000, true);
+        const resent = r.take();
+        t.equal(resent.slice(1), [`PUBLISH t q1 id${id} dup 1B`]);
+        r.deliver({ type: PacketType.PUBACK, packetId: id }, 7001);
+        const acked = r.events();
+        t.equal(acked.slice(-1), [`acked id${id} m`]);
+        t.equal(r.session.nextDeadline(), 7000 + 60000, 'nothing in flight: back to the keepalive deadline');
+        return { closed, resent, acked };
+      },
+    },
+    {
       name: 'QoS 1 and 2 inbound: PUBACK; PUBREC, delivered once until PUBREL, then PUBCOMP',
       run: (t) => {
         const r = rig();
