@@ -334,7 +334,7 @@ export class MqttClient {
 }
 
 function utf8Bytes(s: string): Uint8Array {
-  const length = utf8Length(s, true);
+  const length = utf8Length(s, false);
   if (length < 0) return new Uint8Array(0); // a lone surrogate: the broker will refuse it
   const bytes = new Uint8Array(length);
   writeUtf8(s, bytes, 0);

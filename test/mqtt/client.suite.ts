@@ -118,6 +118,18 @@ export const suite: Suite = {
   name: 'mqtt-client',
   cases: [
     {
+      name: 'a string password is sent as its UTF-8 bytes, U+0000 included (MQTT passwords are binary; it used to be sent empty)',
+      run: (t) => {
+        const { network, client } = setup({ username: 'u', password: 'a\u0000b\u00e9' });
+        client.start();
+        network.last.handlers.onConnect();
+        const sent = network.last.sent.slice();
+        t.equal(sent, ['CONNECT dev1 clean=1 ka=60 user=u pw=5']);
+        client.close();
+        return sent;
+      },
+    },
+    {
       name: 'backoff: full jitter, decorrelated and none stay within [floor, ceiling] and reset',
       run: (t) => {
         const seq = [0, 0.5, 0.999, 0.25];
