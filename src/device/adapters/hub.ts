@@ -51,7 +51,11 @@ export class HubClientConnection implements HubConnection {
       onConnected: () => this.setState({ network: 'up', hub: 'connected' }),
       onDisconnected: (reason) => this.setState({ network: 'down', hub: 'connecting', error: `${reason.code}: ${reason.message}` }),
       onError: (error) => {
-        if (this.lastState.hub !== 'connected') this.setState({ network: 'down', hub: 'error', error: `${error.code}: ${error.message}` });
+        if (this.lastState.hub === 'connected') return;
+        // Refused credentials and untrusted certificates need a person; a refused or dropped
+        // connection is transient and the client is already retrying.
+        const hub = isConfigurationError(error.code) ? 'error' : 'connecting';
+        this.setState({ network: 'down', hub, error: `${error.code}: ${error.message}` });
       },
     });
     this.client.onC2D((body, properties) => this.handlers?.onC2D({ body, properties: c2dProperties(properties) }));
@@ -135,4 +139,9 @@ export class HubClientConnection implements HubConnection {
       (e: unknown) => onDone(message(e)),
     );
   }
+}
+
+/** Errors that retrying cannot fix: the hub refused the credentials, or TLS could not trust it. */
+export function isConfigurationError(code: string): boolean {
+  return code.indexOf('CONNACK_') === 0 || code.indexOf('TLS_') === 0 || code === 'SAS';
 }
