@@ -1,8 +1,9 @@
 /**
  * Reconnect delays: exponential backoff with jitter, never below the floor.
  *
- * - 'full':         uniform in [min, min(max, min * 2^attempt)]; jitter spreads a fleet that
- *                   lost its broker at the same moment, the floor keeps one device polite.
+ * - 'full':         uniform in [min, min(max, min * 2^(attempt+1))]; jitter spreads a fleet
+ *                   that lost its broker at the same moment (from the very first retry, which
+ *                   falls in [min, 2 min]), the floor keeps one device polite.
  * - 'decorrelated': AWS "decorrelated jitter": uniform in [min, min(max, 3 * previous)].
  * - 'none':         min(max, min * 2^attempt); deterministic (tests).
  */
@@ -44,7 +45,8 @@ export class Backoff {
       delay = lo + this.random.next() * (hi - lo);
     } else {
       // 2^attempt without overflow: stop growing once the ceiling is reached.
-      const hi = this.attempt >= 30 ? this.maxMs : Math.min(this.maxMs, lo * 2 ** this.attempt);
+      const doublings = this.jitter === 'full' ? this.attempt + 1 : this.attempt;
+      const hi = doublings >= 30 ? this.maxMs : Math.min(this.maxMs, lo * 2 ** doublings);
       delay = this.jitter === 'full' ? lo + this.random.next() * (hi - lo) : hi;
     }
     this.attempt++;

@@ -145,7 +145,7 @@ export const suite: Suite = {
         const noneDelays = Array.from({ length: 6 }, () => none.next());
         for (const d of [...fullDelays, ...decoDelays, ...noneDelays]) t.ok(d >= 1000 && d <= 10_000, `delay ${d} within bounds`);
         t.equal(noneDelays, [1000, 2000, 4000, 8000, 10_000, 10_000]);
-        t.equal(afterReset, 1000, 'attempt 0 after reset: the floor');
+        t.equal(afterReset, 1250, 'after reset: failure 0 again, uniform in [floor, 2 x floor] (random 0.25)');
         const defaults = new Backoff({}, { next: () => 0.999999 });
         const grown = Array.from({ length: 12 }, () => defaults.next());
         t.equal(grown[0] >= 1000, true);
@@ -163,12 +163,12 @@ export const suite: Suite = {
           time.runNext(); // the retry timer (the failed attempt's CONNACK timer is gone)
         }
         const attempts = network.connections.map((c) => c.at);
-        // full jitter at 0.5: 1000 + 0.5 * (min(max, 1000 * 2^k) - 1000)
-        t.equal(attempts, [0, 1000, 2500, 5000, 9500]);
+        // full jitter at 0.5: 1000 + 0.5 * (min(max, 1000 * 2^(k+1)) - 1000)
+        t.equal(attempts, [0, 1500, 4000, 8500, 17000]);
         connack();
         network.last.drop('ECONNRESET');
-        time.advance(1000);
-        t.equal(network.connections.length, 6, 'after a success the delay starts at the floor again');
+        time.advance(1500);
+        t.equal(network.connections.length, 6, 'after a success the delay starts at failure 0 again');
         return log;
       },
     },
@@ -183,7 +183,7 @@ export const suite: Suite = {
         time.advance(1);
         t.equal(network.connections[0].closed, true);
         t.equal(network.connections[0].sent, ['CONNECT dev1 clean=1 ka=60']);
-        time.advance(1000);
+        time.advance(1500); // first retry: uniform in [1 s, 2 s], random 0.5
         t.equal(network.connections.length, 2);
         return log;
       },
@@ -221,7 +221,7 @@ export const suite: Suite = {
         t.equal(first.sent.length, 3, 'second PINGREQ 10 s after the first');
         time.advance(5_000);
         t.equal(first.closed, true);
-        time.advance(1_000);
+        time.advance(1_500);
         t.equal(network.connections.length, 2);
         return log;
       },

@@ -12,7 +12,7 @@ describe('soak: reconnect backoff distribution', () => {
     expect(ksUniform(flat)).toBeLessThan(0.0617);
   });
 
-  it('delays stay within [min, min(max, min*2^k)], are uniform per the jitter model and grow about 2x until the cap', () => {
+  it('delays stay within [min, min(max, min*2^(k+1))], are uniform per the jitter model and grow about 2x until the cap', () => {
     const s = runBackoffStudy({ clients: 600, failures: 10, minMs: 1000, maxMs: 100_000 });
     expect(s.samples).toBe(6000);
     expect(s.outOfBounds).toBe(0);

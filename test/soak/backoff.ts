@@ -2,7 +2,7 @@
  * The reconnect policy as it behaves, not as it is written: many MqttClients (src/mqtt/client)
  * with seeded randomness against a simulated broker that is down, in simulated time; the delays
  * each one schedules (onReconnectScheduled) are checked against the documented model
- * (src/mqtt/backoff.ts, 'full' jitter): failure k waits uniform in [min, min(max, min * 2^k)].
+ * (src/mqtt/backoff.ts, 'full' jitter): failure k waits uniform in [min, min(max, min * 2^(k+1))].
  *
  *   per failure k: all delays within bounds; Kolmogorov-Smirnov distance of
  *   u = (d - min) / (hi_k - min) from U(0,1); the median grows about 2x per failure until the cap.
@@ -91,7 +91,8 @@ export function runBackoffStudy(options: BackoffStudyOptions): BackoffStudy {
   let outOfBounds = 0;
   let ksMax = 0;
   const perFailure: FailureStats[] = delays.map((ds, k) => {
-    const hi = k >= 30 ? maxMs : Math.min(maxMs, minMs * 2 ** k);
+    // The documented full-jitter model: failure k waits uniform in [min, min(max, min * 2^(k+1))].
+    const hi = k + 1 >= 30 ? maxMs : Math.min(maxMs, minMs * 2 ** (k + 1));
     for (const d of ds) if (d < minMs || d > hi) outOfBounds++;
     const sorted = [...ds].sort((a, b) => a - b);
     const ks = hi > minMs ? ksUniform(ds.map((d) => (d - minMs) / (hi - minMs))) : undefined;
@@ -99,7 +100,7 @@ export function runBackoffStudy(options: BackoffStudyOptions): BackoffStudy {
     return { k, n: ds.length, lo: minMs, hi, min: sorted[0], max: sorted[sorted.length - 1], median: quantile(sorted, 0.5), p10: quantile(sorted, 0.1), p90: quantile(sorted, 0.9), ks };
   });
   const growth: number[] = [];
-  for (let k = 2; k < perFailure.length && perFailure[k].hi < maxMs; k++) growth.push(perFailure[k].median / perFailure[k - 1].median);
+  for (let k = 1; k < perFailure.length && perFailure[k].hi < maxMs; k++) growth.push(perFailure[k].median / perFailure[k - 1].median);
   return {
     minMs,
     maxMs,
