@@ -19,7 +19,8 @@ import { Outbox } from './outbox';
 import type { AnalyticsFactory, HubConnection, HubState, SensorAnalytics, SensorReading, SensorSource, SensorStats } from './ports';
 import type { Envelope, Message, SensorAggregate, SensorSnapshot } from './telemetry';
 import { aggregateMessage, alertMessage, telemetryMessage } from './telemetry';
-import type { LastError } from './twin';
+import { SensorSettings } from './sensor-settings';
+import type { LastError, ReportedSensor } from './twin';
 import { TwinSync } from './twin';
 
 export interface DeviceHost {
@@ -75,6 +76,8 @@ export interface Device {
 
 const CONFIG_KEY = 'cfg';
 const SEQ_KEY = 'seq';
+/** Per-sensor names and offsets (SensorSettings.serialize: at most 8 entries, well under 2 KB). */
+const SENSORS_KEY = 'sensors';
 
 interface SensorEntry {
   reading: SensorReading;
@@ -93,6 +96,8 @@ export function startDevice(host: DeviceHost, deps: DeviceDeps, options: DeviceO
 
   const config = new LiveConfig(options.config);
   config.restore(storage.get(CONFIG_KEY));
+  const sensorSettings = new SensorSettings();
+  sensorSettings.restore(storage.get(SENSORS_KEY));
   const outbox = new Outbox(storage, clock, options.outbox);
   const builder = new DisplayModelBuilder(deviceId);
   const entries = new Map<string, SensorEntry>();
@@ -264,8 +269,18 @@ export function startDevice(host: DeviceHost, deps: DeviceDeps, options: DeviceO
 
   // --- control: what C2D, methods and the twin may do -------------------------------------
 
-  function configure(patch: Record<string, unknown>, source: string): ApplyResult {
-    const result = config.apply(patch);
+  /**
+   * Applies validated configuration. `replace`: the patch is a complete desired document, so
+   * sensor settings it does not hold return to their defaults.
+   */
+  function configure(patch: Record<string, unknown>, source: string, replace = false): ApplyResult {
+    let rest = patch;
+    const hasSensors = Object.prototype.hasOwnProperty.call(patch, 'sensors');
+    if (hasSensors) {
+      rest = {};
+      for (const key of Object.keys(patch)) if (key !== 'sensors') rest[key] = patch[key];
+    }
+    const result = config.apply(rest);
     for (const key of result.applied) {
       log.write('info', 'config', `${key} = ${JSON.stringify((config.current as unknown as Record<string, unknown>)[key])} (${source})`);
       if (key === 'samplingIntervalMs') arm(sampling, true);
@@ -278,12 +293,69 @@ export function startDevice(host: DeviceHost, deps: DeviceDeps, options: DeviceO
         else builder.clearMessage();
       }
     }
+    if (result.applied.length > 0) storage.set(CONFIG_KEY, config.serialize());
+    if (hasSensors) configureSensors(patch.sensors, source, replace, result);
     if (result.applied.length > 0) {
-      storage.set(CONFIG_KEY, config.serialize());
       render();
       if (source !== 'twin' && hubState.hub === 'connected') twin.report();
     }
     return result;
+  }
+
+  /** Applies desired sensor settings; adds 'sensors/<ID>' to `result` for each change. */
+  function configureSensors(value: unknown, source: string, replace: boolean, result: ApplyResult): void {
+    const r = sensorSettings.apply(value, replace);
+    for (const refusal of r.refused) result.refused.push(refusal);
+    if (r.changed.length === 0) return;
+    storage.set(SENSORS_KEY, sensorSettings.serialize());
+    for (const { id, previousOffset } of r.changed) {
+      const setting = sensorSettings.get(id);
+      log.write('info', 'config', `sensor ${id} = ${JSON.stringify(setting ?? null)} (${source})`);
+      result.applied.push(`sensors/${id}`);
+      applySensorSetting(id, previousOffset);
+    }
+    builder.setSensors(currentReadings(), (id) => entries.get(id)?.stats);
+  }
+
+  /** Hands a sensor's setting to the source and brings the app's view of it up to date at once. */
+  function applySensorSetting(id: string, previousOffset: number): void {
+    if (!sensors.configureSensor) return;
+    const reading = sensors.configureSensor(id, sensorSettings.get(id));
+    if (reading === undefined) return;
+    const e = entries.get(reading.id);
+    if (e === undefined) return;
+    e.reading = reading;
+    const delta = sensorSettings.offset(id) - previousOffset;
+    if (delta !== 0) {
+      e.analytics.recalibrate(delta);
+      if (e.stats !== undefined) e.stats = e.analytics.stats();
+    }
+  }
+
+  function currentReadings(): SensorReading[] {
+    const out: SensorReading[] = [];
+    for (const id of order) {
+      const e = entries.get(id);
+      if (e) out.push(e.reading);
+    }
+    return out;
+  }
+
+  /** The reported view of every known or configured sensor. */
+  function reportedSensors(): ReportedSensor[] {
+    const out: ReportedSensor[] = [];
+    const seen: string[] = [];
+    for (const r of currentReadings()) {
+      seen.push(r.id.toUpperCase());
+      out.push({ id: r.id, name: r.name, status: r.status, offset: sensorSettings.offset(r.id) });
+    }
+    // Configured before the sensor was found: reported as missing so the setting is visible.
+    for (const id of sensorSettings.ids()) {
+      if (seen.indexOf(id) >= 0) continue;
+      const s = sensorSettings.get(id);
+      out.push({ id, name: s?.name ?? null, status: 'missing', offset: s?.offset ?? 0 });
+    }
+    return out;
   }
 
   function stats(): Record<string, unknown> {
@@ -297,6 +369,7 @@ export function startDevice(host: DeviceHost, deps: DeviceDeps, options: DeviceO
         name: e.reading.name,
         status: e.reading.status,
         value: e.reading.value === undefined ? null : e.reading.value,
+        offset: sensorSettings.offset(id),
         count: s ? s.count : 0,
         mean: s ? s.mean : null,
         std: s ? s.std : null,
@@ -360,7 +433,7 @@ export function startDevice(host: DeviceHost, deps: DeviceDeps, options: DeviceO
   const twin = new TwinSync(hub, control, () => ({
     firmware,
     config: config.reported() as unknown as Record<string, unknown>,
-    sensors: order.map((id) => (entries.get(id) as SensorEntry).reading),
+    sensors: reportedSensors(),
     lastError,
     uptimeMs: uptime(),
   }));
@@ -415,6 +488,9 @@ export function startDevice(host: DeviceHost, deps: DeviceDeps, options: DeviceO
   };
 
   // --- start --------------------------------------------------------------------------------
+
+  // Stored settings reach the source before the first scan, so sensors get them as they appear.
+  for (const id of sensorSettings.ids()) sensors.configureSensor?.(id, sensorSettings.get(id));
 
   sensors.setResolution(config.current.resolution);
   sensors.scan();

@@ -5,8 +5,11 @@
 import type { ApplyResult } from './config';
 
 export interface DeviceControl {
-  /** Applies configuration values (validated; invalid ones refused, old value kept). */
-  configure(patch: Record<string, unknown>, source: string): ApplyResult;
+  /**
+   * Applies configuration values (validated; invalid ones refused, old value kept). `replace`:
+   * the patch is a complete desired document (entries it lacks return to their defaults).
+   */
+  configure(patch: Record<string, unknown>, source: string, replace?: boolean): ApplyResult;
   /** Flashes the display for `durationMs`. */
   identify(durationMs: number): void;
   showMessage(text: string, sender: string | undefined): void;

@@ -6,6 +6,8 @@
  * tests bind them to fakes. Everything else comes through the Host (src/platform.ts).
  */
 
+import type { SensorSetting } from './sensor-settings';
+
 export type SensorStatus = 'online' | 'missing' | 'faulty';
 
 /** One sensor's result of one sampling round. */
@@ -30,6 +32,13 @@ export interface SensorSource {
    * later, after the conversion time on the host's timers).
    */
   read(onReadings: (readings: SensorReading[]) => void): void;
+  /**
+   * Sets (or, with undefined, clears) a sensor's friendly name and calibration offset, by ROM id
+   * in any case. A sensor not found yet gets it when it appears. Returns the sensor's current
+   * reading with the new name and offset applied, or undefined when it is not known yet.
+   * Optional: a source without sensors need not implement it.
+   */
+  configureSensor?(id: string, setting: SensorSetting | undefined): SensorReading | undefined;
 }
 
 /** Windowed statistics of one sensor after a sample. */
@@ -65,6 +74,11 @@ export interface SensorAnalytics {
   push(value: number, timeMs: number): { stats: SensorStats; transition: AnomalyTransition };
   /** Latest stats (count 0 before the first sample). */
   stats(): SensorStats;
+  /**
+   * The sensor's calibration moved by `delta` °C: the window and the period so far move with
+   * it, so a calibration change is neither an anomaly nor a step in the statistics.
+   */
+  recalibrate(delta: number): void;
   /** Sets the z-score threshold of the anomaly detector. */
   setThreshold(z: number): void;
   /** Returns the aggregate of the period so far and starts a new one (undefined when empty). */

@@ -5,9 +5,11 @@
  * Reported document:
  *   firmware        version string
  *   config          the configuration in effect (every property)
- *   sensors         { <id>: { name, status } }
- *   refused         { <property>: reason | null } — desired values refused (old value kept);
- *                   null clears an earlier refusal once a valid value is applied
+ *   sensors         { <id>: { name, status, offset } } — every sensor found, and every sensor
+ *                   configured in desired `sensors` but not found yet (status 'missing')
+ *   refused         { <path>: reason | null } — desired values refused (old value kept); a path
+ *                   is a property or `sensors/<ROM id>`; null clears an earlier refusal once a
+ *                   valid value is applied or the desired document no longer holds it
  *   desiredVersion  $version of the last desired document or patch processed
  *   lastError       { source, message, at } or null
  *   uptimeMs
@@ -15,7 +17,7 @@
  */
 import type { ApplyResult, Refusal } from './config';
 import type { DeviceControl } from './control';
-import type { HubConnection, SensorReading } from './ports';
+import type { HubConnection, SensorStatus } from './ports';
 
 export interface LastError {
   source: string;
@@ -23,10 +25,18 @@ export interface LastError {
   at: number | null;
 }
 
+export interface ReportedSensor {
+  id: string;
+  /** null: configured before it was found and without a name. */
+  name: string | null;
+  status: SensorStatus;
+  offset: number;
+}
+
 export interface ReportedState {
   firmware: string;
   config: Record<string, unknown>;
-  sensors: SensorReading[];
+  sensors: ReportedSensor[];
   lastError: LastError | undefined;
   uptimeMs: number;
 }
@@ -39,6 +49,8 @@ export class TwinSync {
   private readonly refusedNow: Record<string, string> = {};
   private desiredVersion: number | undefined;
   private pendingClear: string[] = [];
+  /** Sensor ids in the twin's reported `sensors`, so one that goes away is removed with null. */
+  private reportedSensors: string[] = [];
 
   constructor(hub: HubConnection, control: DeviceControl, state: () => ReportedState) {
     this.hub = hub;
@@ -54,7 +66,7 @@ export class TwinSync {
         this.report();
         return;
       }
-      this.applyDesired(twin.desired);
+      this.applyDesired(twin.desired, true);
       this.report();
     });
   }
@@ -66,17 +78,25 @@ export class TwinSync {
     return result;
   }
 
-  private applyDesired(desired: Record<string, unknown>): ApplyResult {
+  /** `full`: the complete desired document (after connecting) rather than a patch. */
+  private applyDesired(desired: Record<string, unknown>, full = false): ApplyResult {
     const v = desired.$version;
     if (typeof v === 'number') this.desiredVersion = v;
-    const result = this.control.configure(desired, 'twin');
+    const result = this.control.configure(desired, 'twin', full);
+    const refused: string[] = result.refused.map((r) => r.property);
     for (const key of result.applied) this.clearRefusal(key);
-    // A valid value equal to the current one applies nothing but still clears a refusal.
-    for (const key of Object.keys(desired)) {
-      if (key.charAt(0) === '$') continue;
-      let refused = false;
-      for (const r of result.refused) if (r.property === key) refused = true;
-      if (!refused) this.clearRefusal(key);
+    // A valid value equal to the current one applies nothing but still clears a refusal, as
+    // does a value the desired document no longer holds (deleted, or null: back to default).
+    for (const path of Object.keys(this.refusedNow)) {
+      if (refused.indexOf(path) >= 0) continue;
+      const slash = path.indexOf('/');
+      const top = slash < 0 ? path : path.slice(0, slash);
+      const value = desired[top];
+      let clear: boolean;
+      if (!Object.prototype.hasOwnProperty.call(desired, top)) clear = full;
+      else if (slash < 0 || value === null) clear = true;
+      else clear = full || (typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, path.slice(slash + 1)));
+      if (clear) this.clearRefusal(path);
     }
     for (const r of result.refused) this.refusedNow[r.property] = r.reason;
     if (result.refused.length > 0) {
@@ -96,7 +116,8 @@ export class TwinSync {
   reportedPatch(): Record<string, unknown> {
     const s = this.state();
     const sensors: Record<string, unknown> = {};
-    for (const r of s.sensors) sensors[r.id] = { name: r.name, status: r.status };
+    for (const id of this.reportedSensors) sensors[id] = null;
+    for (const r of s.sensors) sensors[r.id] = { name: r.name, status: r.status, offset: r.offset };
     const refused: Record<string, string | null> = {};
     for (const key of this.pendingClear) refused[key] = null;
     for (const key of Object.keys(this.refusedNow)) refused[key] = this.refusedNow[key];
@@ -115,10 +136,14 @@ export class TwinSync {
     const patch = this.reportedPatch();
     const cleared = this.pendingClear;
     this.pendingClear = [];
+    const previousSensors = this.reportedSensors;
+    const sensors = patch.sensors as Record<string, unknown>;
+    this.reportedSensors = Object.keys(sensors).filter((id) => sensors[id] !== null);
     this.hub.patchReported(patch, (error) => {
       if (error !== undefined) {
         // Try clearing again with the next report.
         for (const key of cleared) if (this.pendingClear.indexOf(key) < 0) this.pendingClear.push(key);
+        for (const id of previousSensors) if (this.reportedSensors.indexOf(id) < 0) this.reportedSensors.push(id);
         this.control.error('twin', `reported patch failed: ${error}`);
       }
     });

@@ -7,6 +7,7 @@ import { startDevice } from '../../src/device/app';
 import { LiveConfig } from '../../src/device/config';
 import { displayText, sanitizeText } from '../../src/device/display-text';
 import { Outbox } from '../../src/device/outbox';
+import { SensorSettings } from '../../src/device/sensor-settings';
 import type { Json, Suite } from '../harness';
 import { FakeClock, FakeHost, MemoryStorage } from './fake-host';
 import { FakeHub, FakeSensors } from './fakes';
@@ -165,6 +166,112 @@ export const suite: Suite = {
         t.equal(r3.config.resolution, 11);
         device.stop();
         return { r1: r1 as unknown as Json, r2: r2 as unknown as Json, r3: r3 as unknown as Json };
+      },
+    },
+    {
+      name: 'sensor settings: each entry validated on its own, null restores the default, bounded, round-trips',
+      run(t) {
+        const s = new SensorSettings();
+        const r1 = s.apply({
+          '28aa000000000001': { name: 'Kitchen', offset: -0.25 },
+          '28AA000000000002': { name: 'x'.repeat(25) },
+          '28AA000000000003': { offset: 5.01 },
+          '28AA000000000004': { name: 'Bad\u0007bell' },
+          '28AA000000000005': { offset: Infinity },
+          '28AA000000000006': { colour: 'red' },
+          '28AA000000000007': 'Hall',
+          'not-a-rom': { name: 'x' },
+          '28AA000000000008': { name: '😀'.repeat(24), offset: 5 },
+        });
+        t.equal(s.get('28AA000000000001')?.name, 'Kitchen', 'ids are case-insensitive');
+        t.equal(s.offset('28aa000000000001'), -0.25);
+        t.equal(s.get('28AA000000000008')?.name, '😀'.repeat(24), '24 code points fit');
+        t.equal(r1.changed.map((c) => c.id).join(','), '28AA000000000001,28AA000000000008');
+        t.equal(r1.refused.length, 7);
+        t.ok(/longer than 24/.test(r1.refused[0].reason));
+        t.ok(/outside ±5/.test(r1.refused[1].reason));
+        t.ok(/control/.test(r1.refused[2].reason));
+        t.ok(/expected a number/.test(r1.refused[3].reason));
+        // A bad field refuses the whole entry: the old value stays.
+        const r2 = s.apply({ '28AA000000000001': { name: 'Den', offset: 'warm' }, '28AA000000000008': { name: null } });
+        t.equal(s.get('28AA000000000001')?.name, 'Kitchen');
+        t.equal(s.get('28AA000000000008')?.name, undefined, 'null restores the default name');
+        t.equal(s.offset('28AA000000000008'), 5, 'the other field is kept (merge)');
+        t.equal(r2.refused[0].property, 'sensors/28AA000000000001');
+        // Bounded: at most 8 configured sensors.
+        for (let i = 0; i < 10; i++) s.apply({ [`28BB00000000000${i}`]: { offset: 0.5 } });
+        t.equal(s.ids().length, 8);
+        const capped = s.apply({ '28CC000000000001': { name: 'Ninth' } });
+        t.ok(/at most 8/.test(capped.refused[0].reason));
+        const text = s.serialize();
+        t.ok(text.length < 4000);
+        const copy = new SensorSettings();
+        copy.restore(text);
+        t.equal(copy.serialize(), text);
+        copy.restore('{corrupt');
+        // A complete desired document replaces: entries it lacks return to defaults.
+        const r3 = copy.apply({ '28AA000000000001': { offset: 1 } }, true);
+        t.equal(copy.ids().join(','), '28AA000000000001');
+        t.equal(copy.get('28AA000000000001')?.name, undefined);
+        t.equal(r3.changed.length, 8);
+        t.equal(copy.apply(null).changed.length, 1);
+        t.equal(copy.apply(3).refused[0].property, 'sensors');
+        return { r1: r1 as unknown as Json, r2: r2 as unknown as Json, text };
+      },
+    },
+    {
+      name: 'application: twin sensor names and offsets reach telemetry, analytics, display and reported; refused entries reported',
+      run(t) {
+        const { host, hub, sensors } = setup();
+        const device = startDevice(host, { sensors, hub, analytics: windowAnalytics({ window: 20 }) }, { deviceId: 'dev1' });
+        hub.connect();
+        host.advance(5000);
+        hub.handlers?.onDesired({
+          $version: 2,
+          sensors: { '28aa000000000001': { name: 'Kitchen', offset: -0.25 }, '28AA000000000002': { offset: 9 }, '28AA0000000000FF': { name: 'Attic' } },
+        });
+        const r1 = hub.reported[hub.reported.length - 1] as { sensors: Record<string, { name: string | null; status: string; offset: number }>; refused: Record<string, string> };
+        t.equal(JSON.stringify(r1.sensors['28aa000000000001']), '{"name":"Kitchen","status":"online","offset":-0.25}');
+        t.equal(JSON.stringify(r1.sensors['28aa000000000002']), '{"name":"T2","status":"online","offset":0}', 'refused entry: old value kept');
+        t.equal(JSON.stringify(r1.sensors['28AA0000000000FF']), '{"name":"Attic","status":"missing","offset":0}', 'configured before it is found');
+        t.ok(/offset: 9 is outside ±5/.test(r1.refused['sensors/28AA000000000002']));
+        // Applied at once: display and the next telemetry carry the name and the calibrated value.
+        t.equal(device.display().sensors[0].name, 'Kitchen');
+        t.equal(device.display().sensors[0].celsius, 20.75);
+        host.advance(5000);
+        const tele = hub.bodies('telemetry');
+        const last = tele[tele.length - 1] as { sensors: { id: string; name: string; value: number; mean: number; min: number; max: number; z: number; anomaly: boolean }[] };
+        t.equal(last.sensors[0].name, 'Kitchen');
+        t.equal(last.sensors[0].value, 20.75);
+        // The window moved with the calibration: no step in the statistics and no anomaly.
+        t.equal(last.sensors[0].mean, 20.75);
+        t.equal(last.sensors[0].min, 20.75);
+        t.equal(last.sensors[0].z, 0);
+        t.equal(hub.sent.filter((m) => m.properties.type === 'alert').length, 0);
+        t.equal(last.sensors[1].value, 22);
+        // Fixing the entry clears the refusal; null restores the default name; offset stays.
+        hub.handlers?.onDesired({ $version: 3, sensors: { '28AA000000000002': { offset: 0.5 }, '28aa000000000001': { name: null }, '28AA0000000000FF': null } });
+        const r2 = hub.reported[hub.reported.length - 1] as { sensors: Record<string, { name: string; offset: number } | null>; refused: Record<string, string | null> };
+        t.equal(r2.refused['sensors/28AA000000000002'], null);
+        t.equal(r2.sensors['28aa000000000001']?.name, 'T1');
+        t.equal(r2.sensors['28aa000000000001']?.offset, -0.25);
+        t.equal(r2.sensors['28aa000000000002']?.offset, 0.5);
+        t.equal(r2.sensors['28AA0000000000FF'], null, 'removed from the reported properties');
+        hub.handlers?.onDesired({ $version: 4, sensors: { '28AA000000000003': { name: 'Cellar', offset: 1 } } });
+        device.stop();
+        // Restart on the same storage: settings come back and reach a sensor that appears later.
+        const hub2 = new FakeHub();
+        const sensors2 = new FakeSensors();
+        const again = startDevice(host, { sensors: sensors2, hub: hub2, analytics: windowAnalytics() }, { deviceId: 'dev1' });
+        hub2.twin = { desired: { $version: 4, sensors: { '28aa000000000001': { offset: -0.25 }, '28AA000000000002': { offset: 0.5 }, '28AA000000000003': { name: 'Cellar', offset: 1 } } }, reported: {} };
+        t.equal(again.display().sensors[1].celsius, 22.5);
+        sensors2.add({ id: '28AA000000000003', name: 'T3', value: 18, status: 'online' });
+        host.advance(1000);
+        t.equal(JSON.stringify(again.display().sensors[2]), '{"id":"28AA000000000003","name":"Cellar","celsius":19,"status":"online","anomaly":false}');
+        hub2.connect();
+        const r3 = hub2.reported[hub2.reported.length - 1] as { sensors: Json };
+        again.stop();
+        return { r1: r1 as unknown as Json, r2: r2 as unknown as Json, r3: r3.sensors, stored: host.storage.get('sensors') as string };
       },
     },
     {

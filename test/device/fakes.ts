@@ -10,6 +10,7 @@ import type {
   SensorSource,
   TwinDocument,
 } from '../../src/device/ports';
+import type { SensorSetting } from '../../src/device/sensor-settings';
 
 export class FakeSensors implements SensorSource {
   readings: SensorReading[] = [
@@ -19,6 +20,9 @@ export class FakeSensors implements SensorSource {
   scans = 0;
   resolution = 0;
   reads = 0;
+  /** Settings by upper-case id, applied like the registry does: name override, value + offset. */
+  settings = new Map<string, SensorSetting>();
+  private readonly defaultNames = new Map<string, string>();
   scan(): void {
     this.scans++;
   }
@@ -27,7 +31,24 @@ export class FakeSensors implements SensorSource {
   }
   read(onReadings: (readings: SensorReading[]) => void): void {
     this.reads++;
-    onReadings(this.readings.map((r) => ({ ...r })));
+    onReadings(this.readings.map((r) => this.calibrated(r)));
+  }
+  configureSensor(id: string, setting: SensorSetting | undefined): SensorReading | undefined {
+    if (setting === undefined) this.settings.delete(id.toUpperCase());
+    else this.settings.set(id.toUpperCase(), { ...setting });
+    const r = this.readings.find((x) => x.id.toUpperCase() === id.toUpperCase());
+    return r && this.calibrated(r);
+  }
+  private calibrated(r: SensorReading): SensorReading {
+    const s = this.settings.get(r.id.toUpperCase());
+    if (!this.defaultNames.has(r.id)) this.defaultNames.set(r.id, r.name);
+    const out = { ...r, name: s?.name ?? (this.defaultNames.get(r.id) as string) };
+    if (out.value !== undefined) out.value += s?.offset ?? 0;
+    return out;
+  }
+  /** Adds a sensor that appears on the bus later. */
+  add(reading: SensorReading): void {
+    this.readings.push(reading);
   }
   set(id: string, value: number | undefined, status: SensorReading['status'] = 'online'): void {
     const r = this.readings.find((x) => x.id === id);

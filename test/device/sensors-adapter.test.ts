@@ -60,3 +60,25 @@ describe('BusSensorSource', () => {
     expect(out?.every((r) => r.status === 'online')).toBe(true);
   });
 });
+
+describe('BusSensorSource sensor settings', () => {
+  it('applies a name and offset through the registry, restores the discovery name, and configures a sensor found later', () => {
+    const { host, bus, source, ids } = setup();
+    readOnce(host, source);
+    const now = source.configureSensor(ids[0].toLowerCase(), { name: 'Kitchen', offset: -0.25 });
+    // Applied at once to the current value, not only to the next reading.
+    expect(now).toMatchObject({ id: ids[0], name: 'Kitchen', value: 20.75, status: 'online' });
+    expect(source.registry.get(ids[0])?.offset).toBe(-0.25);
+    let r = readOnce(host, source);
+    expect(r[0]).toMatchObject({ name: 'Kitchen', value: 20.75 });
+    expect(source.configureSensor(ids[0], { offset: 1 })).toMatchObject({ name: 'T1', value: 22 });
+    expect(source.configureSensor(ids[0], undefined)).toMatchObject({ name: 'T1', value: 21 });
+    // Configured before it is on the bus: nothing appears yet, the setting waits for the scan.
+    const later = bus.addSensor({ thermal: { ambient: 18 } }).id;
+    expect(source.configureSensor(later, { name: 'Cellar', offset: 0.5 })).toBeUndefined();
+    expect(source.readings()).toHaveLength(2);
+    source.scan();
+    r = readOnce(host, source);
+    expect(r[2]).toMatchObject({ id: later, name: 'Cellar', value: 18.5, status: 'online' });
+  });
+});

@@ -27,6 +27,11 @@ class WindowAnalytics implements SensorAnalytics {
   private detector: AnomalyDetector;
   private active = false;
   private lastZ = 0;
+  /**
+   * Sum of calibration changes: samples are kept as (value - bias) and reported + bias, so a
+   * recalibration shifts the whole window and period in O(1) without touching their sums.
+   */
+  private bias = 0;
 
   constructor(threshold: number, options: WindowAnalyticsOptions) {
     this.options = options;
@@ -41,10 +46,11 @@ class WindowAnalytics implements SensorAnalytics {
   push(value: number, timeMs: number): { stats: SensorStats; transition: AnomalyTransition } {
     if (!Number.isFinite(value) || !Number.isFinite(timeMs)) return { stats: this.stats(), transition: undefined };
     const w = this.window;
-    this.detector.judge(value, w.count, w.mean, w.std);
+    const x = value - this.bias;
+    this.detector.judge(x, w.count, w.mean, w.std);
     this.lastZ = this.detector.z;
-    w.push(value, timeMs);
-    this.period.add(value, timeMs);
+    w.push(x, timeMs);
+    this.period.add(x, timeMs);
     const was = this.active;
     this.active = this.detector.active;
     const transition: AnomalyTransition = was === this.active ? undefined : this.active ? 'start' : 'end';
@@ -56,13 +62,17 @@ class WindowAnalytics implements SensorAnalytics {
     const n = w.count;
     return {
       count: n,
-      mean: n > 0 ? w.mean : 0,
+      mean: n > 0 ? w.mean + this.bias : 0,
       std: n > 0 ? w.std : 0,
-      min: n > 0 ? w.min : 0,
-      max: n > 0 ? w.max : 0,
+      min: n > 0 ? w.min + this.bias : 0,
+      max: n > 0 ? w.max + this.bias : 0,
       z: this.lastZ,
       anomaly: this.active,
     };
+  }
+
+  recalibrate(delta: number): void {
+    if (Number.isFinite(delta)) this.bias += delta;
   }
 
   setThreshold(z: number): void {
@@ -73,7 +83,8 @@ class WindowAnalytics implements SensorAnalytics {
   takeAggregate(): PeriodAggregate | undefined {
     const s = this.period.takeInto(this.summary);
     if (s.count === 0) return undefined;
-    return { count: s.count, mean: s.mean, min: s.min, max: s.max, std: s.std, first: s.first, last: s.last };
+    const b = this.bias;
+    return { count: s.count, mean: s.mean + b, min: s.min + b, max: s.max + b, std: s.std, first: s.first + b, last: s.last + b };
   }
 }
 

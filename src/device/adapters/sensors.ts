@@ -6,10 +6,11 @@
  */
 import type { Clock, Log, OneWireBus, Timers } from '../../platform';
 import { Ds18b20Driver, type Ds18b20Options } from '../../sensors/ds18b20';
-import { SensorRegistry } from '../../sensors/registry';
+import { SensorRegistry, type SensorEntry } from '../../sensors/registry';
 import { Ds18b20Sampler } from '../../sensors/sampler';
 import type { Resolution } from '../../sensors/temperature';
 import type { SensorReading, SensorSource } from '../ports';
+import type { SensorSetting } from '../sensor-settings';
 
 export interface BusSensorsOptions {
   driver?: Ds18b20Options;
@@ -24,6 +25,10 @@ export class BusSensorSource implements SensorSource {
   private readonly clock: Clock;
   private readonly log: Log | undefined;
   private readonly names: Record<string, string>;
+  /** Name each sensor got at discovery, restored when its configured name is cleared. */
+  private readonly defaultNames = new Map<string, string>();
+  /** Settings by upper-case ROM id, including sensors not found yet. */
+  private readonly settings = new Map<string, SensorSetting>();
   private discovered = 0;
   private reading = false;
   private scanPending = false;
@@ -40,7 +45,26 @@ export class BusSensorSource implements SensorSource {
 
   private name(id: string): void {
     this.discovered++;
-    this.registry.configure(id, { name: this.names[id] ?? `T${this.discovered}` });
+    this.defaultNames.set(id, this.names[id] ?? `T${this.discovered}`);
+    this.applySetting(id);
+  }
+
+  private applySetting(id: string): void {
+    const s = this.settings.get(id.toUpperCase());
+    this.registry.configure(id, { name: s?.name ?? this.defaultNames.get(id) ?? id, offset: s?.offset ?? 0 });
+  }
+
+  configureSensor(id: string, setting: SensorSetting | undefined): SensorReading | undefined {
+    const key = id.toUpperCase();
+    if (setting === undefined) this.settings.delete(key);
+    else this.settings.set(key, { ...setting });
+    let current: SensorReading | undefined;
+    for (const e of this.registry.list()) {
+      if (e.id.toUpperCase() !== key) continue;
+      this.applySetting(e.id);
+      current = this.currentReading(e.id);
+    }
+    return current;
   }
 
   scan(): void {
@@ -112,10 +136,17 @@ export class BusSensorSource implements SensorSource {
 
   /** The registry as port readings, in discovery order. */
   readings(): SensorReading[] {
-    return this.registry.list().map((e) => {
-      const r: SensorReading = { id: e.id, name: e.name ?? e.id, value: e.status === 'online' ? e.celsius : undefined, status: e.status };
-      if (e.reason !== undefined) r.error = e.detail ? `${e.reason}: ${e.detail}` : e.reason;
-      return r;
-    });
+    return this.registry.list().map(toReading);
   }
+
+  private currentReading(id: string): SensorReading | undefined {
+    const e = this.registry.get(id);
+    return e && toReading(e);
+  }
+}
+
+function toReading(e: SensorEntry): SensorReading {
+  const r: SensorReading = { id: e.id, name: e.name ?? e.id, value: e.status === 'online' ? e.celsius : undefined, status: e.status };
+  if (e.reason !== undefined) r.error = e.detail ? `${e.reason}: ${e.detail}` : e.reason;
+  return r;
 }
