@@ -39,7 +39,7 @@ function reported(h: Hub): Record<string, unknown> {
 
 beforeAll(async () => {
   dir = tempDir('thermo-e2e-');
-  hub = await startHub({ dataDir: path.join(dir, 'hub'), mqttPort: 0, httpPort: null, dpsPort: null });
+  hub = await startHub({ dataDir: path.join(dir, 'hub'), mqttPort: 0, httpPort: 0, dpsPort: null });
   sim = await startSimulator({ hub, dataDir: dir, dashboardPort: 0, log: 'warn', config: { samplingIntervalMs: 250, telemetryIntervalMs: 1000 } });
 });
 
@@ -115,6 +115,46 @@ describe('device on the Node host against the IoT Hub emulator', () => {
     expect(sim.devices[0].host.display.latest?.identify).toBe(true);
     expect((await hub.invokeMethod(ID, 'selfDestruct', {}, 10)).status).toBe(404);
     await hub.invokeMethod(ID, 'setInterval', { telemetryIntervalMs: 1000 }, 10);
+  });
+
+  it('sensor names and offsets set through the service API reach the reported properties, telemetry and display', async () => {
+    const dev = sim.devices[0];
+    const [, kitchen, other] = dev.bus.devices;
+    // An exact, steady temperature on the sensor under test, so the offset shows exactly.
+    kitchen.thermal.noise = 0;
+    dev.bus.setAmbient(kitchen.id, 24);
+    const sensorIn = (t: Telemetry | undefined, id: string) => t?.sensors.find((s) => s.id === id);
+    const before = await waitFor('raw 24 °C in telemetry', () => bodies(hub, 'telemetry').find((t) => sensorIn(t, kitchen.id)?.value === 24));
+    const kitchenDefault = sensorIn(before, kitchen.id)?.name as string;
+    const otherDefault = sensorIn(before, other.id)?.name as string;
+    expect(kitchenDefault).toMatch(/^T[123]$/);
+    const patch = async (desired: unknown) => {
+      const res = await fetch(`http://127.0.0.1:${hub.httpPort}/api/devices/${ID}/twin`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ properties: { desired } }) });
+      expect(res.status).toBe(200);
+    };
+    await patch({ sensors: { [kitchen.id]: { name: 'Kitchen', offset: -0.25 }, [other.id]: { name: 'Hall', offset: 12 } } });
+    type Rep = { sensors?: Record<string, { name: string; status: string; offset: number } | undefined>; refused?: Record<string, string | null> };
+    const r = await waitFor('reported sensor settings', () => {
+      const rep = reported(hub) as Rep;
+      return rep.sensors?.[kitchen.id]?.name === 'Kitchen' && rep.refused?.[`sensors/${other.id}`] ? rep : undefined;
+    });
+    expect(r.sensors?.[kitchen.id]).toEqual({ name: 'Kitchen', status: 'online', offset: -0.25 });
+    // The bad entry is refused with its reason and keeps its old values; the good one applied.
+    expect(r.refused?.[`sensors/${other.id}`]).toMatch(/offset: 12 is outside ±5/);
+    expect(r.sensors?.[other.id]).toEqual({ name: otherDefault, status: 'online', offset: 0 });
+    const t = await waitFor('calibrated telemetry', () => bodies(hub, 'telemetry').map((b) => sensorIn(b, kitchen.id)).find((s) => s?.name === 'Kitchen'));
+    expect(t.value).toBe(23.75);
+    expect(t.anomaly).toBe(false);
+    expect(dev.host.display.latest?.sensors.find((s) => s.id === kitchen.id)).toMatchObject({ name: 'Kitchen', celsius: 23.75 });
+    // Persisted in the device's storage for the next start.
+    expect(JSON.parse(dev.host.storage.get('sensors') ?? '{}')).toEqual({ [kitchen.id]: { n: 'Kitchen', o: -0.25 } });
+    // null restores the defaults and clears the refusal.
+    await patch({ sensors: null });
+    await waitFor('defaults back', () => {
+      const rep = reported(hub) as Rep;
+      return rep.sensors?.[kitchen.id]?.name === kitchenDefault && rep.sensors[kitchen.id]?.offset === 0 && rep.refused?.[`sensors/${other.id}`] === undefined;
+    });
+    await waitFor('raw telemetry again', () => bodies(hub, 'telemetry').slice(-1).some((b) => sensorIn(b, kitchen.id)?.value === 24 && sensorIn(b, kitchen.id)?.name === kitchenDefault));
   });
 
   it('the outbox loses nothing across an emulator restart', async () => {
