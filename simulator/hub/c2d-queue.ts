@@ -1,5 +1,11 @@
 // Per-device cloud-to-device queues: bounded depth and size, TTL, delivery count, lock until PUBACK.
+// With a directory, each device's queue is a file there, rewritten atomically on every change
+// and reloaded at start (expired messages dropped), so messages outlive an emulator restart as
+// they outlive an IoT Hub restart: until they expire or are completed.
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeJson } from './json-file';
 import { LIMITS, type Properties } from './rules';
 
 export interface C2DMessage {
@@ -34,13 +40,38 @@ export class C2DError extends Error {
 
 const MAX_DELIVERY_COUNT = 10;
 
+/** A queued message as stored: the body in base64, no packet id (that belongs to a connection). */
+interface StoredMessage {
+  messageId: string;
+  body: string;
+  properties: Properties;
+  enqueuedTime: string;
+  expiresAt: number;
+  deliveryCount: number;
+}
+
+interface StoredQueue {
+  deviceId: string;
+  messages: StoredMessage[];
+}
+
+/** A file name for any device id (IoT Hub ids may hold `*`, `?`, `:` ...). */
+function fileName(deviceId: string): string {
+  return encodeURIComponent(deviceId).replace(/[!'()*.]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) + '.json';
+}
+
 export class C2DQueues {
   private readonly queues = new Map<string, C2DMessage[]>();
+  private readonly unsaved = new Set<string>();
 
+  /** `dir`: where the queues persist (one file per device); absent: in memory only. */
   constructor(
     private readonly now: () => number = Date.now,
     private readonly defaultTtlSeconds = 3600,
-  ) {}
+    private readonly dir?: string,
+  ) {
+    if (dir !== undefined) this.load(dir);
+  }
 
   enqueue(deviceId: string, input: C2DInput): C2DMessage {
     const queue = this.live(deviceId);
@@ -64,6 +95,7 @@ export class C2DQueues {
     };
     queue.push(msg);
     this.queues.set(deviceId, queue);
+    this.save(deviceId);
     return msg;
   }
 
@@ -83,6 +115,9 @@ export class C2DQueues {
       return false;
     }
     msg.deliveryCount++;
+    // Not written per delivery (a reconnect delivers up to 50 at once): the count goes to disk
+    // with the queue's next change (the PUBACK's removal) or at flush().
+    if (this.dir !== undefined) this.unsaved.add(msg.deviceId);
     return true;
   }
 
@@ -97,7 +132,10 @@ export class C2DQueues {
     const q = this.queues.get(deviceId);
     if (!q) return;
     const i = q.indexOf(msg);
-    if (i >= 0) q.splice(i, 1);
+    if (i >= 0) {
+      q.splice(i, 1);
+      this.save(deviceId);
+    }
   }
 
   /** The connection ended: unacknowledged messages become deliverable again. */
@@ -108,13 +146,61 @@ export class C2DQueues {
   purge(deviceId: string): number {
     const n = this.queues.get(deviceId)?.length ?? 0;
     this.queues.delete(deviceId);
+    if (n > 0) this.save(deviceId);
     return n;
   }
 
   private live(deviceId: string): C2DMessage[] {
     const t = this.now();
-    const q = (this.queues.get(deviceId) ?? []).filter((m) => m.expiresAt > t);
+    const all = this.queues.get(deviceId) ?? [];
+    const q = all.filter((m) => m.expiresAt > t);
     this.queues.set(deviceId, q);
+    if (q.length !== all.length) this.save(deviceId);
     return q;
+  }
+
+  /** Writes one device's queue (temp file + rename); an empty queue removes its file. */
+  private save(deviceId: string): void {
+    if (this.dir === undefined) return;
+    this.unsaved.delete(deviceId);
+    const path = join(this.dir, fileName(deviceId));
+    const q = this.queues.get(deviceId) ?? [];
+    if (q.length === 0) {
+      rmSync(path, { force: true });
+      return;
+    }
+    const stored: StoredQueue = {
+      deviceId,
+      messages: q.map((m) => ({ messageId: m.messageId, body: m.body.toString('base64'), properties: m.properties, enqueuedTime: m.enqueuedTime, expiresAt: m.expiresAt, deliveryCount: m.deliveryCount })),
+    };
+    writeJson(path, stored);
+  }
+
+  /** Reloads every stored queue, dropping expired messages; unreadable files are skipped. */
+  private load(dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    const t = this.now();
+    for (const name of readdirSync(dir)) {
+      if (!name.endsWith('.json')) continue;
+      let stored: StoredQueue;
+      try {
+        stored = JSON.parse(readFileSync(join(dir, name), 'utf8')) as StoredQueue;
+      } catch {
+        continue;
+      }
+      if (typeof stored?.deviceId !== 'string' || !Array.isArray(stored.messages) || fileName(stored.deviceId) !== name) continue;
+      const q: C2DMessage[] = [];
+      for (const m of stored.messages) {
+        if (!(m.expiresAt > t) || typeof m.body !== 'string' || q.length >= LIMITS.c2dQueueDepth) continue;
+        q.push({ messageId: String(m.messageId), deviceId: stored.deviceId, body: Buffer.from(m.body, 'base64'), properties: m.properties ?? {}, enqueuedTime: String(m.enqueuedTime), expiresAt: m.expiresAt, deliveryCount: Number(m.deliveryCount) || 0 });
+      }
+      this.queues.set(stored.deviceId, q);
+      if (q.length !== stored.messages.length) this.save(stored.deviceId);
+    }
+  }
+
+  /** Writes the queues whose delivery counts changed since their last write (at stop). */
+  flush(): void {
+    for (const deviceId of [...this.unsaved]) this.save(deviceId);
   }
 }

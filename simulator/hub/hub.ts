@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { C2DError, C2DQueues, type C2DInput, type C2DMessage } from './c2d-queue';
 import { ensureHubCerts } from './certs';
@@ -15,7 +15,7 @@ import { TelemetryStore, type D2CEvent } from './telemetry-store';
 import { TwinStore, type Json, type JsonObject } from './twin-store';
 
 export interface HubOptions {
-  /** where certificates, registry.json, twins.json and dps.json live (default `.hub` in the working directory) */
+  /** where certificates, registry.json, twins.json, dps.json and the C2D queues (c2d/) live (default `.hub` in the working directory) */
   dataDir?: string;
   /** the hub's host name, as in `myhub.azure-devices.net` (default `thermo-hub.localhost`) */
   hostName?: string;
@@ -130,7 +130,8 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   events.setMaxListeners(100);
   const registry = new Registry(dataDir);
   const twins = new TwinStore(dataDir);
-  const c2d = new C2DQueues(Date.now, options.c2dTtlSeconds ?? 3600);
+  // queued C2D messages persist like the registry and twins, one file per device under c2d/
+  const c2d = new C2DQueues(Date.now, options.c2dTtlSeconds ?? 3600, join(dataDir, 'c2d'));
   const methods = new MethodCalls();
   const telemetry = new TelemetryStore(options.telemetryLimit ?? 10_000);
   const enrollments = new Enrollments(dataDir);
@@ -256,6 +257,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
       methods.close();
       await Promise.all([broker.close(), dps?.close()]);
       await Promise.all(servers.map(closeServer));
+      c2d.flush();
     },
   };
 
