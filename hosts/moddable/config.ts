@@ -30,6 +30,8 @@ export interface FirmwareConfig {
   /** Outbox bounds: it lives in Preference (NVS on ESP32, tens of KB in all). */
   outboxMaxCount: number;
   outboxMaxBytes: number;
+  /** > 0: collect garbage and log the live XS heap every this many ms (memory-probe.ts). */
+  memoryProbeMs: number;
   /** SNTP servers, comma-separated, tried in turn. */
   sntp: string;
 }
@@ -53,6 +55,7 @@ export function readConfig(): FirmwareConfig {
     analyticsWindow: integer(c.analyticsWindow, 60),
     outboxMaxCount: integer(c.outboxMaxCount, 50),
     outboxMaxBytes: integer(c.outboxMaxBytes, 16384),
+    memoryProbeMs: integer(c.memoryProbeMs, 0),
     sntp: text(c.sntp) || 'pool.ntp.org',
   };
 }

@@ -7,8 +7,12 @@ import './text-globals';
 import { startApplication, type Application } from './application';
 import { readConfig } from './config';
 import { createHost } from './host';
+import { startMemoryProbe } from './memory-probe';
 import { TimeSync } from './sntp';
 import { WifiLink } from './wifi';
+
+/** Between stopping the application and starting it again (simulator restart). */
+const RESTART_DELAY_MS = 2000;
 
 export default function main(): void {
   const config = readConfig();
@@ -18,10 +22,11 @@ export default function main(): void {
     app = startApplication(host, config);
   };
   const host = createHost(config, () => {
-    // Called from a timer of the stopped application: start the new one on a fresh turn.
+    // Called from a timer of the stopped application. The new one starts a little later, once
+    // the old TLS socket has closed (an overlap crashed in the socket layer in the simulator).
     app?.stop();
     app = undefined;
-    host.timers.set(launch, 0);
+    host.timers.set(launch, RESTART_DELAY_MS);
   });
   const bootScreen = (network: string): void =>
     host.display.render({ deviceId: '', sensors: [], status: { network, hub: 'offline', outbox: 0 }, message: undefined, anomaly: false, identify: false });
@@ -37,5 +42,7 @@ export default function main(): void {
     });
   });
   bootScreen('down');
+  // Before the link: the first sample is the host alone, the next ones include the application.
+  if (config.memoryProbeMs > 0) startMemoryProbe(host.timers, host.log, config.memoryProbeMs);
   link.start();
 }

@@ -14,6 +14,7 @@ interface Manifest {
   include?: string | string[];
   creation?: { main?: string };
   config?: Record<string, unknown>;
+  creation?: Record<string, unknown>;
   modules?: Record<string, string | string[]>;
   preload?: string | string[];
   resources?: Record<string, string | string[]>;
@@ -43,6 +44,11 @@ function sourceExists(source: string, extensions: string[]): boolean {
     return existsSync(dir) && statSync(dir).isDirectory();
   }
   return extensions.some((ext) => existsSync(source + ext));
+}
+
+/** Module names (file names without .ts) of the TypeScript files in a project folder. */
+function tsModules(dir: string): string[] {
+  return readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => f.slice(0, -3));
 }
 
 const manifest = load(join(root, 'manifest.json'));
@@ -142,8 +148,14 @@ describe('manifest.json', () => {
     for (const dir of walk('src')) {
       if (!readdirSync(join(root, dir)).some((f) => f.endsWith('.ts'))) continue;
       expect(modules[`${dir}/*`], dir).toBe(`./${dir}/*`);
-      expect(preload, dir).toContain(`${dir}/*`);
+      for (const f of tsModules(dir)) expect(preload, `${dir}/${f}`).toContain(`${dir}/${f}`);
     }
+  });
+
+  it('preloads TypeScript modules by name (mcconfig expands "*" preload patterns for .js files only)', () => {
+    const preload = [...list(manifest.preload), ...fragments.flatMap((f) => list(load(f.path).preload))];
+    expect(preload.filter((p) => p.includes('*'))).toEqual([]);
+    for (const f of tsModules('hosts/moddable')) expect(preload, f).toContain(`hosts/moddable/${f}`);
   });
 
   it('installs Moddable\'s TextEncoder/TextDecoder as globals, preloaded before the modules that test for them', () => {
@@ -159,7 +171,8 @@ describe('manifest.json', () => {
   it('simulators: the simulated bus from simulator/hardware, restart restarts the application', () => {
     const sim = load(fragments.find((f) => f.name === 'lin')!.path);
     expect(sim.modules?.['simulator/hardware/*']).toBe('../../simulator/hardware/*');
-    expect(list(sim.preload)).toContain('simulator/hardware/*');
+    for (const f of tsModules('simulator/hardware')) expect(list(sim.preload)).toContain(`simulator/hardware/${f}`);
+    expect(sim.creation).toEqual({ chunk: { initial: 78848, incremental: 0 }, heap: { initial: 4928, incremental: 0 } });
     expect(sim.modules?.['hosts/moddable/restart']).toBe('./restart');
     // Every simulator/hardware module the bus imports exists under that name.
     const bus = readFileSync(join(root, 'hosts/moddable/onewire/bus.ts'), 'utf8');
