@@ -21,14 +21,14 @@ export interface DeviceConfig {
   displayMessage: string;
 }
 
-export const DEFAULT_CONFIG: Readonly<DeviceConfig> = {
+export const DEFAULT_CONFIG: Readonly<DeviceConfig> = Object.freeze({
   samplingIntervalMs: 1000,
   telemetryIntervalMs: 5000,
   aggregatePeriodMs: 60000,
   anomalyThreshold: 3,
   resolution: 12,
   displayMessage: '',
-};
+});
 
 export interface Refusal {
   property: string;
@@ -46,15 +46,15 @@ interface Rule {
   max?: number;
 }
 
-/** Property rules. Integers are whole milliseconds or bits. */
-const RULES: Readonly<Record<keyof DeviceConfig, Rule>> = {
-  samplingIntervalMs: { kind: 'integer', min: 100, max: 3600000 },
-  telemetryIntervalMs: { kind: 'integer', min: 1000, max: 86400000 },
-  aggregatePeriodMs: { kind: 'integer', min: 10000, max: 86400000 },
-  anomalyThreshold: { kind: 'number', min: 0.5, max: 20 },
-  resolution: { kind: 'integer', min: 9, max: 12 },
-  displayMessage: { kind: 'string', max: 256 },
-};
+/** Property rules. Integers are whole milliseconds or bits. Frozen, entries too, to stay in flash. */
+const RULES: Readonly<Record<keyof DeviceConfig, Readonly<Rule>>> = Object.freeze({
+  samplingIntervalMs: Object.freeze<Rule>({ kind: 'integer', min: 100, max: 3600000 }),
+  telemetryIntervalMs: Object.freeze<Rule>({ kind: 'integer', min: 1000, max: 86400000 }),
+  aggregatePeriodMs: Object.freeze<Rule>({ kind: 'integer', min: 10000, max: 86400000 }),
+  anomalyThreshold: Object.freeze<Rule>({ kind: 'number', min: 0.5, max: 20 }),
+  resolution: Object.freeze<Rule>({ kind: 'integer', min: 9, max: 12 }),
+  displayMessage: Object.freeze<Rule>({ kind: 'string', max: 256 }),
+});
 
 /** Checks one value; returns the reason it is invalid, or undefined. */
 export function validate(property: string, value: unknown): string | undefined {

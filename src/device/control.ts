@@ -37,7 +37,7 @@ export function identifyDuration(args: Record<string, unknown>): number | string
 }
 
 /** The interval properties setInterval accepts. */
-const INTERVAL_KEYS = ['samplingIntervalMs', 'telemetryIntervalMs', 'aggregatePeriodMs'];
+const INTERVAL_KEYS: readonly string[] = Object.freeze(['samplingIntervalMs', 'telemetryIntervalMs', 'aggregatePeriodMs']);
 
 /**
  * Validates setInterval arguments: an object with at least one interval property and no others.

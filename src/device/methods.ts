@@ -10,7 +10,7 @@ import type { MethodCall } from './ports';
 export const REBOOT_DELAY_MS = 1000;
 
 /** The methods the device answers; any other name gets 404. */
-export const METHOD_NAMES: readonly string[] = ['getStats', 'identify', 'reboot', 'setInterval'];
+export const METHOD_NAMES: readonly string[] = Object.freeze(['getStats', 'identify', 'reboot', 'setInterval']);
 
 export interface MethodReply {
   status: number;

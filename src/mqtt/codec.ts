@@ -35,7 +35,7 @@
  * On an error encode() may already have written into buffer[offset..].
  */
 import { protocolError, scanError } from './errors';
-import { PacketType, type Packet, type ProtocolError, type ProtocolErrorCode, type PublishPacket } from './packets';
+import { packetTypeName, PacketType, type Packet, type ProtocolError, type ProtocolErrorCode, type PublishPacket } from './packets';
 import { MAX_STRING_BYTES, topicFilterLength, topicNameLength } from './topic';
 import { nativeUtf8Encoder, utf8Length, writeUtf8 } from '../text/utf8';
 
@@ -223,7 +223,7 @@ function measure(p: Packet): number | ProtocolError {
     case PacketType.PUBREL:
     case PacketType.PUBCOMP:
     case PacketType.UNSUBACK:
-      if ((e = checkPacketId(p.packetId, PacketType[p.type]))) return e;
+      if ((e = checkPacketId(p.packetId, packetTypeName(p.type)))) return e;
       n = 2;
       break;
     case PacketType.CONNECT: {

@@ -59,7 +59,7 @@
  *   connackError (./errors).
  */
 import { protocolError, scanError, SCAN_EMPTY_TOPIC, SCAN_INVALID_UTF8, SCAN_NULL_CHARACTER, SCAN_WILDCARD_IN_TOPIC } from './errors';
-import { PacketType, type Packet, type ProtocolError, type ProtocolErrorCode, type QoS, type SubackCode, type Subscription } from './packets';
+import { packetTypeName, PacketType, type ConnackCode, type Packet, type ProtocolError, type ProtocolErrorCode, type QoS, type SubackCode, type Subscription } from './packets';
 import { topicFilterLength } from './topic';
 import { decodeUtf8, nativeStrictUtf8Decoder, type NativeUtf8Decoder } from '../text/utf8';
 
@@ -86,7 +86,7 @@ const BODY = 2; // assembling a body split across chunks
 const ZERO_FLAG_TYPES = (1 << 1) | (1 << 2) | (1 << 4) | (1 << 5) | (1 << 7) | (1 << 9) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14);
 const FLAG_0010_TYPES = (1 << 6) | (1 << 8) | (1 << 10);
 /** Remaining length by packet type where it is fixed (CONNACK, acks: 2; PINGs, DISCONNECT: 0), else -1. */
-const FIXED_REMAINING_LENGTH: readonly number[] = [-1, -1, 2, -1, 2, 2, 2, 2, -1, -1, -1, 2, 0, 0, 0, -1];
+const FIXED_REMAINING_LENGTH: readonly number[] = Object.freeze([-1, -1, 2, -1, 2, 2, 2, 2, -1, -1, -1, 2, 0, 0, 0, -1]);
 
 export class Decoder {
   /** The error that stopped the decoder, until reset(). */
@@ -264,7 +264,7 @@ export class Decoder {
     }
     const bit = 1 << type;
     if ((bit & FLAG_0010_TYPES && flags !== 2) || (bit & ZERO_FLAG_TYPES && flags !== 0)) {
-      this.fail('RESERVED_FLAGS', `${PacketType[type]} fixed header flags ${flags.toString(2).padStart(4, '0')}`);
+      this.fail('RESERVED_FLAGS', `${packetTypeName(type)} fixed header flags ${flags.toString(2).padStart(4, '0')}`);
       return false;
     }
     return true;
@@ -278,7 +278,7 @@ export class Decoder {
     const type = this.first >> 4;
     const expected = FIXED_REMAINING_LENGTH[type];
     if (expected >= 0 && remaining !== expected) {
-      this.fail('BAD_LENGTH', `${PacketType[type]} remaining length ${remaining}; must be ${expected}`);
+      this.fail('BAD_LENGTH', `${packetTypeName(type)} remaining length ${remaining}; must be ${expected}`);
       return false;
     }
     return true;
@@ -385,7 +385,7 @@ export class Decoder {
       case PacketType.PUBREL:
       case PacketType.PUBCOMP:
       case PacketType.UNSUBACK: {
-        const packetId = this.readId(buf, end, PacketType[type]);
+        const packetId = this.readId(buf, end, packetTypeName(type));
         if (packetId < 0) return undefined;
         return { type, packetId } as Packet;
       }
@@ -404,7 +404,7 @@ export class Decoder {
           this.fail('CONNACK_INVALID_RETURN_CODE', `CONNACK return code ${returnCode} is reserved`);
           return undefined;
         }
-        return { type: PacketType.CONNACK, sessionPresent: flags === 1, returnCode };
+        return { type: PacketType.CONNACK, sessionPresent: flags === 1, returnCode: returnCode as ConnackCode };
       }
       case PacketType.SUBSCRIBE: {
         const packetId = this.readId(buf, end, 'SUBSCRIBE');

@@ -5,21 +5,38 @@
 
 export type QoS = 0 | 1 | 2;
 
-export enum PacketType {
-  CONNECT = 1,
-  CONNACK = 2,
-  PUBLISH = 3,
-  PUBACK = 4,
-  PUBREC = 5,
-  PUBREL = 6,
-  PUBCOMP = 7,
-  SUBSCRIBE = 8,
-  SUBACK = 9,
-  UNSUBSCRIBE = 10,
-  UNSUBACK = 11,
-  PINGREQ = 12,
-  PINGRESP = 13,
-  DISCONNECT = 14,
+/**
+ * Control packet types (the fixed header's high nibble). A frozen object rather than a TS enum:
+ * an enum compiles to a mutable object, which Moddable's preload copies into RAM instead of
+ * leaving it in flash. The type of the same name is the union of the values.
+ */
+export const PacketType = Object.freeze({
+  CONNECT: 1,
+  CONNACK: 2,
+  PUBLISH: 3,
+  PUBACK: 4,
+  PUBREC: 5,
+  PUBREL: 6,
+  PUBCOMP: 7,
+  SUBSCRIBE: 8,
+  SUBACK: 9,
+  UNSUBSCRIBE: 10,
+  UNSUBACK: 11,
+  PINGREQ: 12,
+  PINGRESP: 13,
+  DISCONNECT: 14,
+} as const);
+export type PacketType = (typeof PacketType)[keyof typeof PacketType];
+
+/** Names by type value (what an enum's reverse mapping gave), for messages. */
+const PACKET_TYPE_NAMES: readonly string[] = Object.freeze([
+  'reserved', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP',
+  'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'reserved',
+]);
+
+/** The name of a packet type value ('CONNECT' for 1), 'reserved' for 0 and 15. */
+export function packetTypeName(type: number): string {
+  return PACKET_TYPE_NAMES[type] ?? `type ${type}`;
 }
 
 export interface Will {
@@ -30,7 +47,7 @@ export interface Will {
 }
 
 export interface ConnectPacket {
-  type: PacketType.CONNECT;
+  type: typeof PacketType.CONNECT;
   clientId: string;
   cleanSession: boolean;
   /** Seconds; 0 disables keepalive. */
@@ -41,23 +58,24 @@ export interface ConnectPacket {
 }
 
 /** CONNACK return codes (3.2.2.3). */
-export enum ConnackCode {
-  ACCEPTED = 0,
-  UNACCEPTABLE_PROTOCOL_VERSION = 1,
-  IDENTIFIER_REJECTED = 2,
-  SERVER_UNAVAILABLE = 3,
-  BAD_USERNAME_OR_PASSWORD = 4,
-  NOT_AUTHORIZED = 5,
-}
+export const ConnackCode = Object.freeze({
+  ACCEPTED: 0,
+  UNACCEPTABLE_PROTOCOL_VERSION: 1,
+  IDENTIFIER_REJECTED: 2,
+  SERVER_UNAVAILABLE: 3,
+  BAD_USERNAME_OR_PASSWORD: 4,
+  NOT_AUTHORIZED: 5,
+} as const);
+export type ConnackCode = (typeof ConnackCode)[keyof typeof ConnackCode];
 
 export interface ConnackPacket {
-  type: PacketType.CONNACK;
+  type: typeof PacketType.CONNACK;
   sessionPresent: boolean;
   returnCode: ConnackCode;
 }
 
 export interface PublishPacket {
-  type: PacketType.PUBLISH;
+  type: typeof PacketType.PUBLISH;
   topic: string;
   payload: Uint8Array;
   qos: QoS;
@@ -67,10 +85,10 @@ export interface PublishPacket {
   packetId?: number;
 }
 
-export interface PubackPacket { type: PacketType.PUBACK; packetId: number }
-export interface PubrecPacket { type: PacketType.PUBREC; packetId: number }
-export interface PubrelPacket { type: PacketType.PUBREL; packetId: number }
-export interface PubcompPacket { type: PacketType.PUBCOMP; packetId: number }
+export interface PubackPacket { type: typeof PacketType.PUBACK; packetId: number }
+export interface PubrecPacket { type: typeof PacketType.PUBREC; packetId: number }
+export interface PubrelPacket { type: typeof PacketType.PUBREL; packetId: number }
+export interface PubcompPacket { type: typeof PacketType.PUBCOMP; packetId: number }
 
 export interface Subscription {
   topicFilter: string;
@@ -78,7 +96,7 @@ export interface Subscription {
 }
 
 export interface SubscribePacket {
-  type: PacketType.SUBSCRIBE;
+  type: typeof PacketType.SUBSCRIBE;
   packetId: number;
   subscriptions: Subscription[];
 }
@@ -87,21 +105,21 @@ export interface SubscribePacket {
 export type SubackCode = 0 | 1 | 2 | 0x80;
 
 export interface SubackPacket {
-  type: PacketType.SUBACK;
+  type: typeof PacketType.SUBACK;
   packetId: number;
   granted: SubackCode[];
 }
 
 export interface UnsubscribePacket {
-  type: PacketType.UNSUBSCRIBE;
+  type: typeof PacketType.UNSUBSCRIBE;
   packetId: number;
   topicFilters: string[];
 }
 
-export interface UnsubackPacket { type: PacketType.UNSUBACK; packetId: number }
-export interface PingreqPacket { type: PacketType.PINGREQ }
-export interface PingrespPacket { type: PacketType.PINGRESP }
-export interface DisconnectPacket { type: PacketType.DISCONNECT }
+export interface UnsubackPacket { type: typeof PacketType.UNSUBACK; packetId: number }
+export interface PingreqPacket { type: typeof PacketType.PINGREQ }
+export interface PingrespPacket { type: typeof PacketType.PINGRESP }
+export interface DisconnectPacket { type: typeof PacketType.DISCONNECT }
 
 export type Packet =
   | ConnectPacket

@@ -41,6 +41,9 @@ import {
 } from './packets';
 import { validateTopicFilter } from './topic';
 
+/** The acknowledgements that carry only a packet id. */
+type IdPacketType = typeof PacketType.PUBACK | typeof PacketType.PUBREC | typeof PacketType.PUBREL | typeof PacketType.PUBCOMP;
+
 /** publish() results other than a packet id (> 0) or 0 (QoS 0 sent). */
 export const PUBLISH_QUEUED = -1;
 /** The in-flight window and the queue behind it are both full; nothing was taken. */
@@ -181,7 +184,7 @@ export class Session {
 
   // Scratch packets, reused so the steady state allocates no packet objects.
   private readonly publishPacket: PublishPacket = { type: PacketType.PUBLISH, topic: '', payload: new Uint8Array(0), qos: 0, retain: false, dup: false };
-  private readonly idPacket = { type: PacketType.PUBACK as PacketType.PUBACK | PacketType.PUBREC | PacketType.PUBREL | PacketType.PUBCOMP, packetId: 0 };
+  private readonly idPacket = { type: PacketType.PUBACK as IdPacketType, packetId: 0 };
   private readonly info: MessageInfo = { qos: 0, retain: false, dup: false };
 
   constructor(options: SessionOptions, events: SessionEvents) {
@@ -616,7 +619,7 @@ export class Session {
     return packetId;
   }
 
-  private sendId(type: PacketType.PUBACK | PacketType.PUBREC | PacketType.PUBREL | PacketType.PUBCOMP, packetId: number): void {
+  private sendId(type: IdPacketType, packetId: number): void {
     this.idPacket.type = type;
     this.idPacket.packetId = packetId;
     this.send(this.idPacket as Packet);

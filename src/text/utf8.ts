@@ -230,13 +230,14 @@ export interface NativeUtf8Decoder {
 
 /**
  * A new native TextEncoder, or undefined where the engine has none (or it cannot be built).
- * Stateless, so one instance may be shared, even in a module XS freezes. In XS, encodeInto
+ * Stateless and frozen, so a module may keep one at top level (XS's preload then leaves it in
+ * flash instead of copying it to RAM). In XS, encodeInto
  * writes a lone surrogate as CESU-8: measure with utf8Length first.
  */
 export function nativeUtf8Encoder(): NativeUtf8Encoder | undefined {
   if (typeof TextEncoder !== 'function') return undefined;
   try {
-    return new TextEncoder();
+    return Object.freeze(new TextEncoder());
   } catch {
     return undefined;
   }

@@ -10,7 +10,7 @@
  */
 import { encode, encodedLength } from '../../src/mqtt/codec';
 import { Decoder } from '../../src/mqtt/decoder';
-import { PacketType, type ConnectPacket, type Packet, type PublishPacket } from '../../src/mqtt/packets';
+import { PacketType, type ConnackCode, type ConnectPacket, type Packet, type PublishPacket } from '../../src/mqtt/packets';
 import type { Clock, Connection, ConnectionHandlers, ConnectOptions, Network, Timers } from '../../src/platform';
 
 export interface SimBrokerOptions {
@@ -119,7 +119,7 @@ export class SimBroker implements Network {
     switch (packet.type) {
       case PacketType.CONNECT: {
         const code = this.options.authenticate ? this.options.authenticate(packet, this.clock.epochMs()) : 0;
-        send({ type: PacketType.CONNACK, sessionPresent: code === 0 && !packet.cleanSession, returnCode: code });
+        send({ type: PacketType.CONNACK, sessionPresent: code === 0 && !packet.cleanSession, returnCode: code as ConnackCode });
         if (code !== 0) {
           this.stats.refused++;
           this.timers.set(() => entry.close({ code: 'CLOSED', message: 'refused' }), this.latency * 2);

@@ -12,9 +12,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 interface Manifest {
   include?: string | string[];
-  creation?: { main?: string };
   config?: Record<string, unknown>;
-  creation?: Record<string, unknown>;
+  creation?: { main?: string } & Record<string, unknown>;
   modules?: Record<string, string | string[]>;
   preload?: string | string[];
   resources?: Record<string, string | string[]>;

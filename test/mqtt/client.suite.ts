@@ -106,7 +106,7 @@ function setup(options: Partial<MqttClientOptions> = {}, randoms: number[] = [0.
       onPublishAcked: (id, token) => log.push(`${time.now} acked id${id} ${String(token)}`),
     },
   );
-  const connack = (returnCode = ConnackCode.ACCEPTED, sessionPresent = false) => {
+  const connack = (returnCode: ConnackCode = ConnackCode.ACCEPTED, sessionPresent = false) => {
     const c = network.last;
     c.handlers.onConnect();
     c.deliver({ type: PacketType.CONNACK, sessionPresent, returnCode });

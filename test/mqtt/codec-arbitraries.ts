@@ -1,7 +1,7 @@
 /** fast-check arbitraries for valid MQTT 3.1.1 packets, and the mapping to mqtt-packet's objects. */
 import fc from 'fast-check';
 import type * as mqtt from 'mqtt-packet';
-import { PacketType, type Packet, type QoS, type SubackCode } from '../../src/mqtt/packets';
+import { PacketType, type ConnackCode, type Packet, type QoS, type SubackCode } from '../../src/mqtt/packets';
 
 const qos = fc.constantFrom<QoS>(0, 1, 2);
 const packetId = fc.integer({ min: 1, max: 65535 });
@@ -56,7 +56,7 @@ export const connect: fc.Arbitrary<Packet> = fc
     return p;
   });
 
-const ack = (type: PacketType.PUBACK | PacketType.PUBREC | PacketType.PUBREL | PacketType.PUBCOMP | PacketType.UNSUBACK) =>
+const ack = (type: typeof PacketType.PUBACK | typeof PacketType.PUBREC | typeof PacketType.PUBREL | typeof PacketType.PUBCOMP | typeof PacketType.UNSUBACK) =>
   packetId.map((id) => ({ type, packetId: id }) as Packet);
 
 export const anyPacket: fc.Arbitrary<Packet> = fc.oneof(
@@ -82,7 +82,7 @@ const CMD: Record<number, mqtt.PacketCmd> = {
   1: 'connect', 2: 'connack', 3: 'publish', 4: 'puback', 5: 'pubrec', 6: 'pubrel', 7: 'pubcomp',
   8: 'subscribe', 9: 'suback', 10: 'unsubscribe', 11: 'unsuback', 12: 'pingreq', 13: 'pingresp', 14: 'disconnect',
 };
-const TYPE: Record<string, PacketType> = Object.fromEntries(Object.entries(CMD).map(([k, v]) => [v, Number(k)]));
+const TYPE: Record<string, PacketType> = Object.fromEntries(Object.entries(CMD).map(([k, v]) => [v, Number(k) as PacketType]));
 
 /** Our packet as mqtt-packet's generate() wants it. */
 export function toMqttPacket(p: Packet): mqtt.Packet {
@@ -127,7 +127,7 @@ export function fromMqttPacket(m: mqtt.Packet): Packet {
       return p;
     }
     case PacketType.CONNACK:
-      return { type, sessionPresent: (m as mqtt.IConnackPacket).sessionPresent, returnCode: (m as mqtt.IConnackPacket).returnCode ?? 0 };
+      return { type, sessionPresent: (m as mqtt.IConnackPacket).sessionPresent, returnCode: ((m as mqtt.IConnackPacket).returnCode ?? 0) as ConnackCode };
     case PacketType.PUBLISH: {
       const x = m as mqtt.IPublishPacket;
       const base = { type, topic: x.topic, payload: new Uint8Array(x.payload as Buffer), qos: x.qos, retain: x.retain, dup: x.dup };

@@ -10,7 +10,7 @@
  *   chunkings(bytes, rng)                                    a random split into chunks
  */
 import { encode, encodedLength } from '../../src/mqtt/codec';
-import { PacketType, type Packet, type QoS } from '../../src/mqtt/packets';
+import { PacketType, type ConnackCode, type Packet, type QoS } from '../../src/mqtt/packets';
 import { fromHex, VECTORS } from './codec-vectors';
 
 export type Rng = () => number;
@@ -72,7 +72,7 @@ export function randomPacket(rng: Rng): Packet {
       return p;
     }
     case PacketType.CONNACK:
-      return { type: PacketType.CONNACK, sessionPresent: rng() < 0.5, returnCode: int(rng, 6) };
+      return { type: PacketType.CONNACK, sessionPresent: rng() < 0.5, returnCode: int(rng, 6) as ConnackCode };
     case PacketType.PUBLISH:
       return qos === 0
         ? { type: PacketType.PUBLISH, topic: topic(rng), payload: bytes(rng, 80), qos, retain: rng() < 0.5, dup: false }

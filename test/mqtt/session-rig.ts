@@ -4,7 +4,7 @@
  */
 import { encode } from '../../src/mqtt/codec';
 import { Decoder } from '../../src/mqtt/decoder';
-import { ConnackCode, PacketType, type Packet, type QoS } from '../../src/mqtt/packets';
+import { ConnackCode, packetTypeName, PacketType, type Packet, type QoS } from '../../src/mqtt/packets';
 import { Session, type SessionOptions } from '../../src/mqtt/session';
 
 export function describePacket(p: Packet): string {
@@ -21,9 +21,9 @@ export function describePacket(p: Packet): string {
     case PacketType.PUBREC:
     case PacketType.PUBREL:
     case PacketType.PUBCOMP:
-      return `${PacketType[p.type]} id${p.packetId}`;
+      return `${packetTypeName(p.type)} id${p.packetId}`;
     default:
-      return PacketType[p.type];
+      return packetTypeName(p.type);
   }
 }
 

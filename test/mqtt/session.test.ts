@@ -126,7 +126,7 @@ describe('session properties', () => {
         w.received.length = 0;
         w.session.connectionLost('cut', 0);
         w.connect(true);
-        const resent = w.received.filter((p) => p.type === PacketType.PUBLISH) as Extract<Packet, { type: PacketType.PUBLISH }>[];
+        const resent = w.received.filter((p) => p.type === PacketType.PUBLISH) as Extract<Packet, { type: typeof PacketType.PUBLISH }>[];
         expect(resent.map((p) => p.packetId)).toEqual(firstIds);
         expect(resent.every((p) => p.dup)).toBe(true);
       }),
