@@ -2,8 +2,8 @@
  * manifest.json for mcconfig: checked without the Moddable SDK (CI), and built with the real
  * mcconfig only when MODDABLE_BUILD=1 and $MODDABLE point at a built SDK.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -220,16 +220,24 @@ describe('manifest.json', () => {
 // none): then it is defined and must pass; otherwise it is not part of the run at all.
 const sdk = process.env.MODDABLE;
 if (process.env.MODDABLE_BUILD === '1') describe('mcconfig build (MODDABLE_BUILD=1)', () => {
-  it('mcconfig -d -m -p sim/moddable_two -t build succeeds and writes mc.so outside the repo', () => {
+  it('mcconfig -d -m -p sim/moddable_two -t build succeeds, writes mc.so outside the repo, and xsl finds no unfrozen module-level value of ours', () => {
     expect(sdk && existsSync(join(sdk, 'build/bin/lin/release/mcconfig'))).toBeTruthy();
-    const out = execFileSync('mcconfig', ['-d', '-m', '-p', 'sim/moddable_two', '-t', 'build'], {
+    // Without its output xsl links again, so its warnings are printed even when nothing else changed.
+    rmSync(join(sdk!, 'build/tmp/lin/moddable_two/debug', root.split('/').pop()!, 'mc.xs.c'), { force: true });
+    const run = spawnSync('mcconfig', ['-d', '-m', '-p', 'sim/moddable_two', '-t', 'build'], {
       cwd: root,
       env: { ...process.env, PATH: `${sdk}/build/bin/lin/release:${process.env.PATH}` },
       encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 900_000,
     });
+    expect(run.status, run.stderr).toBe(0);
+    const out = run.stdout + run.stderr;
     expect(out).not.toMatch(/typescript compile failure/);
+    expect(out).toMatch(/# xsl modules/);
+    // xsl: "not frozen" (copied to RAM) / "no const" (let/var). The remaining ones are the SDK's own.
+    const sdkWarning = /^### warning: (ssl\/cache|ssl\/cert|wifi): | Preference\.#cache: not frozen$/;
+    const ours = out.split('\n').filter((l) => l.startsWith('### warning') && !sdkWarning.test(l));
+    expect(ours).toEqual([]);
     const so = join(sdk!, 'build/bin/lin/moddable_two/debug', root.split('/').pop()!, 'mc.so');
     expect(existsSync(so)).toBe(true);
     expect(statSync(so).mtimeMs).toBeGreaterThan(Date.now() - 900_000);
