@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   t('half-open');
   const half = await runHalfOpen({ rounds: 5, keepAliveS: 2, timeoutMs: Math.min(90_000, left()) });
   row('half-open', 'halfOpenDetectRatio (worst of 5)', round(half.halfOpenDetectRatio), '<= 1.5', half.halfOpenDetectRatio <= 1.5 && !half.timedOut && half.rounds.length === 5);
-  row('half-open', 'silence to detection ms (worst)', round(half.maxSilenceMs, 1), '~1.5 K = 3000 + timer latency');
+  row('half-open', 'silence to detection ms (worst)', round(half.maxSilenceMs, 1), '~1.25 K = 2500 + timer latency');
   row('half-open', 'recover ms (worst)', round(half.maxRecoverMs, 1));
   row('half-open', 'acked / published', `${half.acked}/${half.published}`, 'all', half.acked === half.published);
 

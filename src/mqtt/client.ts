@@ -42,6 +42,8 @@ export interface MqttClientOptions {
   maxPacketSize?: number;
   /** A sent QoS 1/2 message unacknowledged this long ends the connection (and is resent). Default 30 s; 0 disables. */
   ackTimeoutMs?: number;
+  /** How long a PINGREQ may go unanswered before the connection is dead. Default keepAlive / 4 (at most keepAlive / 2). */
+  pingTimeoutMs?: number;
   /** From opening the transport to CONNACK. Default 30 s. */
   connectTimeoutMs?: number;
   /** Reconnect delays; defaults 1 s .. 100 s, full jitter. */
@@ -121,6 +123,7 @@ export class MqttClient {
         maxQueued: options.maxQueued,
         maxPacketSize: options.maxPacketSize,
         ackTimeoutMs: options.ackTimeoutMs,
+        pingTimeoutMs: options.pingTimeoutMs,
       },
       {
         onSend: (bytes) => this.connection?.write(bytes),

@@ -7,8 +7,10 @@
  * Keepalive (K = keepAlive seconds, 0 disables it):
  * - PINGREQ when nothing was sent for K, or nothing was received for K, with no ping outstanding
  *   (a client publishing only QoS 0 receives nothing, so "idle" must look both ways);
- * - the connection is dead when nothing at all arrived for 1.5 K: the broker itself drops a
- *   client after 1.5 K of silence [MQTT-3.1.2-24], so waiting longer gains nothing.
+ * - the connection is dead when nothing at all arrived for K + pingTimeout (default K/4): the
+ *   PINGREQ went out at K of silence at the latest, and a broker that has not answered it by
+ *   then is gone. The broker itself drops a client after 1.5 K [MQTT-3.1.2-24], so a half-open
+ *   link is noticed within 1.25 K, with room to spare below that bound for a busy event loop.
  *
  * Acknowledgement timeout (ackTimeout, default 30 s, 0 disables it): MQTT 3.1.1 resends only on
  * a new connection, so a PUBACK/PUBREC/PUBCOMP lost on a link that otherwise stays healthy
@@ -70,6 +72,8 @@ export interface SessionOptions {
   maxPacketSize?: number;
   /** Milliseconds a sent QoS 1/2 message may wait for its acknowledgement. Default 30000; 0 disables. */
   ackTimeoutMs?: number;
+  /** How long a PINGREQ may go unanswered, ms. Default keepAlive / 4. */
+  pingTimeoutMs?: number;
 }
 
 export interface ConnectCredentials {
@@ -155,6 +159,8 @@ export class Session {
   private readonly maxQueued: number;
   private readonly maxPacketSize: number;
   private readonly ackTimeoutMs: number;
+  /** Silence after which the connection is dead: keepalive plus the ping timeout. */
+  private readonly deadAfterMs: number;
 
   private phase: SessionState = 'disconnected';
   private readonly decoder: Decoder;
@@ -197,6 +203,7 @@ export class Session {
     this.maxQueued = Math.max(0, options.maxQueued ?? 1000);
     this.maxPacketSize = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
     this.ackTimeoutMs = Math.max(0, options.ackTimeoutMs ?? 30_000);
+    this.deadAfterMs = this.keepAliveMs + Math.max(0, Math.min(this.keepAliveMs / 2, options.pingTimeoutMs ?? this.keepAliveMs / 4));
     // Payloads are views valid during onMessage only: no copy per inbound message.
     this.decoder = new Decoder({
       maxPacketSize: this.maxPacketSize,
@@ -384,7 +391,7 @@ export class Session {
       return;
     }
     if (this.keepAliveMs === 0) return;
-    if (nowMs - this.lastReceived >= this.keepAliveMs * 1.5) {
+    if (nowMs - this.lastReceived >= this.deadAfterMs) {
       this.close('KEEPALIVE_TIMEOUT', `nothing received for ${nowMs - this.lastReceived} ms (keepalive ${this.keepAliveMs / 1000} s)`);
       return;
     }
@@ -399,7 +406,7 @@ export class Session {
     if (this.phase !== 'connected') return undefined;
     const ack = this.ackTimeoutMs > 0 ? this.oldestSentAt() + this.ackTimeoutMs : Infinity;
     if (this.keepAliveMs === 0) return ack === Infinity ? undefined : ack;
-    const dead = Math.min(ack, this.lastReceived + this.keepAliveMs * 1.5);
+    const dead = Math.min(ack, this.lastReceived + this.deadAfterMs);
     if (this.pingOutstanding) return dead;
     return Math.min(dead, this.lastSent + this.keepAliveMs, this.lastReceived + this.keepAliveMs);
   }

@@ -208,7 +208,7 @@ export const suite: Suite = {
       },
     },
     {
-      name: 'keepalive through the timers: PINGREQ at K, dead at 1.5 K without PINGRESP, then reconnect',
+      name: 'keepalive through the timers: PINGREQ at K, dead at 1.25 K without PINGRESP, then reconnect',
       run: (t) => {
         const { time, network, log, client, connack } = setup({ keepAlive: 10 });
         client.start();

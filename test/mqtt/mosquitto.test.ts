@@ -239,7 +239,7 @@ describe('MQTT client against mosquitto', () => {
     expect(broker.log()).toMatch(new RegExp(`Sending PINGRESP to ${clientId}`));
   });
 
-  it('keepalive: a broker that goes silent is declared dead after 1.5 x keepalive and the client reconnects', async () => {
+  it('keepalive: a broker that goes silent is declared dead within 1.5 x keepalive (K + K/4) and the client reconnects', async () => {
     const proxy = await new Proxy(broker.plainPort).start();
     proxies.push(proxy);
     const h = harness({ port: proxy.port, keepAlive: 1 });

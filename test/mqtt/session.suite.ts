@@ -134,7 +134,7 @@ export const suite: Suite = {
       },
     },
     {
-      name: 'keepalive: PINGREQ after K idle, dead after 1.5 K of silence',
+      name: 'keepalive: PINGREQ after K idle, dead after K + K/4 of silence (the ping went unanswered)',
       run: (t) => {
         const r = rig({ keepAlive: 10 });
         r.open(0);
@@ -145,18 +145,18 @@ export const suite: Suite = {
         t.equal(r.take(), []);
         r.session.tick(10_000);
         t.equal(r.take(), ['PINGREQ']);
-        t.equal(r.session.nextDeadline(), 15_000, 'with a ping outstanding only the dead line remains');
-        r.session.tick(12_000);
+        t.equal(r.session.nextDeadline(), 12_500, 'with a ping outstanding only the dead line remains');
+        r.session.tick(10_500);
         t.equal(r.take(), [], 'one ping at a time');
         r.deliver({ type: PacketType.PINGRESP }, 11_000);
         const afterPong = r.session.nextDeadline();
         t.equal(afterPong, 20_000);
         r.session.tick(20_000);
         t.equal(r.take(), ['PINGREQ']);
-        t.equal(r.session.nextDeadline(), 26_000, '1.5 K after the PINGRESP at 11 s');
-        r.session.tick(25_999);
+        t.equal(r.session.nextDeadline(), 23_500, '1.25 K after the PINGRESP at 11 s');
+        r.session.tick(23_499);
         t.equal(r.events(), []);
-        r.session.tick(26_000);
+        r.session.tick(23_500);
         const events = r.events();
         t.equal(events, ['close KEEPALIVE_TIMEOUT']);
         t.equal(r.session.nextDeadline(), undefined);
@@ -164,18 +164,30 @@ export const suite: Suite = {
       },
     },
     {
-      name: 'keepalive: the dead line is exactly 1.5 K after the last byte received',
+      name: 'keepalive: the dead line is exactly K + pingTimeout after the last byte received, never past 1.5 K',
       run: (t) => {
         const r = rig({ keepAlive: 2 });
         r.open(1_000);
         r.events();
         r.session.tick(3_000);
         t.equal(r.take().pop(), 'PINGREQ');
-        t.equal(r.session.nextDeadline(), 4_000);
-        r.session.tick(3_999);
+        t.equal(r.session.nextDeadline(), 3_500);
+        r.session.tick(3_499);
         t.equal(r.events(), []);
-        r.session.tick(4_000);
-        return r.events();
+        r.session.tick(3_500);
+        const byDefault = r.events();
+        t.equal(byDefault, ['close KEEPALIVE_TIMEOUT']);
+        // A longer ping timeout is honoured up to K/2, so the 1.5 K bound always holds.
+        const patient = rig({ keepAlive: 2, pingTimeoutMs: 800 });
+        patient.open(0);
+        t.equal(patient.session.nextDeadline(), 2_000);
+        patient.session.tick(2_000);
+        t.equal(patient.session.nextDeadline(), 2_800);
+        const capped = rig({ keepAlive: 2, pingTimeoutMs: 60_000 });
+        capped.open(0);
+        capped.session.tick(2_000);
+        t.equal(capped.session.nextDeadline(), 3_000);
+        return byDefault;
       },
     },
     {

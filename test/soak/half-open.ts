@@ -6,7 +6,7 @@
  * between two acknowledgements. Figures per round:
  *   detectMs    stall -> the client reports KEEPALIVE_TIMEOUT; ratio = detectMs / K (goal <= 1.5)
  *   silenceMs   last byte the proxy forwarded to the device -> detection (what the session
- *               measures itself: 1.5 K plus timer latency)
+ *               measures itself: K + pingTimeout = 1.25 K, plus timer latency)
  *   recoverMs   detection -> connected again through a fresh connection
  * and every message published before or during the stall is acknowledged after recovery.
  */
