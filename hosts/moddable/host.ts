@@ -4,7 +4,7 @@ import type { FirmwareConfig } from './config';
 import { ModdableCrypto } from './crypto';
 import { PocoDisplay } from './display';
 import { TraceLog } from './log';
-import { base64ToBytes, ModdableNetwork, pemToDer } from './network';
+import { ModdableNetwork, pemToDerList } from './network';
 import { openOneWireBus } from './onewire/bus';
 import { restartDevice } from './restart';
 import { PreferenceStorage } from './storage';
@@ -21,7 +21,7 @@ export function createHost(config: FirmwareConfig, restartApplication: () => voi
   return {
     clock,
     timers: new ModdableTimers(),
-    network: new ModdableNetwork({ rootDer: hubRoot(config.hubCa) }),
+    network: new ModdableNetwork(config.hubCa ? { roots: pemToDerList(config.hubCa) } : {}),
     oneWire: openOneWireBus(config.onewirePin, () => clock.now()),
     crypto: new ModdableCrypto(),
     storage: new PreferenceStorage(),
@@ -33,10 +33,4 @@ export function createHost(config: FirmwareConfig, restartApplication: () => voi
       restartDevice(restartApplication);
     },
   };
-}
-
-/** The hub CA override from config: PEM text or base64 DER. */
-function hubRoot(hubCa: string): ArrayBuffer | undefined {
-  if (!hubCa) return undefined;
-  return hubCa.includes('-----BEGIN') ? pemToDer(hubCa) : (base64ToBytes(hubCa.replace(/\s+/g, '')).buffer as ArrayBuffer);
 }

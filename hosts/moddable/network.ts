@@ -1,6 +1,9 @@
 import { Socket } from 'socket';
 import SecureSocket from 'securesocket';
 import Resource from 'Resource';
+import CertificateManager from 'ssl/cert';
+import { base64Decode } from '../../src/iothub/base64';
+import { ROOT_CAS } from '../../src/iothub/root-cas';
 import type { Connection, ConnectionError, ConnectionHandlers, ConnectOptions, Network } from '../../src/platform';
 
 /** Moddable socket callback messages (modules/network/socket). */
@@ -13,8 +16,22 @@ const WRITABLE = 3;
 /** TLS 1.2 as ssl/session's protocolVersion: it is also the lowest version accepted. */
 const TLS_1_2 = 0x303;
 
-/** Root sent as the session's trusted certificate when no override is configured. */
+/** Root trusted when a TLS connection names no `ca` and no override is configured. */
 export const DEFAULT_ROOT_RESOURCE = 'microsoft-rsa-root-2017.der';
+
+/**
+ * Resources (DER, in flash) for the roots of src/iothub/root-cas.ts, so the hub client's default
+ * `ca` list costs no RAM: DigiCert Global Root G2 is the SDK store's ca170 (also what ssl/cert's
+ * lookup by key identifier, ca.ski, finds), Microsoft RSA Root CA 2017 is not in that store.
+ */
+const ROOT_RESOURCES: Readonly<Record<string, string>> = Object.freeze({
+  'digicert-global-root-g2.pem': 'ca170.der',
+  'microsoft-rsa-root-ca-2017.pem': DEFAULT_ROOT_RESOURCE,
+});
+
+/** A DER certificate: bytes in RAM, or a Resource in flash (ssl/cert reads either). */
+export type Der = ArrayBuffer | ResourceData;
+type ResourceData = InstanceType<typeof Resource>;
 
 /** The shape both Socket and SecureSocket share (their SDK typings differ in detail). */
 interface CallbackSocket {
@@ -27,30 +44,41 @@ interface CallbackSocket {
 
 export interface ModdableNetworkOptions {
   /**
-   * Trusted root for TLS, DER. Moddable's TLS takes one registered root per connection plus
-   * the SDK's bundled roots (which include DigiCert Global Root G2, IoT Hub's current root).
-   * Default: Microsoft RSA Root CA 2017 from resources. A PEM `ca` in ConnectOptions wins.
+   * Trusted roots (DER) for a TLS connection whose options carry no `ca` (e.g. the emulator's
+   * CA from `hubCa`). Default: Microsoft RSA Root CA 2017 from resources. A `ca` list wins.
    */
-  rootDer?: ArrayBuffer;
+  roots?: readonly Der[];
 }
 
 /**
  * TCP and TLS over Moddable's "socket" and "securesocket". TLS is pinned to 1.2 (Moddable's
  * default floor is 1.1), verification stays on, SNI/host check uses serverName or host.
+ *
+ * Every root of the connection's `ca` list is trusted. SecureSocket takes one root per
+ * connection (`secure.certificate`); ssl/cert's static CertificateManager.register adds more
+ * for all connections (kept for the process, deduplicated by content). Besides those,
+ * ssl/cert trusts any root of the SDK store whose caN.der is among the resources (ca170).
  */
 export class ModdableNetwork implements Network {
   constructor(private readonly options: ModdableNetworkOptions = {}) {}
 
   connect(options: ConnectOptions, handlers: ConnectionHandlers): Connection {
-    return new ModdableConnection(options, handlers, this.rootFor(options));
+    return new ModdableConnection(options, handlers, options.tls ? this.rootsFor(options.tls.ca) : []);
   }
 
-  private rootFor(options: ConnectOptions): ArrayBuffer | undefined {
-    if (!options.tls) return undefined;
-    const pem = options.tls.ca?.[0];
-    if (pem !== undefined) return pemToDer(pem);
-    if (this.options.rootDer) return this.options.rootDer;
-    return Resource.exists(DEFAULT_ROOT_RESOURCE) ? new Resource(DEFAULT_ROOT_RESOURCE).slice(0) : undefined;
+  private rootsFor(ca: readonly string[] | undefined): readonly Der[] {
+    if (ca && ca.length > 0) {
+      const roots: Der[] = [];
+      for (const pem of ca) {
+        const known = ROOT_CAS.find((c) => c.pem === pem);
+        const name = known ? ROOT_RESOURCES[known.file] : undefined;
+        if (name !== undefined && Resource.exists(name)) roots.push(new Resource(name));
+        else for (const der of pemToDerList(pem)) roots.push(der);
+      }
+      return roots;
+    }
+    if (this.options.roots && this.options.roots.length > 0) return this.options.roots;
+    return Resource.exists(DEFAULT_ROOT_RESOURCE) ? [new Resource(DEFAULT_ROOT_RESOURCE)] : [];
   }
 }
 
@@ -61,13 +89,14 @@ class ModdableConnection implements Connection {
   private closed = false;
   private blocked = false;
 
-  constructor(options: ConnectOptions, private readonly handlers: ConnectionHandlers, root: ArrayBuffer | undefined) {
+  constructor(options: ConnectOptions, private readonly handlers: ConnectionHandlers, roots: readonly Der[]) {
     const tls = options.tls;
     try {
       if (tls) {
         if (tls.cert !== undefined || tls.key !== undefined) throw new Error('client certificates are not supported on this host');
         const secure: Record<string, unknown> = { protocolVersion: TLS_1_2, serverName: tls.serverName ?? options.host };
-        if (root) secure.certificate = root;
+        if (roots.length > 0) secure.certificate = roots[0];
+        for (let i = 1; i < roots.length; i++) CertificateManager.register(roots[i]!);
         this.socket = new SecureSocket({ host: options.host, port: options.port, secure }) as unknown as CallbackSocket;
       } else {
         this.socket = new Socket({ host: options.host, port: options.port }) as unknown as CallbackSocket;
@@ -162,29 +191,14 @@ class ModdableConnection implements Connection {
   }
 }
 
-/** Base64 body of the first PEM block to DER. */
-export function pemToDer(pem: string): ArrayBuffer {
-  const body = pem.replace(/-----[^-]+-----/g, '').replace(/[^A-Za-z0-9+/=]/g, '');
-  return base64ToBytes(body).buffer as ArrayBuffer;
-}
-
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-export function base64ToBytes(text: string): Uint8Array {
-  const clean = text.replace(/=+$/, '');
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  let bits = 0;
-  let acc = 0;
-  let o = 0;
-  for (let i = 0; i < clean.length; i++) {
-    const v = ALPHABET.indexOf(clean[i]!);
-    if (v < 0) throw new RangeError('invalid base64');
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
-  }
-  return out;
+/**
+ * DER of each certificate in PEM text (a bundle may hold several), or of the whole text taken
+ * as one base64 body when it has no PEM armour. Throws Base64Error on malformed base64.
+ */
+export function pemToDerList(pem: string): ArrayBuffer[] {
+  const blocks = pem.match(/-----BEGIN [^-]+-----[^-]*-----END [^-]+-----/g) ?? [pem];
+  return blocks.map((block) => {
+    const body = block.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+    return base64Decode(body).buffer as ArrayBuffer;
+  });
 }

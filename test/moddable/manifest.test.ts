@@ -126,6 +126,22 @@ describe('manifest.json', () => {
     }
   });
 
+  it('carries both IoT Hub roots as resources: DigiCert Global Root G2 from the SDK store (ca170), Microsoft RSA Root CA 2017 as project DER', () => {
+    const star = list(manifest.resources?.['*']);
+    expect(star).toContain('$(MODULES)/crypt/data/ca170');
+    expect(star).toContain('./hosts/moddable/certs/microsoft-rsa-root-2017');
+    const pemDer = (file: string) => Buffer.from(readFileSync(join(root, 'resources/certs', file), 'utf8').replace(/-----[^-]+-----|\s+/g, ''), 'base64');
+    expect(readFileSync(join(root, 'hosts/moddable/certs/microsoft-rsa-root-2017.der')).equals(pemDer('microsoft-rsa-root-ca-2017.pem'))).toBe(true);
+    // network.ts maps each PEM of src/iothub/root-cas.ts to these resource names.
+    const network = readFileSync(join(root, 'hosts/moddable/network.ts'), 'utf8');
+    expect(network).toMatch(/'digicert-global-root-g2\.pem': 'ca170\.der'/);
+    expect(network).toMatch(/DEFAULT_ROOT_RESOURCE = 'microsoft-rsa-root-2017\.der'/);
+    expect(network).toMatch(/'microsoft-rsa-root-ca-2017\.pem': DEFAULT_ROOT_RESOURCE/);
+    // With the SDK at hand: its ca170 is that very certificate.
+    const store = process.env.MODDABLE && join(process.env.MODDABLE, 'modules/crypt/data/ca170.der');
+    if (store && existsSync(store)) expect(readFileSync(store).equals(pemDer('digicert-global-root-g2.pem'))).toBe(true);
+  });
+
   it('has every config key, and no secrets', () => {
     const config = manifest.config ?? {};
     const keys = ['ssid', 'password', 'connectionString', 'idScope', 'registrationId', 'deviceKey', 'hubCa', 'hubHost', 'hubPort', 'onewirePin', 'sampleIntervalMs', 'telemetryIntervalMs', 'analyticsWindow', 'outboxMaxCount', 'outboxMaxBytes', 'sntp'];
