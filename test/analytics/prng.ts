@@ -1,13 +1,5 @@
-/** Deterministic test data: mulberry32, a tiny seeded PRNG (same numbers in Node and XS). */
-export function mulberry32(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic test data: mulberry32 (same numbers in Node and XS) and a two-pass reference. */
+export { mulberry32 } from '../fixtures/mulberry32';
 
 /** Two-pass reference statistics of xs (and the least-squares slope against ts, per minute). */
 export function twoPass(xs: ArrayLike<number>, ts: ArrayLike<number>): { mean: number; variance: number; std: number; min: number; max: number; ratePerMinute: number } {

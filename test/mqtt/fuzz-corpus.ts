@@ -12,20 +12,12 @@
 import { encode, encodedLength } from '../../src/mqtt/codec';
 import { PacketType, type ConnackCode, type Packet, type QoS } from '../../src/mqtt/packets';
 import { fromHex, VECTORS } from './codec-vectors';
+import { mulberry32 } from '../fixtures/mulberry32';
 
 export type Rng = () => number;
 
 /** mulberry32: small, fast, good enough for fuzzing; returns [0, 1). */
-export function rng32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng32: (seed: number) => Rng = mulberry32;
 
 const int = (rng: Rng, n: number): number => Math.floor(rng() * n);
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[int(rng, items.length)];

@@ -1,16 +1,8 @@
 /** Seeded randomness for the soak scenarios (mulberry32): the same seed gives the same run of faults. */
 import type { Random } from '../../src/platform';
+import { mulberry32 } from '../fixtures/mulberry32';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 export function seededRandom(seed: number): Random {
   const next = mulberry32(seed);
