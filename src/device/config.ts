@@ -72,7 +72,8 @@ export function validate(property: string, value: unknown): string | undefined {
   return undefined;
 }
 
-function describe(value: unknown): string {
+/** Names a refused value's type for an error message (values themselves are short numbers). */
+export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'number') return String(value);

@@ -8,7 +8,7 @@
  * document (`replace`) is the whole truth, so entries it no longer holds return to defaults.
  * Ids are compared case-insensitively (the driver writes upper-case hex).
  */
-import type { Refusal } from './config';
+import { describe, type Refusal } from './config';
 
 export interface SensorSetting {
   name?: string;
@@ -46,13 +46,6 @@ export function validateSensorOffset(value: unknown): string | undefined {
   if (typeof value !== 'number' || !Number.isFinite(value)) return `expected a number, got ${describe(value)}`;
   if (Math.abs(value) > MAX_SENSOR_OFFSET) return `${value} is outside ±${MAX_SENSOR_OFFSET} °C`;
   return undefined;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number') return String(value);
-  return typeof value;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
