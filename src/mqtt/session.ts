@@ -114,6 +114,7 @@ export interface CloseReason {
 export interface SessionEvents {
   /** Bytes to write to the transport, valid only during the call. */
   onSend(bytes: Uint8Array): void;
+  /** CONNACK accepted; resubscriptions and resends are already sent, so what this sends follows them. */
   onConnected?(sessionPresent: boolean): void;
   onMessage?(topic: string, payload: Uint8Array, info: MessageInfo): void;
   /** QoS 1: PUBACK arrived; QoS 2: PUBCOMP arrived. The message is delivered. */
@@ -505,8 +506,9 @@ export class Session {
     this.pending.length = 0;
     if (!sessionPresent) this.inboundQos2.length = 0;
     this.lastSent = this.now;
-    this.events.onConnected?.(sessionPresent);
-    if (this.phase !== 'connected') return; // the handler disconnected
+    // The session is restored before the application hears of the connection: what its
+    // onConnected sends then goes once, after the resends. (Told first, a PUBLISH it made there
+    // was sent, then resent with DUP below; a SUBSCRIBE likewise went twice.)
     // Without a session the broker forgot our subscriptions: send them all again.
     const filters: string[] = [];
     for (const f of this.subscriptions.keys()) if (!sessionPresent || this.unconfirmed.has(f)) filters.push(f);
@@ -522,6 +524,7 @@ export class Session {
       } else this.sendPublish(m, m.stage === STAGE_PUBLISH);
     }
     this.drainQueue();
+    if (this.phase === 'connected') this.events.onConnected?.(sessionPresent);
   }
 
   private onPublish(p: PublishPacket): void {

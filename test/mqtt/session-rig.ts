@@ -42,7 +42,8 @@ export interface Rig {
   sendBuffers: ArrayBufferLike[];
 }
 
-export function rig(options: Partial<SessionOptions> = {}): Rig {
+/** `onConnected` runs inside the session's onConnected, as an application's handler would. */
+export function rig(options: Partial<SessionOptions> = {}, hooks: { onConnected?: (session: Session) => void } = {}): Rig {
   const sent: string[] = [];
   const log: string[] = [];
   const sendBuffers: ArrayBufferLike[] = [];
@@ -58,7 +59,10 @@ export function rig(options: Partial<SessionOptions> = {}): Rig {
         sendBuffers.push(bytes.buffer);
         sniffer.push(bytes);
       },
-      onConnected: (present) => log.push(`connected present=${present ? 1 : 0}`),
+      onConnected: (present) => {
+        log.push(`connected present=${present ? 1 : 0}`);
+        hooks.onConnected?.(session);
+      },
       onMessage: (topic, payload, info) => log.push(`message ${topic} q${info.qos}${info.dup ? ' dup' : ''}${info.retain ? ' retain' : ''} ${String.fromCharCode(...payload)}`),
       onPublishAcked: (id, token) => log.push(`acked id${id} ${String(token)}`),
       onSubscribed: (id, granted) => log.push(`subscribed id${id} ${granted.join(',')}`),

@@ -232,6 +232,34 @@ export const suite: Suite = {
       },
     },
     {
+      name: 'what onConnected publishes and subscribes is sent once, after the resends and resubscriptions',
+      run: (t) => {
+        let n = 0;
+        const r = rig({ cleanSession: false }, {
+          onConnected: (s) => {
+            n++;
+            s.publish('tele', bytes('c' + n), { qos: 1, token: 'c' + n }, 0);
+            if (n === 2) s.subscribe([{ topicFilter: 'cmd/#', qos: 1 }], 0);
+          },
+        });
+        r.open(0);
+        const first = r.take();
+        t.equal(first, ['CONNECT dev1 clean=0 ka=60', 'PUBLISH tele q1 id1 2B'], 'a fresh connection: sent once, no DUP copy');
+        r.session.subscribe([{ topicFilter: 'cmd/#', qos: 1 }], 1);
+        r.deliver({ type: PacketType.SUBACK, packetId: 2, granted: [1] }, 1);
+        r.session.publish('tele', bytes('m'), { qos: 1, token: 'm' }, 1);
+        r.session.connectionLost('socket closed', 2);
+        r.take();
+        r.open(3, true);
+        const second = r.take();
+        t.equal(second, ['CONNECT dev1 clean=0 ka=60', 'PUBLISH tele q1 id1 dup 2B', 'PUBLISH tele q1 id3 dup 1B', 'PUBLISH tele q1 id4 2B', 'SUBSCRIBE id5 cmd/#:1']);
+        for (const id of [1, 3, 4]) r.deliver({ type: PacketType.PUBACK, packetId: id }, 4);
+        const events = r.events();
+        t.equal(events, ['connected present=0', 'subscribed id2 1', 'close CONNECTION_LOST', 'connected present=1', 'acked id1 c1', 'acked id3 m', 'acked id4 c2']);
+        return { first, second, events };
+      },
+    },
+    {
       name: 'reconnect: a QoS 2 message past PUBREC gets PUBREL again, not PUBLISH',
       run: (t) => {
         const r = rig({ cleanSession: false });
