@@ -115,6 +115,11 @@ export interface SessionEvents {
   /** Bytes to write to the transport, valid only during the call. */
   onSend(bytes: Uint8Array): void;
   /** CONNACK accepted; resubscriptions and resends are already sent, so what this sends follows them. */
+  /**
+   * CONNACK accepted. By now the session is restored: subscriptions resent (sessionPresent=0),
+   * unacknowledged messages resent with DUP, the queue drained into the window; what the handler
+   * sends goes after them, once.
+   */
   onConnected?(sessionPresent: boolean): void;
   onMessage?(topic: string, payload: Uint8Array, info: MessageInfo): void;
   /** QoS 1: PUBACK arrived; QoS 2: PUBCOMP arrived. The message is delivered. */
