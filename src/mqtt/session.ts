@@ -114,7 +114,6 @@ export interface CloseReason {
 export interface SessionEvents {
   /** Bytes to write to the transport, valid only during the call. */
   onSend(bytes: Uint8Array): void;
-  /** CONNACK accepted; resubscriptions and resends are already sent, so what this sends follows them. */
   /**
    * CONNACK accepted. By now the session is restored: subscriptions resent (sessionPresent=0),
    * unacknowledged messages resent with DUP, the queue drained into the window; what the handler
