@@ -11,17 +11,7 @@ import { AnalyticsRegistry } from '../../src/analytics/registry';
 import { Ring } from '../../src/analytics/ring';
 import { SensorAnalytics, type SampleResult } from '../../src/analytics/sensor-analytics';
 import { WindowStats } from '../../src/analytics/window-stats';
-import { mulberry32, twoPass } from './prng';
-
-function windowValues(w: WindowStats): { xs: number[]; ts: number[] } {
-  const xs: number[] = [];
-  const ts: number[] = [];
-  for (let i = 0; i < w.count; i++) {
-    xs.push(w.valueAt(i));
-    ts.push(w.timeAt(i));
-  }
-  return { xs, ts };
-}
+import { mulberry32, twoPass, windowValues } from './prng';
 
 function events(results: string[]): { raised: number; cleared: number } {
   let raised = 0;

@@ -1,5 +1,18 @@
 /** Deterministic test data: mulberry32 (same numbers in Node and XS) and a two-pass reference. */
+import type { WindowStats } from '../../src/analytics/window-stats';
+
 export { mulberry32 } from '../fixtures/mulberry32';
+
+/** The window's samples, oldest first, for checking against the two-pass reference. */
+export function windowValues(w: WindowStats): { xs: number[]; ts: number[] } {
+  const xs: number[] = [];
+  const ts: number[] = [];
+  for (let i = 0; i < w.count; i++) {
+    xs.push(w.valueAt(i));
+    ts.push(w.timeAt(i));
+  }
+  return { xs, ts };
+}
 
 /** Two-pass reference statistics of xs (and the least-squares slope against ts, per minute). */
 export function twoPass(xs: ArrayLike<number>, ts: ArrayLike<number>): { mean: number; variance: number; std: number; min: number; max: number; ratePerMinute: number } {

@@ -4,23 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SensorAnalytics } from '../../src/analytics/sensor-analytics';
-import { WindowStats } from '../../src/analytics/window-stats';
-import { mulberry32, twoPass } from './prng';
+import { mulberry32, twoPass, windowValues } from './prng';
 
 const SAMPLES = 10_000_000;
 
 function rel(actual: number, expected: number): number {
   return Math.abs(actual - expected) / Math.abs(expected);
-}
-
-function finalWindow(w: WindowStats): { xs: number[]; ts: number[] } {
-  const xs: number[] = [];
-  const ts: number[] = [];
-  for (let i = 0; i < w.count; i++) {
-    xs.push(w.valueAt(i));
-    ts.push(w.timeAt(i));
-  }
-  return { xs, ts };
 }
 
 describe('stability over 1e7 samples', () => {
@@ -33,7 +22,7 @@ describe('stability over 1e7 samples', () => {
         if (s.push(21.5 + (rand() * 2 - 1) * 0.1, 1.7e12 + i * 1000).accepted) accepted++;
       }
       expect(accepted).toBe(SAMPLES);
-      const { xs, ts } = finalWindow(s.window);
+      const { xs, ts } = windowValues(s.window);
       expect(xs.length).toBe(window);
       const ref = twoPass(xs, ts);
       const r = s.result;
