@@ -12,6 +12,7 @@ import type { Packet, ProtocolError } from '../../src/mqtt/packets';
 import { topicMatches } from '../../src/mqtt/topic';
 import { anyPacket, fromMqttPacket, toMqttPacket, topicFilter, topicName } from './codec-arbitraries';
 import { fromHex, toHex, VECTORS } from './codec-vectors';
+import { splitAt } from './fuzz-corpus';
 import { canon } from './codec-vectors.suite';
 
 function encodeAll(packets: Packet[]): Uint8Array {
@@ -28,15 +29,7 @@ function encodeAll(packets: Packet[]): Uint8Array {
 
 /** Splits `bytes` at the given cut fractions. */
 function chunk(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => Math.floor(c * bytes.length)))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let last = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(last, p));
-    last = p;
-  }
-  out.push(bytes.subarray(last));
-  return out;
+  return splitAt(bytes, [...new Set(cuts.map((c) => Math.floor(c * bytes.length)))].sort((a, b) => a - b));
 }
 
 function decodeAll(chunks: Uint8Array[], copyPayload = true): { packets: Packet[]; errors: ProtocolError[] } {

@@ -190,10 +190,14 @@ export function chunkings(bytes: Uint8Array, rng: Rng): Uint8Array[] {
   }
   const cuts: number[] = [];
   for (let k = int(rng, 5); k > 0; k--) cuts.push(int(rng, bytes.length + 1));
-  cuts.sort((a, b) => a - b);
+  return splitAt(bytes, cuts.sort((a, b) => a - b));
+}
+
+/** Splits `bytes` at ascending byte offsets (a repeated offset gives an empty chunk). */
+export function splitAt(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
   const out: Uint8Array[] = [];
   let last = 0;
-  for (const c of cuts) {
+  for (const c of offsets) {
     out.push(bytes.subarray(last, c));
     last = c;
   }
