@@ -15,6 +15,7 @@ import { ProvisioningClient } from '../../src/iothub/provisioning-client';
 import { Secret } from '../../src/iothub/secret';
 import type { C2dProperties } from '../../src/iothub/properties';
 import type { Timers } from '../../src/platform';
+import { waitFor } from '../e2e/helpers';
 
 let hub: Hub;
 let dir: string;
@@ -29,11 +30,7 @@ function endpoint(port = hub.mqttPort): HubClientOptions['endpoint'] {
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitFor(what, condition, timeoutMs, 10);
 }
 
 async function connectedClient(deviceId: string, extra: Partial<HubClientOptions> = {}, timers?: Timers, onDisconnected?: () => void) {

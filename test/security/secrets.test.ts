@@ -22,6 +22,7 @@ import { startDevice, type Device } from '../../src/device/app';
 import type { Log, LogLevel } from '../../src/platform';
 import { startHub, type Hub } from '../../simulator/hub/hub';
 import { FakeSensors } from '../device/fakes';
+import { waitFor } from '../e2e/helpers';
 
 let dir: string;
 let hub: Hub;
@@ -34,11 +35,7 @@ beforeAll(() => {
 });
 
 async function until(what: string, condition: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitFor(what, condition, ms, 25);
 }
 
 /** Every encoding a secret could leak in. */
