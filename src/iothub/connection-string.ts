@@ -1,6 +1,6 @@
 /**
  * Device connection strings, as the Azure portal shows them:
- *   HostName=myhub.azure-devices.net;DeviceId=thermo-01;SharedAccessKey=base64...
+ *   HostName=<hub>.azure-devices.net;DeviceId=<device id>;SharedAccessKey=<key>
  *   HostName=...;DeviceId=...;ModuleId=...;SharedAccessKey=...
  *   HostName=...;DeviceId=...;x509=true
  *   ...;GatewayHostName=edge.local   (connect through an IoT Edge gateway)
