@@ -148,9 +148,11 @@ export class MqttClient {
   }
 
   publish(topic: string, payload: Uint8Array, options: PublishOptions): number {
+    const wasIdle = this.session.inflightCount === 0;
     const result = this.session.publish(topic, payload, options, this.host.clock.now());
-    // A first message in flight may bring the acknowledgement deadline forward (re-arms only when earlier).
-    if (this.phase === 'connected' && options.qos > 0) this.armKeepalive();
+    // Only the first message in flight can bring the acknowledgement deadline forward: any later
+    // one was sent later. (armKeepalive re-arms only when the deadline is earlier.)
+    if (wasIdle && this.phase === 'connected' && options.qos > 0) this.armKeepalive();
     return result;
   }
 
