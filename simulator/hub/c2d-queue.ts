@@ -28,7 +28,7 @@ export interface C2DInput {
   correlationId?: string;
   contentType?: string;
   contentEncoding?: string;
-  /** seconds; default the hub's default TTL */
+  /** seconds, LIMITS.c2dTtlSeconds (60 s to 2 days); default the hub's default TTL */
   ttlSeconds?: number;
 }
 
@@ -39,6 +39,14 @@ export class C2DError extends Error {
 }
 
 const MAX_DELIVERY_COUNT = 10;
+
+/** A TTL outside [min, LIMITS.c2dTtlSeconds.max] is refused: it would never be queued, or never expire. */
+function checkTtl(ttlSeconds: number, min: number): void {
+  const max = LIMITS.c2dTtlSeconds.max;
+  if (typeof ttlSeconds !== 'number' || !Number.isFinite(ttlSeconds) || ttlSeconds < min || ttlSeconds > max) {
+    throw new C2DError(400, 400004, `ArgumentInvalid: ttlSeconds must be between ${min} and ${max} (IoT Hub: 1 minute to 2 days), got ${String(ttlSeconds)}`);
+  }
+}
 
 /** A queued message as stored: the body in base64, no packet id (that belongs to a connection). */
 interface StoredMessage {
@@ -64,16 +72,24 @@ export class C2DQueues {
   private readonly queues = new Map<string, C2DMessage[]>();
   private readonly unsaved = new Set<string>();
 
-  /** `dir`: where the queues persist (one file per device); absent: in memory only. */
+  /**
+   * `dir`: where the queues persist (one file per device); absent: in memory only.
+   * `minTtlSeconds`: the shortest TTL accepted (default IoT Hub's 60 s; tests lower it to see expiry).
+   */
   constructor(
     private readonly now: () => number = Date.now,
     private readonly defaultTtlSeconds = 3600,
     private readonly dir?: string,
+    private readonly minTtlSeconds: number = LIMITS.c2dTtlSeconds.min,
   ) {
+    checkTtl(defaultTtlSeconds, minTtlSeconds);
     if (dir !== undefined) this.load(dir);
   }
 
+  /** Queues a message; C2DError 400 (TTL out of range), 403 (queue full) or 413 (too large). */
   enqueue(deviceId: string, input: C2DInput): C2DMessage {
+    const ttlSeconds = input.ttlSeconds ?? this.defaultTtlSeconds;
+    checkTtl(ttlSeconds, this.minTtlSeconds);
     const queue = this.live(deviceId);
     if (queue.length >= LIMITS.c2dQueueDepth) {
       throw new C2DError(403, 403004, `DeviceMaximumQueueDepthExceeded: device ${deviceId} already has ${queue.length} messages queued (limit ${LIMITS.c2dQueueDepth})`);
@@ -90,7 +106,7 @@ export class C2DQueues {
       body: input.body,
       properties,
       enqueuedTime: new Date(this.now()).toISOString(),
-      expiresAt: this.now() + (input.ttlSeconds ?? this.defaultTtlSeconds) * 1000,
+      expiresAt: this.now() + ttlSeconds * 1000,
       deliveryCount: 0,
     };
     queue.push(msg);

@@ -37,8 +37,10 @@ export interface HubOptions {
   dpsPendingPolls?: number;
   /** D2C events kept per device (default 10,000) */
   telemetryLimit?: number;
-  /** C2D time to live in seconds (default 3600, IoT Hub's default) */
+  /** C2D time to live in seconds (default 3600, IoT Hub's default; 60 s to 2 days) */
   c2dTtlSeconds?: number;
+  /** shortest C2D time to live accepted, in seconds (default 60, IoT Hub's minimum; tests lower it) */
+  c2dMinTtlSeconds?: number;
 }
 
 export interface HubEvents {
@@ -131,7 +133,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   const registry = new Registry(dataDir);
   const twins = new TwinStore(dataDir);
   // queued C2D messages persist like the registry and twins, one file per device under c2d/
-  const c2d = new C2DQueues(Date.now, options.c2dTtlSeconds ?? 3600, join(dataDir, 'c2d'));
+  const c2d = new C2DQueues(Date.now, options.c2dTtlSeconds ?? 3600, join(dataDir, 'c2d'), options.c2dMinTtlSeconds);
   const methods = new MethodCalls();
   const telemetry = new TelemetryStore(options.telemetryLimit ?? 10_000);
   const enrollments = new Enrollments(dataDir);
@@ -189,9 +191,10 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     caPath: certs.caPath,
     caDerPath: certs.caDerPath,
     createDevice(input = {}) {
+      // no id given: the next free thermo-N; a given id (even "" or not a string) is checked by the registry
       let deviceId = input.deviceId;
-      while (!deviceId || (input.deviceId === undefined && registry.get(deviceId))) deviceId = `thermo-${++counter}`;
-      const d = registry.create({ ...input, deviceId });
+      while (input.deviceId === undefined && (deviceId === undefined || registry.get(deviceId))) deviceId = `thermo-${++counter}`;
+      const d = registry.create({ ...input, deviceId: deviceId as string });
       events.emit('device-created', { deviceId });
       return info(d);
     },

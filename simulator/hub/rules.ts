@@ -7,6 +7,12 @@ export const LIMITS = {
   c2dBytes: 64 * 1024,
   /** C2D messages queued per device */
   c2dQueueDepth: 50,
+  /**
+   * C2D time to live in seconds: IoT Hub's range for a hub's defaultTtlAsIso8601, 1 minute to
+   * 2 days (iot-hub-devguide-messages-c2d, "Cloud-to-device configuration options"); a message's
+   * own expiry is held to the same range here.
+   */
+  c2dTtlSeconds: { min: 60, max: 2 * 24 * 3600 },
   /** subscriptions a device may hold at once */
   subscriptions: 5,
   /** a client keepalive above this is served with IoT Hub's 1767 s server-side ceiling (1.5 x 1178) */

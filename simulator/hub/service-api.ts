@@ -3,18 +3,13 @@ import type { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Hub } from './hub';
-import type { Properties } from './rules';
+import { parseC2DRequest } from './c2d-request';
+import { invalid, optionalChoice, optionalNumber, optionalObject, optionalString, requiredString, RequestError, type Fields } from './request-fields';
 import type { Json } from './twin-store';
 
 export interface ServiceApi {
   port: number;
   close(): Promise<void>;
-}
-
-class HttpError extends Error {
-  constructor(public readonly status: number, message: string, public readonly errorCode?: number) {
-    super(message);
-  }
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], url: URL) => Promise<unknown> | unknown;
@@ -57,24 +52,30 @@ export async function startServiceApi(hub: Hub, events: EventEmitter, port: numb
     ['GET', /^\/api\/events$/, (req, res) => stream(req, res, undefined)],
     ['GET', /^\/api\/devices$/, () => hub.devices()],
     ['POST', /^\/api\/devices$/, async (req, res) => {
-      const body = (await readBody(req)) as Record<string, unknown>;
-      const thumb = body.x509Thumbprint as { primaryThumbprint?: string; secondaryThumbprint?: string } | undefined;
+      const body = await readBody(req);
+      const thumb = optionalObject(body, 'x509Thumbprint') ?? {};
+      const primaryThumbprint = optionalString(thumb, 'primaryThumbprint') ?? optionalString(body, 'primaryThumbprint');
+      const secondaryThumbprint = optionalString(thumb, 'secondaryThumbprint') ?? optionalString(body, 'secondaryThumbprint');
+      const deviceId = optionalString(body, 'deviceId', true);
+      const status = optionalChoice(body, 'status', ['enabled', 'disabled'] as const);
+      const primaryKey = optionalString(body, 'primaryKey');
+      const secondaryKey = optionalString(body, 'secondaryKey');
       const device = hub.createDevice({
-        ...(typeof body.deviceId === 'string' ? { deviceId: body.deviceId } : {}),
-        ...(body.status === 'disabled' ? { status: 'disabled' as const } : {}),
-        ...(typeof body.primaryKey === 'string' ? { primaryKey: body.primaryKey } : {}),
-        ...(typeof body.secondaryKey === 'string' ? { secondaryKey: body.secondaryKey } : {}),
-        ...(typeof (thumb?.primaryThumbprint ?? body.primaryThumbprint) === 'string' ? { primaryThumbprint: (thumb?.primaryThumbprint ?? body.primaryThumbprint) as string } : {}),
-        ...(typeof (thumb?.secondaryThumbprint ?? body.secondaryThumbprint) === 'string' ? { secondaryThumbprint: (thumb?.secondaryThumbprint ?? body.secondaryThumbprint) as string } : {}),
+        ...(deviceId !== undefined ? { deviceId } : {}),
+        ...(status !== undefined ? { status } : {}),
+        ...(primaryKey !== undefined ? { primaryKey } : {}),
+        ...(secondaryKey !== undefined ? { secondaryKey } : {}),
+        ...(primaryThumbprint !== undefined ? { primaryThumbprint } : {}),
+        ...(secondaryThumbprint !== undefined ? { secondaryThumbprint } : {}),
       });
       res.statusCode = 201;
       return device;
     }],
     ['GET', /^\/api\/devices\/([^/]+)$/, (_q, _s, [id]) => hub.device(id) ?? notFound(id)],
     ['PATCH', /^\/api\/devices\/([^/]+)$/, async (req, _s, [id]) => {
-      const body = (await readBody(req)) as { status?: unknown };
-      if (body.status !== 'enabled' && body.status !== 'disabled') throw new HttpError(400, 'status must be "enabled" or "disabled"');
-      return hub.setDeviceStatus(id, body.status);
+      const status = optionalChoice(await readBody(req), 'status', ['enabled', 'disabled'] as const);
+      if (status === undefined) throw invalid('status must be "enabled" or "disabled"');
+      return hub.setDeviceStatus(id, status);
     }],
     ['DELETE', /^\/api\/devices\/([^/]+)$/, async (_q, res, [id]) => {
       if (!(await hub.deleteDevice(id))) notFound(id);
@@ -85,7 +86,7 @@ export async function startServiceApi(hub: Hub, events: EventEmitter, port: numb
     ['GET', /^\/api\/devices\/([^/]+)\/telemetry$/, (_q, _s, [id], url) => {
       if (!hub.device(id)) notFound(id);
       const limit = Number(url.searchParams.get('limit') ?? 100);
-      if (!Number.isInteger(limit) || limit < 1) throw new HttpError(400, 'limit must be a positive integer');
+      if (!Number.isInteger(limit) || limit < 1) throw invalid('limit must be a positive integer');
       return hub.telemetry(id, limit);
     }],
     ['GET', /^\/api\/devices\/([^/]+)\/telemetry\/stream$/, (req, res, [id]) => {
@@ -98,52 +99,43 @@ export async function startServiceApi(hub: Hub, events: EventEmitter, port: numb
     }],
     ['GET', /^\/api\/devices\/([^/]+)\/c2d$/, (_q, _s, [id]) => hub.c2dQueue(id).map((m) => ({ messageId: m.messageId, enqueuedTime: m.enqueuedTime, deliveryCount: m.deliveryCount, properties: m.properties, body: m.body.toString('utf8') }))],
     ['POST', /^\/api\/devices\/([^/]+)\/c2d$/, async (req, res, [id]) => {
-      const body = (await readBody(req)) as Record<string, unknown>;
-      const payload = body.body === undefined ? '' : typeof body.body === 'string' ? body.body : JSON.stringify(body.body);
-      const props = body.properties ?? {};
-      if (typeof props !== 'object' || props === null || Object.values(props).some((v) => v !== null && typeof v !== 'string')) throw new HttpError(400, 'properties must map names to strings or null');
-      const msg = hub.sendC2D(id, {
-        body: Buffer.from(payload, 'utf8'),
-        properties: props as Properties,
-        ...(typeof body.messageId === 'string' ? { messageId: body.messageId } : {}),
-        ...(typeof body.correlationId === 'string' ? { correlationId: body.correlationId } : {}),
-        ...(typeof body.contentType === 'string' ? { contentType: body.contentType } : {}),
-        ...(typeof body.contentEncoding === 'string' ? { contentEncoding: body.contentEncoding } : {}),
-        ...(typeof body.ttlSeconds === 'number' ? { ttlSeconds: body.ttlSeconds } : {}),
-      });
+      const msg = hub.sendC2D(id, parseC2DRequest(await readBody(req)));
       res.statusCode = 202;
       return { messageId: msg.messageId, queued: hub.c2dQueue(id).length };
     }],
     ['GET', /^\/api\/devices\/([^/]+)\/twin$/, (_q, _s, [id]) => hub.twin(id)],
     ['PATCH', /^\/api\/devices\/([^/]+)\/twin$/, async (req, _s, [id]) => {
-      const body = (await readBody(req)) as { properties?: { desired?: unknown }; desired?: unknown; tags?: unknown };
-      const desired = body.properties?.desired ?? body.desired;
-      if (desired === undefined && body.tags === undefined) throw new HttpError(400, 'body must be {"properties":{"desired":{...}}}, {"desired":{...}} or {"tags":{...}}');
+      const body = await readBody(req);
+      const desired = optionalObject(body, 'properties')?.desired ?? body.desired;
+      if (desired === undefined && body.tags === undefined) throw invalid('body must be {"properties":{"desired":{...}}}, {"desired":{...}} or {"tags":{...}}');
       if (body.tags !== undefined) hub.updateTags(id, body.tags);
       if (desired !== undefined) hub.updateDesired(id, desired);
       return hub.twin(id);
     }],
     ['POST', /^\/api\/devices\/([^/]+)\/methods\/([^/]+)$/, async (req, _s, [id, name]) => {
-      const body = (await readBody(req)) as { payload?: Json; timeout?: number; responseTimeoutInSeconds?: number };
-      const timeout = body.responseTimeoutInSeconds ?? body.timeout ?? 30;
-      if (typeof timeout !== 'number' || !(timeout > 0)) throw new HttpError(400, 'timeout must be a positive number of seconds');
-      return hub.invokeMethod(id, name, body.payload ?? null, timeout);
+      const body = await readBody(req);
+      const timeout = optionalNumber(body, 'responseTimeoutInSeconds') ?? optionalNumber(body, 'timeout') ?? 30;
+      // IoT Hub takes 5..300 s; shorter timeouts are allowed here so tests stay quick
+      if (!(timeout > 0 && timeout <= 300)) throw invalid('timeout must be a number of seconds, more than 0 and at most 300');
+      return hub.invokeMethod(id, name, (body.payload ?? null) as Json, timeout);
     }],
     ['GET', /^\/api\/dps$/, () => ({ idScope: hub.idScope, dpsPort: hub.dpsPort, ...hub.enrollments() })],
     ['POST', /^\/api\/dps\/enrollments$/, async (req, res) => {
-      const body = (await readBody(req)) as { registrationId?: unknown; primaryKey?: string; secondaryKey?: string; deviceId?: string };
-      if (typeof body.registrationId !== 'string') throw new HttpError(400, 'registrationId is required');
+      const body = await readBody(req);
+      const registrationId = requiredString(body, 'registrationId');
+      const keys = enrollmentKeys(body);
+      const deviceId = optionalString(body, 'deviceId', true);
       res.statusCode = 201;
-      return hub.addEnrollment({ ...body, registrationId: body.registrationId });
+      return hub.addEnrollment({ registrationId, ...keys, ...(deviceId !== undefined ? { deviceId } : {}) });
     }],
     ['POST', /^\/api\/dps\/groups$/, async (req, res) => {
-      const body = (await readBody(req)) as { groupId?: unknown; primaryKey?: string; secondaryKey?: string };
-      if (typeof body.groupId !== 'string') throw new HttpError(400, 'groupId is required');
+      const body = await readBody(req);
+      const groupId = requiredString(body, 'groupId');
       res.statusCode = 201;
-      return hub.addEnrollmentGroup({ ...body, groupId: body.groupId });
+      return hub.addEnrollmentGroup({ groupId, ...enrollmentKeys(body) });
     }],
     ['DELETE', /^\/api\/dps\/(?:enrollments|groups)\/([^/]+)$/, (_q, res, [id]) => {
-      if (!hub.removeEnrollment(id)) throw new HttpError(404, `enrollment ${id} not found`);
+      if (!hub.removeEnrollment(id)) throw new RequestError(404, `enrollment ${id} not found`);
       res.statusCode = 204;
       return undefined;
     }],
@@ -167,7 +159,7 @@ export async function startServiceApi(hub: Hub, events: EventEmitter, port: numb
       try {
         params = m.slice(1).map(decodeURIComponent);
       } catch {
-        return sendError(res, new HttpError(400, 'bad URL encoding'));
+        return sendError(res, invalid(`bad URL encoding in ${url.pathname}`));
       }
       Promise.resolve()
         .then(() => handler(req, res, params, url))
@@ -182,7 +174,7 @@ export async function startServiceApi(hub: Hub, events: EventEmitter, port: numb
         );
       return;
     }
-    sendError(res, new HttpError(pathMatched ? 405 : 404, pathMatched ? `${req.method} not allowed here` : `no route ${url.pathname}`));
+    sendError(res, new RequestError(pathMatched ? 405 : 404, pathMatched ? `${req.method} not allowed here` : `no route ${url.pathname}`));
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -200,7 +192,14 @@ export async function startServiceApi(hub: Hub, events: EventEmitter, port: numb
 }
 
 function notFound(id: string): never {
-  throw new HttpError(404, `device ${id} not found`, 404001);
+  throw new RequestError(404, `device ${id} not found`, 404001);
+}
+
+/** Optional enrollment keys: strings of base64 (DPS checks them when a device attests). */
+function enrollmentKeys(body: Fields): { primaryKey?: string; secondaryKey?: string } {
+  const primaryKey = optionalString(body, 'primaryKey', true);
+  const secondaryKey = optionalString(body, 'secondaryKey', true);
+  return { ...(primaryKey !== undefined ? { primaryKey } : {}), ...(secondaryKey !== undefined ? { secondaryKey } : {}) };
 }
 
 function sendError(res: ServerResponse, err: unknown): void {
@@ -211,20 +210,20 @@ function sendError(res: ServerResponse, err: unknown): void {
   res.end(JSON.stringify({ status, ...(typeof e.errorCode === 'number' ? { errorCode: e.errorCode } : {}), message: String(e.message ?? err) }));
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+async function readBody(req: IncomingMessage): Promise<Fields> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > 1024 * 1024) throw new HttpError(413, 'request body over 1 MB');
+    if (size > 1024 * 1024) throw new RequestError(413, 'request body over 1 MB');
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return {};
   try {
     const value = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
-    return value;
+    return value as Fields;
   } catch {
-    throw new HttpError(400, 'body must be a JSON object');
+    throw invalid('body must be a JSON object');
   }
 }

@@ -18,8 +18,9 @@ interface Twin {
   tags: JsonObject;
 }
 
+/** A patch IoT Hub would refuse: status 400 with error code 400004 (ArgumentInvalid). */
 export class TwinError extends Error {
-  constructor(public readonly status: number, message: string) {
+  constructor(public readonly status: number, message: string, public readonly errorCode = 400004) {
     super(message);
   }
 }

@@ -17,7 +17,8 @@ function tempDir(): string {
 }
 
 async function hubOn(dir: string): Promise<TestHub> {
-  const t = await startTestHub({ dataDir: dir, dpsPort: null, httpPort: null });
+  // a 0.1 s minimum TTL (IoT Hub's is 60 s) so a message can expire within the test
+  const t = await startTestHub({ dataDir: dir, dpsPort: null, httpPort: null, c2dMinTtlSeconds: 0.1 });
   hubs.push(t);
   return t;
 }
