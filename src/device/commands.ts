@@ -1,0 +1,87 @@
+/**
+ * The device's side of C2D commands, direct methods and the twin (the DeviceControl that
+ * c2d.ts, methods.ts and twin.ts dispatch to): configure, identify, messages, getStats, reboot,
+ * and recording errors.
+ */
+import type { TimerId } from '../platform';
+import type { ApplyResult } from './config';
+import type { ConfigSync } from './config-sync';
+import type { DeviceContext } from './context';
+import type { DeviceControl } from './control';
+import type { Screen } from './screen';
+import type { SensorSettings } from './sensor-settings';
+import type { SensorTable } from './sensor-table';
+import type { TelemetryPump } from './telemetry-pump';
+
+export class DeviceCommands implements DeviceControl {
+  private readonly ctx: DeviceContext;
+  private readonly sync: ConfigSync;
+  private readonly screen: Screen;
+  private readonly table: SensorTable;
+  private readonly settings: SensorSettings;
+  private readonly pump: TelemetryPump;
+  /** Stops the device before a restart. */
+  private readonly stopDevice: () => void;
+  private rebootTimer: TimerId | undefined;
+
+  constructor(ctx: DeviceContext, parts: { sync: ConfigSync; screen: Screen; table: SensorTable; settings: SensorSettings; pump: TelemetryPump; stop: () => void }) {
+    this.ctx = ctx;
+    this.sync = parts.sync;
+    this.screen = parts.screen;
+    this.table = parts.table;
+    this.settings = parts.settings;
+    this.pump = parts.pump;
+    this.stopDevice = parts.stop;
+  }
+
+  configure(patch: Record<string, unknown>, source: string, replace?: boolean): ApplyResult {
+    return this.sync.configure(patch, source, replace);
+  }
+
+  identify(durationMs: number): void {
+    this.screen.identify(durationMs);
+  }
+
+  showMessage(text: string, sender: string | undefined): void {
+    this.screen.showMessage(text, sender);
+  }
+
+  clearMessage(): void {
+    this.screen.clearMessage();
+  }
+
+  /** The getStats payload: identity, uptime, each sensor's stats, the outbox, the configuration. */
+  stats(): Record<string, unknown> {
+    const counts = this.pump.outbox.counts;
+    const ctx = this.ctx;
+    return {
+      deviceId: ctx.deviceId,
+      firmware: ctx.firmware,
+      uptimeMs: Math.round(ctx.uptime()),
+      sensors: this.table.statsList(this.settings),
+      outbox: { pending: counts.pending, bytes: counts.bytes, overflow: counts.overflow, expired: counts.expired },
+      config: ctx.config.reported() as unknown as Record<string, unknown>,
+      hub: ctx.hubState.hub,
+    };
+  }
+
+  reboot(delayMs: number): void {
+    const { log, timers } = this.ctx.host;
+    log.write('warn', 'device', `reboot requested, restarting in ${delayMs} ms`);
+    if (this.rebootTimer !== undefined) return;
+    this.rebootTimer = timers.set(() => {
+      this.rebootTimer = undefined;
+      this.stopDevice();
+      this.ctx.host.restart();
+    }, delayMs);
+  }
+
+  error(source: string, message: string): void {
+    this.ctx.error(source, message);
+  }
+
+  /** Cancels a pending reboot. */
+  stop(): void {
+    if (this.rebootTimer !== undefined) this.ctx.host.timers.clear(this.rebootTimer);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The application's view of the sensors: each sensor's latest reading, its analytics and stats,
+ * in the order of the last sampling round. Sampling updates it; telemetry, the display, the
+ * reported twin and getStats read from it.
+ */
+import type { AnalyticsFactory, AnomalyTransition, SensorAnalytics, SensorReading, SensorStats } from './ports';
+import type { SensorSettings } from './sensor-settings';
+import type { SensorAggregate, SensorSnapshot } from './telemetry';
+import type { ReportedSensor } from './twin';
+
+interface SensorEntry {
+  reading: SensorReading;
+  analytics: SensorAnalytics;
+  stats: SensorStats | undefined;
+}
+
+/** What one sampling round changed. */
+export interface RoundResult {
+  /** A sensor appeared, vanished or changed status. */
+  statusChanged: boolean;
+  /** Sensors with a finite value this round. */
+  online: number;
+}
+
+/** Called for each anomaly start or end, with the sensor's stats after the sample. */
+export type TransitionHandler = (reading: SensorReading, stats: SensorStats, transition: 'start' | 'end') => void;
+
+export class SensorTable {
+  private readonly analytics: AnalyticsFactory;
+  private readonly threshold: () => number;
+  private readonly entries = new Map<string, SensorEntry>();
+  private order: string[] = [];
+
+  /** `threshold`: the anomaly z-score a new sensor's analytics start with. */
+  constructor(analytics: AnalyticsFactory, threshold: () => number) {
+    this.analytics = analytics;
+    this.threshold = threshold;
+  }
+
+  /** Takes one sampling round's readings; pushes each online value into its sensor's analytics. */
+  update(readings: SensorReading[], now: number, onTransition: TransitionHandler): RoundResult {
+    let statusChanged = readings.length !== this.order.length;
+    const newOrder: string[] = [];
+    let online = 0;
+    for (const r of readings) {
+      const e = this.entryFor(r);
+      if (e.reading.status !== r.status) statusChanged = true;
+      e.reading = r;
+      newOrder.push(r.id);
+      if (r.status === 'online' && r.value !== undefined && Number.isFinite(r.value)) {
+        online++;
+        const { stats, transition } = e.analytics.push(r.value, now);
+        e.stats = stats;
+        if (transition !== undefined) onTransition(r, stats, transition as Exclude<AnomalyTransition, undefined>);
+      }
+    }
+    this.order = newOrder;
+    return { statusChanged, online };
+  }
+
+  private entryFor(r: SensorReading): SensorEntry {
+    let e = this.entries.get(r.id);
+    if (e === undefined) {
+      e = { reading: r, analytics: this.analytics.create(r.id, this.threshold()), stats: undefined };
+      this.entries.set(r.id, e);
+    }
+    return e;
+  }
+
+  /** Latest stats of a sensor (undefined before its first good sample). */
+  stats(id: string): SensorStats | undefined {
+    return this.entries.get(id)?.stats;
+  }
+
+  /** Readings of the last round, in order. */
+  readings(): SensorReading[] {
+    const out: SensorReading[] = [];
+    for (const id of this.order) {
+      const e = this.entries.get(id);
+      if (e) out.push(e.reading);
+    }
+    return out;
+  }
+
+  snapshots(): SensorSnapshot[] {
+    const out: SensorSnapshot[] = [];
+    for (const id of this.order) {
+      const e = this.entries.get(id);
+      if (e) out.push({ reading: e.reading, stats: e.stats });
+    }
+    return out;
+  }
+
+  /** Each sensor's aggregate of the period so far; starts a new period for each. */
+  takeAggregates(): SensorAggregate[] {
+    const list: SensorAggregate[] = [];
+    for (const id of this.order) {
+      const e = this.entries.get(id);
+      if (!e) continue;
+      const a = e.analytics.takeAggregate();
+      if (a) list.push({ id, name: e.reading.name, aggregate: a });
+    }
+    return list;
+  }
+
+  setThreshold(z: number): void {
+    this.entries.forEach((e) => e.analytics.setThreshold(z));
+  }
+
+  /**
+   * A sensor's setting changed: its reading (new name, offset applied) replaces the last one,
+   * and its analytics move by the offset change `delta` °C.
+   */
+  reconfigured(reading: SensorReading, delta: number): void {
+    const e = this.entries.get(reading.id);
+    if (e === undefined) return;
+    e.reading = reading;
+    if (delta !== 0) {
+      e.analytics.recalibrate(delta);
+      if (e.stats !== undefined) e.stats = e.analytics.stats();
+    }
+  }
+
+  /** The getStats view of each sensor. */
+  statsList(settings: SensorSettings): Record<string, unknown>[] {
+    const list: Record<string, unknown>[] = [];
+    for (const id of this.order) {
+      const e = this.entries.get(id);
+      if (!e) continue;
+      const s = e.stats;
+      list.push({
+        id,
+        name: e.reading.name,
+        status: e.reading.status,
+        value: e.reading.value === undefined ? null : e.reading.value,
+        offset: settings.offset(id),
+        count: s ? s.count : 0,
+        mean: s ? s.mean : null,
+        std: s ? s.std : null,
+        min: s ? s.min : null,
+        max: s ? s.max : null,
+        z: s ? s.z : null,
+        anomaly: s ? s.anomaly : false,
+      });
+    }
+    return list;
+  }
+
+  /** The reported view of every known or configured sensor. */
+  reported(settings: SensorSettings): ReportedSensor[] {
+    const out: ReportedSensor[] = [];
+    const seen: string[] = [];
+    for (const r of this.readings()) {
+      seen.push(r.id.toUpperCase());
+      out.push({ id: r.id, name: r.name, status: r.status, offset: settings.offset(r.id) });
+    }
+    // Configured before the sensor was found: reported as missing so the setting is visible.
+    for (const id of settings.ids()) {
+      if (seen.indexOf(id) >= 0) continue;
+      const s = settings.get(id);
+      out.push({ id, name: s?.name ?? null, status: 'missing', offset: s?.offset ?? 0 });
+    }
+    return out;
+  }
+}
