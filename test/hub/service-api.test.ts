@@ -128,4 +128,19 @@ describe('CLI', () => {
     expect(JSON.parse((await cli('telemetry', 'cli-dev')).stdout)).toEqual([]);
     expect((await cli('ca')).stdout).toContain('BEGIN CERTIFICATE');
   }, 60_000);
+
+  it('prints its usage for help, and for a usage error a short message and exit status 2', async () => {
+    const help = await cli('help');
+    expect(help.stdout).toMatch(/^usage: npm run hub -- <command>/);
+    expect(help.stdout).toContain('c2d <id> <text>');
+    const usage = (stderr: RegExp) => ({ code: 2, stdout: '', stderr: expect.stringMatching(stderr) });
+    await expect(cli('c2d', 'cli-dev')).rejects.toMatchObject(usage(/^npm run hub: c2d needs <text>: c2d <id> <text>\nrun 'npm run hub -- help' for usage\n$/));
+    await expect(cli('devices', '--bogus')).rejects.toMatchObject(usage(/^npm run hub: Unknown option '--bogus'\n/));
+    await expect(cli('method', 'cli-dev', 'ping', '--timeout', 'abc')).rejects.toMatchObject(usage(/^npm run hub: --timeout must be a number of seconds, more than 0 and at most 300, got 'abc'\n/));
+    await expect(cli('method', 'cli-dev', 'ping', '--timeout', '-1')).rejects.toMatchObject(usage(/got '-1'\n/));
+    // nothing was queued by the refused c2d
+    expect((await cli('devices')).stdout).toMatch(/^cli-dev\t.*\tc2d=1$/m);
+    // a refusal by the hub is status 1 with its message
+    await expect(cli('c2d', 'nobody', 'hi')).rejects.toMatchObject({ code: 1, stderr: '404: device nobody not found\n' });
+  }, 60_000);
 });
