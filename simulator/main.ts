@@ -24,6 +24,7 @@ import { NodeNetwork } from '../hosts/node/network';
 import { startDashboard, type ChartSample, type Dashboard, type DashboardBackend, type DashboardDevice, type FaultKind } from './dashboard/server';
 import { SimulatedOneWireBus } from './hardware/onewire-bus';
 import { startHub, type Hub } from './hub/hub';
+import { RequestError } from './hub/request-fields';
 
 export const FIRMWARE_VERSION = '0.1.0';
 const HISTORY = 300;
@@ -211,11 +212,11 @@ function createSimulatedDevice(
 function makeBackend(hub: Hub | undefined, devices: SimulatedDevice[], listeners: Set<Listener>): DashboardBackend {
   const find = (id: string): SimulatedDevice => {
     const d = devices.find((x) => x.id === id);
-    if (!d) throw new Error(`no device ${id}`);
+    if (!d) throw new RequestError(404, `device ${id} not found`, 404001);
     return d;
   };
   const needHub = (): Hub => {
-    if (!hub) throw new Error('not available against a real IoT Hub: use the Azure portal or CLI');
+    if (!hub) throw new RequestError(501, 'not available against a real IoT Hub: use the Azure portal or CLI');
     return hub;
   };
   const views: DashboardDevice[] = devices.map((d) => ({
@@ -227,8 +228,9 @@ function makeBackend(hub: Hub | undefined, devices: SimulatedDevice[], listeners
   }));
   return {
     devices: () => views,
-    async sendC2D(deviceId, text, properties) {
-      needHub().sendC2D(deviceId, { body: Buffer.from(text, 'utf8'), properties, contentType: 'text/plain', contentEncoding: 'utf-8' });
+    async sendC2D(deviceId, input) {
+      const msg = needHub().sendC2D(deviceId, { contentType: 'text/plain', contentEncoding: 'utf-8', ...input });
+      return { messageId: msg.messageId };
     },
     async getTwin(deviceId) {
       const twin = needHub().twin(deviceId) as { properties?: { desired?: unknown; reported?: unknown } };
@@ -244,7 +246,7 @@ function makeBackend(hub: Hub | undefined, devices: SimulatedDevice[], listeners
     },
     async injectFault(deviceId, sensorId, fault: FaultKind) {
       const bus = find(deviceId).bus;
-      bus.device(sensorId); // throws for an unknown sensor
+      if (!bus.devices.some((d) => d.id === sensorId)) throw new RequestError(404, `sensor ${sensorId} not found on device ${deviceId}`);
       if (fault === 'disconnect') bus.setFault(sensorId, { disconnected: true });
       else if (fault === 'reconnect') bus.setFault(sensorId, { disconnected: false });
       else if (fault === 'crc') bus.setFault(sensorId, { crcCorruption: 1 });

@@ -6,13 +6,17 @@
  *   GET   /api/devices                          [{id, sensors:[{id,name}]}]
  *   GET   /api/devices/{id}/display             the DisplayModel
  *   GET   /api/devices/{id}/history             recent samples (for the charts)
- *   POST  /api/devices/{id}/c2d                 {text, properties?}
+ *   POST  /api/devices/{id}/c2d                 {body, properties?, ...}: as the service API's C2D send; body a non-empty string
  *   GET   /api/devices/{id}/twin                {desired, reported}
  *   PATCH /api/devices/{id}/twin                {desired: {...}}
  *   POST  /api/devices/{id}/methods/{name}      body: the method payload -> {status, payload}
  *   POST  /api/devices/{id}/faults              {sensorId, fault: disconnect|reconnect|spike|crc|clear}
  *   POST  /api/devices/{id}/network             {up: boolean}
  *   GET   /api/events                           SSE: `display`, `sample`, `network` events
+ *
+ * Errors are `{status, errorCode?, message}` as in the service API: a client mistake the hub
+ * refuses keeps the hub's status and error code (400 bad field, 404 unknown device or sensor,
+ * 404103 device not online, 413 too large, ...); a body over 128 KB is a 413.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -20,6 +24,9 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DisplayModel } from '../../src/platform';
+import type { C2DInput } from '../hub/c2d-queue';
+import { parseC2DRequest } from '../hub/c2d-request';
+import { invalid, RequestError } from '../hub/request-fields';
 
 /** One sampling round, flattened for the browser. */
 export interface ChartSample {
@@ -41,7 +48,8 @@ export interface DashboardDevice {
 /** What the dashboard can do; the simulator binds it to the hub emulator and the hardware. */
 export interface DashboardBackend {
   devices(): DashboardDevice[];
-  sendC2D(deviceId: string, text: string, properties: Record<string, string>): Promise<void>;
+  /** Queues a C2D message; rejects with the hub's error (status, errorCode) when it refuses. */
+  sendC2D(deviceId: string, input: C2DInput): Promise<{ messageId: string }>;
   getTwin(deviceId: string): Promise<unknown>;
   patchDesired(deviceId: string, desired: Record<string, unknown>): Promise<unknown>;
   invokeMethod(deviceId: string, name: string, payload: unknown): Promise<{ status: number; payload: unknown }>;
@@ -64,29 +72,26 @@ const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml',
 };
+/** Paths served from another file: browsers ask for /favicon.ico whatever the page links. */
+const ALIASES: Record<string, string> = { '/': 'index.html', '/favicon.ico': 'favicon.svg' };
 const MAX_BODY = 128 * 1024;
+/** What follows /api/devices/{id}/ */
+const ROUTES = ['display', 'history', 'c2d', 'twin', 'methods', 'faults', 'network'];
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
+/**
+ * The request body, at most MAX_BODY bytes. A larger one is refused with 413 once the limit is
+ * passed, and the rest is read and dropped, so the client gets the answer instead of a reset.
+ */
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
+      if (size > MAX_BODY) return; // refused already: drop the rest
       size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new HttpError(413, 'request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size <= MAX_BODY) return void chunks.push(chunk);
+      chunks.length = 0;
+      reject(new RequestError(413, `request body over ${MAX_BODY / 1024} KB`));
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
@@ -101,7 +106,7 @@ async function readJson(req: http.IncomingMessage): Promise<Record<string, unkno
     if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error();
     return v as Record<string, unknown>;
   } catch {
-    throw new HttpError(400, 'body must be a JSON object');
+    throw invalid('body must be a JSON object');
   }
 }
 
@@ -111,11 +116,20 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/** The error body both APIs use: the status, the hub's error code where it has one, a message. */
+function sendError(res: http.ServerResponse, error: unknown): void {
+  const e = error as { status?: unknown; errorCode?: unknown; message?: unknown };
+  const status = typeof e.status === 'number' && e.status >= 400 && e.status < 600 ? e.status : 500;
+  if (status === 500) console.error('dashboard API:', error);
+  if (res.headersSent) return void res.end();
+  send(res, status, { status, ...(typeof e.errorCode === 'number' ? { errorCode: e.errorCode } : {}), message: String(e.message ?? error) });
+}
+
 function serveStatic(res: http.ServerResponse, pathname: string): void {
-  const rel = pathname === '/' ? 'index.html' : pathname.slice(1);
+  const rel = ALIASES[pathname] ?? pathname.slice(1);
   const file = path.normalize(path.join(PUBLIC_DIR, rel));
   if (!file.startsWith(PUBLIC_DIR + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-    send(res, 404, { error: 'not found' });
+    sendError(res, new RequestError(404, `no file ${pathname}`));
     return;
   }
   res.writeHead(200, {
@@ -127,6 +141,15 @@ function serveStatic(res: http.ServerResponse, pathname: string): void {
   fs.createReadStream(file).pipe(res);
 }
 
+/** A percent-decoded path segment; a malformed one is the client's mistake (400). */
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw invalid(`bad URL encoding: ${part}`);
+  }
+}
+
 export function startDashboard(backend: DashboardBackend, options: { port?: number; host?: string } = {}): Promise<Dashboard> {
   const clients = new Set<http.ServerResponse>();
   const unsubscribe = backend.subscribe((event, data) => {
@@ -136,7 +159,7 @@ export function startDashboard(backend: DashboardBackend, options: { port?: numb
 
   function device(id: string): DashboardDevice {
     const d = backend.devices().find((x) => x.id === id);
-    if (!d) throw new HttpError(404, `no device '${id}'`);
+    if (!d) throw new RequestError(404, `device ${id} not found`, 404001);
     return d;
   }
 
@@ -149,32 +172,24 @@ export function startDashboard(backend: DashboardBackend, options: { port?: numb
       req.on('close', () => clients.delete(res));
       return;
     }
-    if (parts[0] !== 'devices') throw new HttpError(404, 'not found');
+    if (parts[0] !== 'devices') throw new RequestError(404, `no route /api/${parts.join('/')}`);
     if (parts.length === 1 && method === 'GET') {
       send(res, 200, backend.devices().map((d) => ({ id: d.id, sensors: d.sensors(), networkUp: d.networkUp() })));
       return;
     }
-    const d = device(decodeURIComponent(parts[1] ?? ''));
+    const d = device(decodePart(parts[1] ?? ''));
     const what = parts[2];
     if (what === 'display' && method === 'GET') return send(res, 200, d.display() ?? null);
     if (what === 'history' && method === 'GET') return send(res, 200, d.history());
     if (what === 'c2d' && method === 'POST') {
-      const body = await readJson(req);
-      if (typeof body.text !== 'string') throw new HttpError(400, 'text must be a string');
-      const props: Record<string, string> = {};
-      const given = body.properties;
-      if (given !== undefined) {
-        if (given === null || typeof given !== 'object') throw new HttpError(400, 'properties must be an object');
-        for (const [k, v] of Object.entries(given as Record<string, unknown>)) if (typeof v === 'string') props[k] = v;
-      }
-      await backend.sendC2D(d.id, body.text, props);
-      return send(res, 202, { queued: true });
+      const input = parseC2DRequest(await readJson(req), { requireText: true });
+      return send(res, 202, await backend.sendC2D(d.id, input));
     }
     if (what === 'twin' && method === 'GET') return send(res, 200, await backend.getTwin(d.id));
     if (what === 'twin' && method === 'PATCH') {
       const body = await readJson(req);
       const desired = body.desired;
-      if (desired === null || typeof desired !== 'object' || Array.isArray(desired)) throw new HttpError(400, 'desired must be an object');
+      if (desired === null || typeof desired !== 'object' || Array.isArray(desired)) throw invalid('desired must be a JSON object');
       return send(res, 200, await backend.patchDesired(d.id, desired as Record<string, unknown>));
     }
     if (what === 'methods' && parts[3] && method === 'POST') {
@@ -184,27 +199,28 @@ export function startDashboard(backend: DashboardBackend, options: { port?: numb
         try {
           payload = JSON.parse(text);
         } catch {
-          throw new HttpError(400, 'payload must be JSON');
+          throw invalid('payload must be JSON');
         }
       }
-      return send(res, 200, await backend.invokeMethod(d.id, decodeURIComponent(parts[3]), payload));
+      return send(res, 200, await backend.invokeMethod(d.id, decodePart(parts[3]), payload));
     }
     if (what === 'faults' && method === 'POST') {
       const body = await readJson(req);
       const fault = body.fault as FaultKind;
       if (typeof body.sensorId !== 'string' || FAULT_KINDS.indexOf(fault) < 0) {
-        throw new HttpError(400, `expected {sensorId, fault: ${FAULT_KINDS.join('|')}}`);
+        throw invalid(`expected {sensorId, fault: ${FAULT_KINDS.join('|')}}`);
       }
       await backend.injectFault(d.id, body.sensorId, fault);
       return send(res, 200, { ok: true });
     }
     if (what === 'network' && method === 'POST') {
       const body = await readJson(req);
-      if (typeof body.up !== 'boolean') throw new HttpError(400, 'up must be a boolean');
+      if (typeof body.up !== 'boolean') throw invalid('up must be a boolean');
       await backend.setNetwork(d.id, body.up);
       return send(res, 200, { up: body.up });
     }
-    throw new HttpError(404, 'not found');
+    const known = ROUTES.includes(what ?? '') && (what !== 'methods' || parts.length === 4);
+    throw new RequestError(known ? 405 : 404, known ? `${method} not allowed here` : `no route /api/${parts.join('/')}`);
   }
 
   const server = http.createServer((req, res) => {
@@ -212,13 +228,13 @@ export function startDashboard(backend: DashboardBackend, options: { port?: numb
     const parts = url.pathname.split('/').filter((p) => p !== '');
     if (parts[0] === 'api') {
       api(req, res, parts.slice(1)).catch((error: unknown) => {
-        const status = error instanceof HttpError ? error.status : 502;
-        if (!res.headersSent) send(res, status, { error: error instanceof Error ? error.message : String(error) });
-        else res.end();
+        // close the connection after a 413: the rest of that body is not worth reading on
+        if ((error as { status?: unknown }).status === 413) res.setHeader('connection', 'close');
+        sendError(res, error);
       });
       return;
     }
-    if (req.method !== 'GET') return send(res, 405, { error: 'method not allowed' });
+    if (req.method !== 'GET') return sendError(res, new RequestError(405, `${req.method} not allowed here`));
     serveStatic(res, url.pathname);
   });
 

@@ -22,7 +22,7 @@ async function api(method, path, body) {
   }
   const res = await fetch(path, init);
   const data = await res.json().catch(() => null);
-  if (!res.ok) throw new Error((data && data.error) || `HTTP ${res.status}`);
+  if (!res.ok) throw new Error((data && data.message) || `HTTP ${res.status}`);
   return data;
 }
 
@@ -283,7 +283,7 @@ function wire() {
     const text = $('c2d-text').value;
     const sender = $('c2d-sender').value.trim();
     try {
-      await api('POST', devPath('/c2d'), { text, properties: sender ? { sender } : {} });
+      await api('POST', devPath('/c2d'), { body: text, properties: sender ? { sender } : {} });
       setResult($('c2d-result'), `queued: "${text}"`);
     } catch (err) {
       setResult($('c2d-result'), err.message, true);
