@@ -121,6 +121,7 @@ function provisionedHub(host: Host, config: FirmwareConfig): HubConnection {
 
   const notReady = (onDone: (error: string) => void): void => onDone('not provisioned yet');
   return {
+    fullTwinOnConnect: true,
     setHandlers(h) {
       handlers = h;
       inner?.setHandlers(h);

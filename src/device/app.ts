@@ -165,8 +165,8 @@ function connectHub(hub: HubConnection, p: Parts): void {
     onC2D(message) {
       if (!ctx.stopped) handleC2D(message, commands);
     },
-    onDesired(patch) {
-      if (!ctx.stopped) twin.onDesired(patch);
+    onDesired(patch, full) {
+      if (!ctx.stopped) twin.onDesired(patch, full === true);
     },
     onMethod(call) {
       if (ctx.stopped) call.respond(503, '{"error":"stopping"}');

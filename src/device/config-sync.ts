@@ -53,7 +53,8 @@ export class ConfigSync {
       this.putIntoEffect(key);
     }
     if (result.applied.length > 0) this.ctx.host.storage.set(CONFIG_KEY, config.serialize());
-    if (hasSensors) this.configureSensors(patch.sensors, source, replace, result);
+    // A complete document without `sensors` configures none: every sensor back to its defaults.
+    if (hasSensors || replace) this.configureSensors(hasSensors ? patch.sensors : {}, source, replace, result);
     if (result.applied.length > 0) {
       this.t.screen.render();
       if (source !== 'twin' && this.ctx.connected) this.t.report();

@@ -121,13 +121,22 @@ export interface TwinDocument {
 export interface HubHandlers {
   onState(state: HubState): void;
   onC2D(message: C2DMessage): void;
-  /** A desired-properties patch (includes $version). */
-  onDesired(patch: Record<string, unknown>): void;
+  /**
+   * Desired properties (including $version): a patch, or with `full` the complete desired
+   * document (what it lacks returns to defaults).
+   */
+  onDesired(patch: Record<string, unknown>, full?: boolean): void;
   onMethod(call: MethodCall): void;
 }
 
 /** The IoT Hub device connection. Reconnecting is the adapter's job; the device only reacts. */
 export interface HubConnection {
+  /**
+   * true: after each connect the connection itself reads the full twin and delivers its desired
+   * document through onDesired(document, true), so the device does not read it again. Absent:
+   * the device reads it with getTwin when the hub connects.
+   */
+  readonly fullTwinOnConnect?: boolean;
   setHandlers(handlers: HubHandlers): void;
   /** Starts connecting (and keeps reconnecting until stop). */
   start(): void;

@@ -58,8 +58,13 @@ export class TwinSync {
     this.state = state;
   }
 
-  /** After (re)connecting: fetch the full twin, apply its desired part, report everything. */
+  /**
+   * After (re)connecting: fetch the full twin, apply its desired part, report everything. A
+   * connection that delivers the full twin itself (fullTwinOnConnect) is not asked again: the
+   * document arrives once, through onDesired(document, true).
+   */
   synchronize(): void {
+    if (this.hub.fullTwinOnConnect === true) return;
     this.hub.getTwin((error, twin) => {
       if (error !== undefined || twin === undefined) {
         this.control.error('twin', `get twin failed: ${error ?? 'no document'}`);
@@ -71,9 +76,9 @@ export class TwinSync {
     });
   }
 
-  /** A desired patch arrived. */
-  onDesired(patch: Record<string, unknown>): ApplyResult {
-    const result = this.applyDesired(patch);
+  /** A desired patch (or with `full` the complete desired document) arrived. */
+  onDesired(patch: Record<string, unknown>, full = false): ApplyResult {
+    const result = this.applyDesired(patch, full);
     this.report();
     return result;
   }
@@ -98,9 +103,12 @@ export class TwinSync {
       else clear = full || (typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, path.slice(slash + 1)));
       if (clear) this.clearRefusal(path);
     }
+    // Logged once per refusal: the same document again (every reconnect, a session takeover)
+    // keeps what is already refused and reported without a new warning.
+    const fresh = result.refused.filter((r: Refusal) => this.refusedNow[r.property] !== r.reason);
     for (const r of result.refused) this.refusedNow[r.property] = r.reason;
-    if (result.refused.length > 0) {
-      this.control.error('twin', result.refused.map((r: Refusal) => `${r.property}: ${r.reason}`).join('; '));
+    if (fresh.length > 0) {
+      this.control.error('twin', fresh.map((r: Refusal) => `${r.property}: ${r.reason}`).join('; '));
     }
     return result;
   }

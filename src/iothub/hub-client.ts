@@ -8,9 +8,10 @@
  * - SAS: the password is a fresh token made at each connection attempt; at 80% of its lifetime
  *   a planned reconnect presents a new one. The MQTT session (unacknowledged QoS 1 publishes,
  *   subscriptions) is kept across it, so no telemetry is lost;
- * - twin: requests correlated by $rid with a timeout; desired-property patches delivered in
- *   version order (stale ones ignored, a gap triggers a resync); a full twin GET after every
- *   (re)connect, since patches sent while the device was offline are not replayed;
+ * - twin: requests correlated by $rid with a timeout; a full twin GET after every (re)connect,
+ *   since patches sent while the device was offline are not replayed, delivered whatever its
+ *   version (a re-created twin starts again at 1); patches delivered in version order within
+ *   the connection (stale ones ignored, a gap triggers a resync): ./desired-order;
  * - methods: handlers by name; an unknown method answers 404, a handler that throws 500, one
  *   that does not answer within methodTimeoutMs 504 (its late answer is dropped).
  */
@@ -27,6 +28,7 @@ import {
 import type { Subscription } from '../mqtt/packets';
 import { PUBLISH_INVALID, PUBLISH_REJECTED, type PublishOptions } from '../mqtt/session';
 import { parseConnectionString, type DeviceConnectionString } from './connection-string';
+import { DesiredOrder, NO_VERSION, type DesiredDelivery } from './desired-order';
 import {
   DEFAULT_KEEPALIVE_S,
   HUB_PORT,
@@ -141,14 +143,8 @@ export interface HubClientOptions {
   mqtt?: HubMqttFactory;
 }
 
-/** A desired-properties update: a patch, or after a resync the whole desired document. */
-export interface DesiredUpdate {
-  version: number;
-  /** true: `desired` is the complete desired document (replace); false: a patch (merge; null deletes). */
-  full: boolean;
-  /** Without the $version key. */
-  desired: Record<string, unknown>;
-}
+/** A desired-properties update: a patch, or after a resync the whole desired document (./desired-order). */
+export type DesiredUpdate = DesiredDelivery;
 
 export interface Twin {
   desired: Record<string, unknown>;
@@ -191,9 +187,6 @@ interface PendingSend {
   reject(error: HubError): void;
 }
 
-/** desiredVersion before any desired state was delivered (every real version is >= 0). */
-const NO_VERSION = -1;
-
 export class HubClient {
   readonly deviceId: string;
   readonly moduleId: string | undefined;
@@ -223,11 +216,8 @@ export class HubClient {
   private desiredHandler: DesiredHandler | undefined;
   private readonly methods = new Map<string, MethodHandler>();
 
-  /** Version of the last desired state delivered (NO_VERSION before the first resync). */
-  private desiredVersion = NO_VERSION;
-  private resyncing = false;
-  /** Patches that arrived during a resync, or after a gap, by version. */
-  private held: { version: number; desired: Record<string, unknown> }[] = [];
+  /** Desired-property ordering within the current connection. */
+  private readonly order = new DesiredOrder();
 
   constructor(
     options: HubClientOptions,
@@ -382,7 +372,7 @@ export class HubClient {
 
   /** Version of the last desired state delivered, or undefined before the first resync. */
   get desiredPropertiesVersion(): number | undefined {
-    return this.desiredVersion === NO_VERSION ? undefined : this.desiredVersion;
+    return this.order.version === NO_VERSION ? undefined : this.order.version;
   }
 
   /** Reads the whole twin. */
@@ -426,6 +416,8 @@ export class HubClient {
     // for twin and methods; subscribing again is idempotent and cheap.
     if (sessionPresent) this.mqtt.subscribe(subscriptions);
     this.armRenewal();
+    // Versions are compared within a connection only: this one's full GET is the new base.
+    this.order.newConnection();
     if (this.twinEnabled) this.resync();
     this.events.onConnected?.(sessionPresent);
   }
@@ -519,36 +511,33 @@ export class HubClient {
 
   /** Full twin GET after a (re)connect or a version gap; patches meanwhile are held. */
   private resync(): void {
-    if (this.resyncing || this.closed) return;
-    this.resyncing = true;
+    if (this.order.resyncing || this.closed) return;
+    this.order.beginResync();
     this.clearTimer('resyncTimer');
     this.twinRequest((rid) => twinGetTopic(rid), new Uint8Array(0)).then(
       (response) => {
-        this.resyncing = false;
         let twin: Twin;
         try {
           twin = parseTwin(response.body);
         } catch (e) {
+          this.order.resyncFailed();
           this.events.onError?.({ code: 'BAD_RESPONSE', message: `twin document: ${(e as Error).message}` });
           this.retryResync();
           return;
         }
         const version = twin.desired.$version;
         if (typeof version !== 'number') {
+          this.order.resyncFailed();
           this.events.onError?.({ code: 'BAD_RESPONSE', message: 'twin document has no desired $version' });
           this.retryResync();
           return;
         }
-        if (version > this.desiredVersion) {
-          this.desiredVersion = version;
-          const desired = { ...twin.desired };
-          delete desired.$version;
-          this.desiredHandler?.({ version, full: true, desired });
-        }
-        this.flushHeld(true);
+        const desired = { ...twin.desired };
+        delete desired.$version;
+        this.deliver(this.order.fullDocument(version, desired));
       },
       (error: HubError) => {
-        this.resyncing = false;
+        this.order.resyncFailed();
         if (error.code === 'CLOSED') return;
         this.events.onError?.({ code: 'TWIN_RESYNC', message: `twin resync failed: ${error.message}` });
         this.retryResync();
@@ -570,39 +559,13 @@ export class HubClient {
     const patch = JSON.parse(decodeUtf8OrThrow(payload)) as Record<string, unknown>;
     if (patch === null || typeof patch !== 'object') throw new Error('desired patch is not a JSON object');
     delete patch.$version;
-    if (version <= this.desiredVersion) return; // stale: already part of what was delivered
-    if (this.resyncing || this.desiredVersion === NO_VERSION || version !== this.desiredVersion + 1) {
-      this.hold(version, patch);
-      // A gap means a patch went missing: only a full GET can tell what changed.
-      if (!this.resyncing) this.resync();
-      return;
-    }
-    this.desiredVersion = version;
-    this.desiredHandler?.({ version, full: false, desired: patch });
-    this.flushHeld(false);
+    const outcome = this.order.patch(version, patch);
+    this.deliver(outcome.deliver);
+    if (outcome.resync) this.resync();
   }
 
-  private hold(version: number, desired: Record<string, unknown>): void {
-    let i = this.held.length;
-    while (i > 0 && this.held[i - 1].version > version) i--;
-    if (i > 0 && this.held[i - 1].version === version) return; // duplicate
-    this.held.splice(i, 0, { version, desired });
-  }
-
-  /**
-   * Delivers held patches newer than what was delivered, in order. Right after a resync gaps are
-   * accepted (the GET was the authority); otherwise only the next version in sequence goes.
-   */
-  private flushHeld(afterResync: boolean): void {
-    let i = 0;
-    for (; i < this.held.length; i++) {
-      const h = this.held[i];
-      if (h.version <= this.desiredVersion) continue;
-      if (!afterResync && h.version !== this.desiredVersion + 1) break;
-      this.desiredVersion = h.version;
-      this.desiredHandler?.({ version: h.version, full: false, desired: h.desired });
-    }
-    this.held = i >= this.held.length ? [] : this.held.slice(i);
+  private deliver(updates: DesiredDelivery[]): void {
+    for (const u of updates) this.desiredHandler?.(u);
   }
 
   private methodRequest(name: string, rid: string, payload: Uint8Array): void {

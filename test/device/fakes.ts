@@ -66,6 +66,9 @@ export interface Sent {
 }
 
 export class FakeHub implements HubConnection {
+  /** Like HubClientConnection: connect() delivers the full desired document through onDesired(doc, true). */
+  readonly fullTwinOnConnect: boolean;
+  getTwinCalls = 0;
   handlers: HubHandlers | undefined;
   sent: Sent[] = [];
   reported: Record<string, unknown>[] = [];
@@ -75,6 +78,9 @@ export class FakeHub implements HubConnection {
   stopped = 0;
   state: HubState = { network: 'down', hub: 'disconnected' };
 
+  constructor(options: { fullTwinOnConnect?: boolean } = {}) {
+    this.fullTwinOnConnect = options.fullTwinOnConnect ?? false;
+  }
   setHandlers(handlers: HubHandlers): void {
     this.handlers = handlers;
   }
@@ -97,6 +103,7 @@ export class FakeHub implements HubConnection {
     }
   }
   getTwin(onDone: (error: string | undefined, twin?: TwinDocument) => void): void {
+    this.getTwinCalls++;
     onDone(undefined, JSON.parse(JSON.stringify(this.twin)) as TwinDocument);
   }
   patchReported(patch: Record<string, unknown>, onDone: (error?: string) => void): void {
@@ -110,6 +117,7 @@ export class FakeHub implements HubConnection {
   }
   connect(): void {
     this.setState({ network: 'up', hub: 'connected' });
+    if (this.fullTwinOnConnect) this.handlers?.onDesired(JSON.parse(JSON.stringify(this.twin.desired)) as Record<string, unknown>, true);
   }
   /** Drops the connection: un-acked messages fail. */
   disconnect(): void {

@@ -234,21 +234,26 @@ describe('HubClient twin', () => {
     expect(client.desiredPropertiesVersion).toBe(8);
   });
 
-  it('resyncs after every reconnect; versions seen already are not delivered again', async () => {
-    const { mqtt, updates } = await connected({ a: 1, $version: 3 });
+  it('resyncs after every reconnect and delivers that full twin whatever its version (a re-created twin restarts at 1)', async () => {
+    const { client, mqtt, updates } = await connected({ a: 1, $version: 7 });
     mqtt.drop();
     mqtt.connect(true);
     expect(mqtt.sent('$iothub/twin/GET/')).toHaveLength(2);
     // Re-subscribes even when the session is present.
     expect(mqtt.subscribeCalls).toHaveLength(2);
-    mqtt.deliver(`$iothub/twin/res/200/?$rid=${mqtt.lastRid('$iothub/twin/GET/')}`, { desired: { a: 1, $version: 3 }, reported: {} });
+    mqtt.deliver(`$iothub/twin/res/200/?$rid=${mqtt.lastRid('$iothub/twin/GET/')}`, { desired: { a: 1, $version: 7 }, reported: {} });
     await settle();
-    expect(updates).toHaveLength(1);
+    // The same document again: delivered, the application finds nothing to change.
+    expect(updates[1]).toEqual({ version: 7, full: true, desired: { a: 1 } });
     mqtt.drop();
     mqtt.connect(true);
-    mqtt.deliver(`$iothub/twin/res/200/?$rid=${mqtt.lastRid('$iothub/twin/GET/')}`, { desired: { a: 2, b: 3, $version: 5 }, reported: {} });
+    // The twin was deleted and created again on the hub: its versions start over.
+    mqtt.deliver(`$iothub/twin/res/200/?$rid=${mqtt.lastRid('$iothub/twin/GET/')}`, { desired: { a: 2, b: 3, $version: 1 }, reported: {} });
     await settle();
-    expect(updates[1]).toEqual({ version: 5, full: true, desired: { a: 2, b: 3 } });
+    expect(updates[2]).toEqual({ version: 1, full: true, desired: { a: 2, b: 3 } });
+    mqtt.deliver('$iothub/twin/PATCH/properties/desired/?$version=2', { b: 4, $version: 2 });
+    expect(updates[3]).toEqual({ version: 2, full: false, desired: { b: 4 } });
+    expect(client.desiredPropertiesVersion).toBe(2);
   });
 
   it('a failed resync is retried while connected', async () => {

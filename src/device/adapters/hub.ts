@@ -38,6 +38,8 @@ function message(e: unknown): string {
 }
 
 export class HubClientConnection implements HubConnection {
+  /** The client reads the full twin after every connect and delivers it (iothub/desired-order). */
+  readonly fullTwinOnConnect = true;
   readonly client: HubClient;
   private handlers: HubHandlers | undefined;
   private readonly timers: Timers;
@@ -59,7 +61,7 @@ export class HubClientConnection implements HubConnection {
       },
     });
     this.client.onC2D((body, properties) => this.handlers?.onC2D({ body, properties: c2dProperties(properties) }));
-    this.client.onDesired((update) => this.handlers?.onDesired({ ...update.desired, $version: update.version }));
+    this.client.onDesired((update) => this.handlers?.onDesired({ ...update.desired, $version: update.version }, update.full));
     for (const name of METHOD_NAMES) {
       this.client.onMethod(name, (payload) => {
         return new Promise((resolve) => {
