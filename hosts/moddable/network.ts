@@ -4,14 +4,8 @@ import Resource from 'Resource';
 import CertificateManager from 'ssl/cert';
 import { base64Decode } from '../../src/iothub/base64';
 import { ROOT_CAS } from '../../src/iothub/root-cas';
-import type { Connection, ConnectionError, ConnectionHandlers, ConnectOptions, Network } from '../../src/platform';
-
-/** Moddable socket callback messages (modules/network/socket). */
-const ERROR = -2;
-const DISCONNECTED = -1;
-const CONNECTED = 1;
-const READABLE = 2;
-const WRITABLE = 3;
+import type { Connection, ConnectionHandlers, ConnectOptions, Network } from '../../src/platform';
+import { SocketConnection, type CallbackSocket } from './socket-connection';
 
 /** TLS 1.2 as ssl/session's protocolVersion: it is also the lowest version accepted. */
 const TLS_1_2 = 0x303;
@@ -32,15 +26,6 @@ const ROOT_RESOURCES: Readonly<Record<string, string>> = Object.freeze({
 /** A DER certificate: bytes in RAM, or a Resource in flash (ssl/cert reads either). */
 export type Der = ArrayBuffer | ResourceData;
 type ResourceData = InstanceType<typeof Resource>;
-
-/** The shape both Socket and SecureSocket share (their SDK typings differ in detail). */
-interface CallbackSocket {
-  callback: (message: number, value?: number) => void;
-  read(type: typeof ArrayBuffer): ArrayBuffer;
-  write(data: ArrayBuffer): void;
-  write(): number;
-  close(): void;
-}
 
 export interface ModdableNetworkOptions {
   /**
@@ -63,7 +48,8 @@ export class ModdableNetwork implements Network {
   constructor(private readonly options: ModdableNetworkOptions = {}) {}
 
   connect(options: ConnectOptions, handlers: ConnectionHandlers): Connection {
-    return new ModdableConnection(options, handlers, options.tls ? this.rootsFor(options.tls.ca) : []);
+    const roots = options.tls ? this.rootsFor(options.tls.ca) : [];
+    return new SocketConnection(() => openSocket(options, roots), handlers);
   }
 
   private rootsFor(ca: readonly string[] | undefined): readonly Der[] {
@@ -82,113 +68,15 @@ export class ModdableNetwork implements Network {
   }
 }
 
-class ModdableConnection implements Connection {
-  private socket: CallbackSocket | undefined;
-  private readonly pending: Uint8Array[] = [];
-  private connected = false;
-  private closed = false;
-  private blocked = false;
-
-  constructor(options: ConnectOptions, private readonly handlers: ConnectionHandlers, roots: readonly Der[]) {
-    const tls = options.tls;
-    try {
-      if (tls) {
-        if (tls.cert !== undefined || tls.key !== undefined) throw new Error('client certificates are not supported on this host');
-        const secure: Record<string, unknown> = { protocolVersion: TLS_1_2, serverName: tls.serverName ?? options.host };
-        if (roots.length > 0) secure.certificate = roots[0];
-        for (let i = 1; i < roots.length; i++) CertificateManager.register(roots[i]!);
-        this.socket = new SecureSocket({ host: options.host, port: options.port, secure }) as unknown as CallbackSocket;
-      } else {
-        this.socket = new Socket({ host: options.host, port: options.port }) as unknown as CallbackSocket;
-      }
-    } catch (e) {
-      this.socket = undefined;
-      this.finishLater({ code: 'ECONNREFUSED', message: String(e) });
-      return;
-    }
-    this.socket.callback = (message, value) => this.onMessage(message, value ?? 0);
-  }
-
-  write(data: Uint8Array): boolean {
-    if (this.closed || !this.socket) return false;
-    this.pending.push(data.slice());
-    if (this.connected) this.flush();
-    this.blocked = this.pending.length > 0;
-    return !this.blocked;
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.finishLater({ code: 'CLOSED', message: 'closed by the application' });
-  }
-
-  private onMessage(message: number, value: number): void {
-    if (this.closed || !this.socket) return;
-    switch (message) {
-      case CONNECTED:
-        this.connected = true;
-        this.handlers.onConnect();
-        this.flush();
-        break;
-      case READABLE: {
-        const bytes = this.socket.read(ArrayBuffer);
-        if (bytes && bytes.byteLength) this.handlers.onData(new Uint8Array(bytes));
-        break;
-      }
-      case WRITABLE:
-        this.flush();
-        if (this.blocked && this.pending.length === 0) {
-          this.blocked = false;
-          this.handlers.onWritable?.();
-        }
-        break;
-      case DISCONNECTED:
-        this.finish({ code: this.connected ? 'ECONNRESET' : 'ECONNREFUSED', message: 'disconnected' });
-        break;
-      case ERROR:
-      default:
-        // SecureSocket reports certificate and handshake failures as a plain error.
-        this.finish({ code: this.connected ? 'ECONNRESET' : 'TLS_OR_CONNECT_FAILED', message: `socket error ${message}` });
-        break;
-    }
-    void value;
-  }
-
-  /** Sends queued bytes in chunks the socket can take now (Moddable throws on overflow). */
-  private flush(): void {
-    const socket = this.socket;
-    while (socket && this.pending.length > 0) {
-      const room = socket.write();
-      if (room <= 0) return;
-      const head = this.pending[0]!;
-      if (head.length <= room) {
-        this.pending.shift();
-        socket.write(head.buffer as ArrayBuffer);
-      } else {
-        socket.write(head.slice(0, room).buffer as ArrayBuffer);
-        this.pending[0] = head.subarray(room);
-      }
-    }
-  }
-
-  private finish(error: ConnectionError | undefined): void {
-    if (this.closed) return;
-    this.closed = true;
-    const socket = this.socket;
-    this.socket = undefined;
-    this.pending.length = 0;
-    try {
-      socket?.close();
-    } catch {
-      /* already closed by the peer */
-    }
-    this.handlers.onClose(error);
-  }
-
-  private finishLater(error: ConnectionError): void {
-    // onClose must follow asynchronously (Connection.close contract).
-    Promise.resolve().then(() => this.finish(error));
-  }
+/** Opens the SDK socket for one connection: TLS pinned to 1.2 with every root trusted, or plain TCP. */
+function openSocket(options: ConnectOptions, roots: readonly Der[]): CallbackSocket {
+  const tls = options.tls;
+  if (!tls) return new Socket({ host: options.host, port: options.port }) as unknown as CallbackSocket;
+  if (tls.cert !== undefined || tls.key !== undefined) throw new Error('client certificates are not supported on this host');
+  const secure: Record<string, unknown> = { protocolVersion: TLS_1_2, serverName: tls.serverName ?? options.host };
+  if (roots.length > 0) secure.certificate = roots[0];
+  for (let i = 1; i < roots.length; i++) CertificateManager.register(roots[i]!);
+  return new SecureSocket({ host: options.host, port: options.port, secure }) as unknown as CallbackSocket;
 }
 
 /**

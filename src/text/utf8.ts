@@ -21,10 +21,15 @@ export const UTF8_NUL = -2;
 
 const REPLACEMENT = 0xfffd;
 
+
 /**
  * UTF-8 byte length of `text`, or UTF8_INVALID (a lone surrogate), or UTF8_NUL when `rejectNul`
  * and the text holds U+0000 (MQTT forbids it in strings). The first problem found wins.
  * Does not allocate.
+ *
+ * Both string representations are handled: UTF-16 code units (V8, xsnap: a supplementary
+ * character is a surrogate pair) and code points (Moddable's XS on devices and in the simulator:
+ * `charCodeAt` returns the whole code point, above 0xFFFF).
  */
 export function utf8Length(text: string, rejectNul?: boolean): number {
   const n = text.length;
@@ -38,8 +43,10 @@ export function utf8Length(text: string, rejectNul?: boolean): number {
       }
     } else if (c < 0x800) {
       bytes += 1;
-    } else if (c < 0xd800 || c > 0xdfff) {
+    } else if (c < 0xd800) {
       bytes += 2;
+    } else if (c > 0xdfff) {
+      bytes += c > 0xffff ? 3 : 2; // a code point above the BMP is one character on Moddable
     } else {
       // A high surrogate followed by a low one: 2 UTF-16 units, 4 bytes.
       if (c > 0xdbff || i + 1 >= n) return UTF8_INVALID;
@@ -55,7 +62,7 @@ export function utf8Length(text: string, rejectNul?: boolean): number {
 /**
  * Writes `text` as UTF-8 at `out[offset]` and returns the offset after it. The caller has
  * measured `text` with utf8Length (so it holds no lone surrogate: one would be written as
- * garbage) and sized `out`. Does not allocate.
+ * garbage) and sized `out`. Does not allocate. Both string representations (see utf8Length).
  */
 export function writeUtf8(text: string, out: Uint8Array, offset: number): number {
   const n = text.length;
@@ -67,14 +74,15 @@ export function writeUtf8(text: string, out: Uint8Array, offset: number): number
     } else if (c < 0x800) {
       out[o++] = 0xc0 | (c >> 6);
       out[o++] = 0x80 | (c & 0x3f);
-    } else if (c < 0xd800 || c > 0xdfff) {
+    } else if (c < 0xd800 || (c > 0xdfff && c < 0x10000)) {
       out[o++] = 0xe0 | (c >> 12);
       out[o++] = 0x80 | ((c >> 6) & 0x3f);
       out[o++] = 0x80 | (c & 0x3f);
     } else {
-      // A surrogate pair (the caller's utf8Length ruled out lone surrogates): 4 bytes. Not
-      // re-checked here: that costs XS ~25 computrons a pair on the no-TextEncoder path.
-      c = 0x10000 + ((c - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
+      // A code point above the BMP: one character on Moddable, else a surrogate pair (the
+      // caller's utf8Length ruled out lone surrogates; not re-checked here: that costs XS ~25
+      // computrons a pair on the no-TextEncoder path).
+      if (c < 0x10000) c = 0x10000 + ((c - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
       out[o++] = 0xf0 | (c >> 18);
       out[o++] = 0x80 | ((c >> 12) & 0x3f);
       out[o++] = 0x80 | ((c >> 6) & 0x3f);
@@ -101,6 +109,11 @@ export function encodeUtf8(text: string): Uint8Array {
  * `rejectNul` and it holds U+0000 (malformed input wins over U+0000, as with a fatal TextDecoder
  * followed by a U+0000 check). Never throws. `lenient` is decodeUtf8Lenient's: the fast paths
  * call this directly (one call less matters in XS).
+ *
+ * Stack and heap stay bounded whatever the input's size: characters go through a fixed buffer of
+ * CHUNK UTF-16 units handed to String.fromCharCode a chunk at a time (an argument list is stack:
+ * the ESP32 has 896 slots), never a per-character array. A supplementary character is passed as
+ * its surrogate pair in one call, which XS on Moddable joins into one code point.
  */
 export function decodeUtf8(bytes: Uint8Array, start: number, end: number, rejectNul?: boolean, lenient?: boolean): string | number {
   // ASCII fast path: most topics, ids and JSON are ASCII; build them without an intermediate array.
@@ -113,57 +126,102 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number, reject
     i++;
   }
   if (i === end) return nul && rejectNul ? UTF8_NUL : asciiString(bytes, start, end);
-  const head = i > start ? asciiString(bytes, start, i) : '';
-
-  const units: number[] = [];
+  const out = new StringBuilder();
+  if (i > start) out.append(asciiString(bytes, start, i));
   while (i < end) {
     const b = bytes[i];
     if (b < 0x80) {
       if (b === 0) nul = true;
-      units.push(b);
+      out.unit(b);
       i++;
       continue;
     }
-    // A valid sequence leaves the block by `continue`; anything else breaks out of it.
-    valid: {
-      let need: number;
-      let cp: number;
-      if (b >= 0xc2 && b <= 0xdf) {
-        need = 1;
-        cp = b & 0x1f;
-      } else if (b >= 0xe0 && b <= 0xef) {
-        need = 2;
-        cp = b & 0x0f;
-      } else if (b >= 0xf0 && b <= 0xf4) {
-        need = 3;
-        cp = b & 0x07;
-      } else {
-        break valid; // a continuation byte as lead, C0/C1 (overlong) or F5..FF
-      }
-      if (i + need >= end) break valid; // truncated
-      for (let k = 1; k <= need; k++) {
-        const c = bytes[i + k];
-        if ((c & 0xc0) !== 0x80) break valid;
-        cp = (cp << 6) | (c & 0x3f);
-      }
-      if (need === 2) {
-        if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)) break valid; // overlong or surrogate
-        units.push(cp);
-      } else if (need === 3) {
-        if (cp < 0x10000 || cp > 0x10ffff) break valid; // overlong or beyond Unicode
-        cp -= 0x10000;
-        units.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
-      } else {
-        units.push(cp);
-      }
-      i += need + 1;
+    const need = sequenceLength(bytes, i, end);
+    if (need > 0) {
+      const cp = codePoint(bytes, i, need);
+      if (cp > 0xffff) out.pair(0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff));
+      else out.unit(cp);
+      i += need;
       continue;
     }
     if (!lenient) return UTF8_INVALID;
-    units.push(REPLACEMENT);
+    out.unit(REPLACEMENT);
     i += invalidSubpart(bytes, i, end);
   }
-  return nul && rejectNul ? UTF8_NUL : head + unitsToString(units, 0, units.length);
+  return nul && rejectNul ? UTF8_NUL : out.finish();
+}
+
+/**
+ * Length (2..4) of the valid UTF-8 sequence whose lead byte (>= 0x80) is at bytes[i], or 0 when
+ * none starts there: a continuation byte as lead, C0/C1 or F5..FF, a truncated sequence, an
+ * overlong form, a surrogate or a code point above U+10FFFF (WHATWG's bounds on the second byte).
+ */
+function sequenceLength(bytes: Uint8Array, i: number, end: number): number {
+  const b = bytes[i];
+  const need = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : 0;
+  if (need === 0 || i + need >= end) return 0;
+  const second = bytes[i + 1];
+  const lower = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+  const upper = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+  if (second < lower || second > upper) return 0;
+  for (let k = 2; k <= need; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return 0;
+  return need + 1;
+}
+
+/** The code point of the valid `length`-byte sequence at bytes[i]. */
+function codePoint(bytes: Uint8Array, i: number, length: number): number {
+  let cp = bytes[i] & (length === 2 ? 0x1f : length === 3 ? 0x0f : 0x07);
+  for (let k = 1; k < length; k++) cp = (cp << 6) | (bytes[i + k] & 0x3f);
+  return cp;
+}
+
+/**
+ * Builds a string from UTF-16 units with bounded stack and O(n) work: units collect in a fixed
+ * buffer, each full buffer becomes a short string (fromCharCode over CHUNK arguments), and the
+ * short strings are joined in a second level so the result is copied O(n / PART) times, not once
+ * a chunk.
+ */
+class StringBuilder {
+  private readonly units = new Uint16Array(CHUNK);
+  private count = 0;
+  private part = '';
+  private done = '';
+
+  unit(u: number): void {
+    if (this.count === CHUNK) this.flush();
+    this.units[this.count++] = u;
+  }
+
+  /** A surrogate pair, kept in one fromCharCode call (XS on Moddable joins it there). */
+  pair(high: number, low: number): void {
+    if (this.count >= CHUNK - 1) this.flush();
+    this.units[this.count++] = high;
+    this.units[this.count++] = low;
+  }
+
+  append(text: string): void {
+    this.flush();
+    this.addPart(text);
+  }
+
+  finish(): string {
+    this.flush();
+    return this.done + this.part;
+  }
+
+  private flush(): void {
+    if (this.count === 0) return;
+    this.addPart(String.fromCharCode.apply(null, this.units.subarray(0, this.count) as unknown as number[]));
+    this.count = 0;
+  }
+
+  private addPart(text: string): void {
+    this.part += text;
+    if (this.part.length >= PART) {
+      this.done += this.part;
+      this.part = '';
+    }
+  }
 }
 
 /** Strict decoding for callers that treat bad bytes as an error: throws RangeError. */
@@ -173,13 +231,32 @@ export function decodeUtf8OrThrow(bytes: Uint8Array, start = 0, end = bytes.leng
   return text;
 }
 
-/** Decodes with each maximal invalid subpart replaced by U+FFFD (WHATWG). Never fails. */
+/**
+ * Decodes with each maximal invalid subpart replaced by U+FFFD (WHATWG). Never fails. Uses the
+ * engine's non-fatal TextDecoder where there is one (native: no JS work per character, which
+ * matters for a 64 KB C2D message in XS), else the hand-written decoder.
+ */
 export function decodeUtf8Lenient(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  if (typeof TextDecoder === 'function') {
+    try {
+      const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+      // Trust it only if it replaces as WHATWG says: some XS versions give one U+FFFD for an
+      // encoded surrogate (ED A0 80) where WHATWG gives three.
+      if (decoder.decode(new Uint8Array([0xed, 0xa0, 0x80])) === '\ufffd\ufffd\ufffd') return decoder.decode(bytes.subarray(start, end));
+    } catch {
+      // fall through to the hand-written decoder
+    }
+  }
   return decodeUtf8(bytes, start, end, false, true) as string;
 }
 
-/** Longest run handed to String.fromCharCode at once: keeps argument lists small for XS's stack. */
-const CHUNK = 1024;
+/**
+ * Most arguments handed to String.fromCharCode at once: an argument list lives on XS's stack, and
+ * the ESP32's is 896 slots for everything (1,024 arguments overflowed it).
+ */
+const CHUNK = 64;
+/** Characters gathered before they are appended to the result (see StringBuilder). */
+const PART = 2048;
 
 /**
  * Length of the maximal invalid subpart at bytes[i], known not to start a valid sequence: the
@@ -201,21 +278,17 @@ function invalidSubpart(bytes: Uint8Array, i: number, end: number): number {
   return k;
 }
 
-function unitsToString(units: ArrayLike<number>, start: number, end: number): string {
-  let out = '';
-  for (let i = start; i < end; i += CHUNK) {
-    const stop = i + CHUNK < end ? i + CHUNK : end;
-    out += String.fromCharCode.apply(null, Array.prototype.slice.call(units, i, stop) as number[]);
-  }
-  return out;
-}
-
-/** Bytes known to be ASCII to a string. */
+/** Bytes known to be ASCII to a string, CHUNK characters per fromCharCode call. */
 function asciiString(bytes: Uint8Array, start: number, end: number): string {
   if (end - start <= CHUNK) {
     return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
   }
-  return unitsToString(bytes, start, end);
+  const out = new StringBuilder();
+  for (let i = start; i < end; i += CHUNK) {
+    const stop = i + CHUNK < end ? i + CHUNK : end;
+    out.append(String.fromCharCode.apply(null, bytes.subarray(i, stop) as unknown as number[]));
+  }
+  return out.finish();
 }
 
 /** The part of TextEncoder the fast paths use. */

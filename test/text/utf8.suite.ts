@@ -133,7 +133,9 @@ export const suite: Suite = {
         const ascii = new Uint8Array(10000).fill(65);
         t.equal(decodeUtf8(ascii, 0, ascii.length), 'A'.repeat(10000));
         t.equal(decodeUtf8Lenient(ascii), 'A'.repeat(10000));
-        return [bytes.length, long.length];
+        let codePoints = 0; // not long.length: on Moddable's XS that counts code points already
+        for (const _ of long) codePoints++;
+        return [bytes.length, codePoints];
       },
     },
     {

@@ -16,12 +16,20 @@ export interface XsCommandResult {
 }
 
 /**
+ * Which XS build runs: `xsnap` (@agoric/xsnap: CESU-8 strings, 4096-slot stack, growing heap) or
+ * `device` (scripts/build-xs-device.mjs: UTF-8 strings as on Moddable's devices, the firmware's
+ * 896-slot stack, a fixed heap).
+ */
+export type XsEngine = 'xsnap' | 'device';
+
+/**
  * Runs `entry` (a .ts file calling serve(), or '--suites') in XS and sends `commands`.
  * Throws with XS's own output when the engine cannot start or the entry fails to load.
  */
-export function runInXs(entry: string, commands: { op: string; arg?: Json }[]): XsCommandResult[] {
+export function runInXs(entry: string, commands: { op: string; arg?: Json }[], engine: XsEngine = 'xsnap'): XsCommandResult[] {
   const out = spawnSync(process.execPath, [path.join(here, 'xsrun.mjs'), entry, '-'], {
     cwd: projectRoot,
+    env: { ...process.env, XS_ENGINE: engine },
     input: JSON.stringify(commands),
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,

@@ -4,6 +4,8 @@
  *
  * Usage: node test/xs/xsrun.mjs <entry.ts | --suites> <commands.json | ->
  *   commands: a JSON array of { op, arg }; each is answered by the entry's `serve` handlers.
+ *   XS_ENGINE=device runs the xs-device worker (scripts/build-xs-device.mjs: UTF-8 strings,
+ *   the firmware's 896-slot stack, a fixed heap) instead of xsnap's own (CESU-8, 4096 slots).
  * Prints one JSON document: { results: [{ reply, compute, currentHeapCount }] }.
  *
  * This must be its own process: `@endo/init` (needed by xsnap's Node side) locks down the
@@ -19,6 +21,16 @@ import { build } from 'esbuild';
 import { xsnap } from '@agoric/xsnap';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const deviceWorker = path.join(root, 'node_modules/.xs-device/xsnap-worker');
+
+/** xsnap()'s spawn, pointed at the xs-device worker when XS_ENGINE=device. */
+function engineSpawn() {
+  const engine = process.env.XS_ENGINE ?? 'xsnap';
+  if (engine === 'xsnap') return spawn;
+  if (engine !== 'device') throw new Error(`XS_ENGINE=${engine}: expected xsnap or device`);
+  if (!fs.existsSync(deviceWorker)) throw new Error(`no ${deviceWorker}: run node scripts/build-xs-device.mjs (npm ci does)`);
+  return (_bin, args, options) => spawn(deviceWorker, args, options);
+}
 
 /** Finds the shared suites: every test/**\/*.suite.ts exporting `suite`. */
 function findSuites(dir = path.join(root, 'test'), found = []) {
@@ -65,7 +77,7 @@ async function main() {
 
   const worker = await xsnap({
     os: os.type(),
-    spawn,
+    spawn: engineSpawn(),
     fs: { ...fs, ...fs.promises, tmpName: (opts, cb) => cb(null, path.join(os.tmpdir(), `xsnap-${process.pid}-${Date.now()}`)) },
     name: 'xs-lane',
     stderr: 'inherit',
