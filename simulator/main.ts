@@ -17,6 +17,7 @@ import { BusSensorSource } from '../src/device/adapters/sensors';
 import { startDevice, type Device, type SampleEvent } from '../src/device/app';
 import type { DeviceConfig } from '../src/device/config';
 import type { HubClientOptions } from '../src/iothub/hub-client';
+import type { Network } from '../src/platform';
 import { CuttableNetwork } from '../hosts/node/cuttable-network';
 import { createNodeHost, type NodeHost } from '../hosts/node/host';
 import { ConsoleLog } from '../hosts/node/log';
@@ -54,6 +55,8 @@ export interface SimulatorOptions {
   seed?: number;
   /** Use this running emulator instead of starting one (it is not stopped with the simulator). */
   hub?: Hub;
+  /** The devices' network under the dashboard's cut switch. Default: Node's net/tls (hosts/node). */
+  network?: () => Network;
 }
 
 export interface SimulatedDevice {
@@ -159,7 +162,7 @@ function createSimulatedDevice(
   const bus = new SimulatedOneWireBus({ seed: (options.seed ?? 1) * 1000 + index, now: () => performance.now() });
   const n = options.sensors ?? 3;
   for (let k = 0; k < n; k++) bus.addSensor({ thermal: { ambient: 20 + k * 1.5 + index * 0.3, noise: options.noise ?? 0.05, driftPerHour: k === 0 ? 0.5 : 0 } });
-  const network = new CuttableNetwork(new NodeNetwork());
+  const network = new CuttableNetwork(options.network ? options.network() : new NodeNetwork());
   const host = createNodeHost({
     dataDir: path.join(dataDir, 'devices', deviceId),
     oneWire: bus,

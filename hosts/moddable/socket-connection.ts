@@ -49,9 +49,9 @@ export class SocketConnection implements Connection {
 
   /** Bytes queued and not yet taken by the socket. */
   get queuedBytes(): number {
-    let n = -this.headOffset;
+    let n = 0;
     for (const chunk of this.pending) n += chunk.length;
-    return n;
+    return n - this.headOffset;
   }
 
   write(data: Uint8Array): boolean {
