@@ -57,6 +57,8 @@ export interface SimulatorOptions {
   hub?: Hub;
   /** The devices' network under the dashboard's cut switch. Default: Node's net/tls (hosts/node). */
   network?: () => Network;
+  /** The devices' bound on a packet from the hub (the firmware's maxIncomingBytes). Default: IoT Hub's limits. */
+  maxIncomingPacketSize?: number;
 }
 
 export interface SimulatedDevice {
@@ -130,6 +132,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       deviceId = m ? m[1] : 'device';
       hubOptions = { connectionString: cs };
     }
+    if (options.maxIncomingPacketSize !== undefined) hubOptions.maxIncomingPacketSize = options.maxIncomingPacketSize;
     devices.push(createSimulatedDevice(i, deviceId, hubOptions, dataDir, options, emit));
   }
 

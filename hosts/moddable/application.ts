@@ -55,7 +55,7 @@ function hubOptions(config: FirmwareConfig, connectionString: string | DeviceCon
     endpoint.tls = { ...endpoint.tls, serverName: hostNameOf(connectionString) };
   }
   if (config.hubPort) endpoint.port = config.hubPort;
-  return { connectionString, endpoint, backoff: { minMs: 1000, maxMs: 60000 } };
+  return { connectionString, endpoint, backoff: { minMs: 1000, maxMs: 60000 }, maxIncomingPacketSize: config.maxIncomingBytes };
 }
 
 function hostNameOf(cs: string | DeviceConnectionString): string {

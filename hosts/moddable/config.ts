@@ -30,6 +30,12 @@ export interface FirmwareConfig {
   /** Outbox bounds: it lives in Preference (NVS on ESP32, tens of KB in all). */
   outboxMaxCount: number;
   outboxMaxBytes: number;
+  /**
+   * Largest MQTT packet taken whole from the hub, bytes: what the heap can hold about three
+   * times over (packet, text, parsed JSON) beside the steady state. Larger C2D messages are
+   * completed unread and reported, larger method requests answered 413, larger twins refused.
+   */
+  maxIncomingBytes: number;
   /** > 0: collect garbage and log the live XS heap every this many ms (memory-probe.ts). */
   memoryProbeMs: number;
   /** SNTP servers, comma-separated, tried in turn. */
@@ -55,6 +61,7 @@ export function readConfig(): FirmwareConfig {
     analyticsWindow: integer(c.analyticsWindow, 60),
     outboxMaxCount: integer(c.outboxMaxCount, 50),
     outboxMaxBytes: integer(c.outboxMaxBytes, 16384),
+    maxIncomingBytes: integer(c.maxIncomingBytes, 8192),
     memoryProbeMs: integer(c.memoryProbeMs, 0),
     sntp: text(c.sntp) || 'pool.ntp.org',
   };

@@ -163,7 +163,8 @@ function connectHub(hub: HubConnection, p: Parts): void {
       screen.render();
     },
     onC2D(message) {
-      if (!ctx.stopped) handleC2D(message, commands);
+      // A refused message is reported at once: the sender learns why it was not shown.
+      if (!ctx.stopped && !handleC2D(message, commands).ok) twin.report();
     },
     onDesired(patch, full) {
       if (!ctx.stopped) twin.onDesired(patch, full === true);
@@ -171,6 +172,11 @@ function connectHub(hub: HubConnection, p: Parts): void {
     onMethod(call) {
       if (ctx.stopped) call.respond(503, '{"error":"stopping"}');
       else handleMethod(call, commands);
+    },
+    onError(source, message) {
+      if (ctx.stopped) return;
+      commands.error(source, message);
+      twin.report();
     },
   });
 }

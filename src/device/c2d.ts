@@ -5,9 +5,14 @@
  *   identify     body {durationMs?}
  *   clear        clears the message on the display
  * Unknown commands and bad arguments are refused with a clear error (logged and reported).
- * IoT Hub caps C2D at 64 KB; anything larger is refused before it is decoded.
+ * IoT Hub caps C2D at 64 KB; anything larger is refused before it is decoded. A message larger
+ * than the device takes (its MQTT maximum packet size) arrives without its body, marked
+ * `oversize`: it is refused here with its size (logged and reported as lastError), and the hub
+ * has it completed by the PUBACK, so it is not redelivered at every connect.
  */
 import { decodeUtf8Lenient } from '../text/utf8';
+import { MAX_MESSAGE_CHARS } from './display-model';
+import { displayText } from './display-text';
 import type { DeviceControl } from './control';
 import { identifyDuration, intervalPatch, parseArgs } from './control';
 import type { C2DMessage } from './ports';
@@ -27,12 +32,15 @@ export function handleC2D(message: C2DMessage, control: DeviceControl): C2DResul
 }
 
 function dispatch(message: C2DMessage, control: DeviceControl): C2DResult {
+  if (message.oversize !== undefined) {
+    return { ok: false, detail: `message of ${message.oversize} bytes is larger than this device takes; completed without showing it` };
+  }
   if (message.body.length > MAX_C2D_BYTES) {
     return { ok: false, detail: `message of ${message.body.length} bytes exceeds ${MAX_C2D_BYTES}` };
   }
   const command = message.properties.command;
   if (command === undefined) {
-    control.showMessage(decodeUtf8Lenient(message.body), message.properties.sender);
+    control.showMessage(displayText(message.body, MAX_MESSAGE_CHARS), message.properties.sender);
     return { ok: true, detail: 'shown' };
   }
   const args = parseArgs(decodeUtf8Lenient(message.body));

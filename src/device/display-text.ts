@@ -3,8 +3,10 @@
  * replaced by U+FFFD, control characters stripped (C0, DEL, C1; tab and newlines become a
  * space), and truncated to a bound on code points (never inside a surrogate pair) with '…'.
  *
- * The decoder is the hand-written one in ../text/utf8, not TextDecoder, so that every engine
- * replaces exactly the same way.
+ * Decoding goes through ../text/utf8's decodeUtf8Lenient (the engine's TextDecoder where it
+ * replaces as WHATWG says, else the hand-written decoder), so every engine shows the same text.
+ * Only a prefix of a long body is decoded: a 64 KB C2D message costs no more than the screen
+ * can show.
  */
 import { decodeUtf8Lenient } from '../text/utf8';
 
@@ -40,7 +42,13 @@ export function sanitizeText(text: string, maxChars: number): string {
   return out.trim();
 }
 
-/** Bytes from the cloud to display text. */
+/**
+ * Bytes from the cloud to display text of at most `maxChars` code points. Decodes at most
+ * 4 * (maxChars + 1) bytes (a code point is at most 4 bytes); a longer body ends with '…'.
+ */
 export function displayText(bytes: Uint8Array, maxChars: number): string {
-  return sanitizeText(decodeUtf8Lenient(bytes), maxChars);
+  const limit = 4 * (maxChars + 1);
+  if (bytes.length <= limit) return sanitizeText(decodeUtf8Lenient(bytes), maxChars);
+  const text = sanitizeText(decodeUtf8Lenient(bytes, 0, limit), maxChars);
+  return text.endsWith('…') ? text : sanitizeText(text + '…', maxChars);
 }

@@ -103,6 +103,8 @@ export type MessageProperties = Record<string, string>;
 export interface C2DMessage {
   body: Uint8Array;
   properties: MessageProperties;
+  /** Set when the message was larger than the device takes: its MQTT packet size; body is empty. */
+  oversize?: number;
 }
 
 export interface MethodCall {
@@ -127,6 +129,11 @@ export interface HubHandlers {
    */
   onDesired(patch: Record<string, unknown>, full?: boolean): void;
   onMethod(call: MethodCall): void;
+  /**
+   * Something the hub sent could not be taken (too large, malformed): logged and reported as
+   * lastError. Connection trouble goes to onState instead.
+   */
+  onError(source: string, message: string): void;
 }
 
 /** The IoT Hub device connection. Reconnecting is the adapter's job; the device only reacts. */

@@ -67,6 +67,7 @@ export type HubErrorCode =
   | 'TIMEOUT' // no twin response within operationTimeoutMs
   | 'TWIN_ERROR' // the hub answered a twin request with an error status
   | 'BAD_RESPONSE' // a hub response that could not be read
+  | 'TOO_LARGE' // a hub message or response larger than maxIncomingPacketSize
   | 'CLOSED' // close() was called while the operation was pending
   | 'CONFIG'; // invalid options
 
@@ -139,6 +140,13 @@ export interface HubClientOptions {
   maxQueued?: number;
   connectTimeoutMs?: number;
   backoff?: BackoffOptions;
+  /**
+   * Largest MQTT packet taken whole from the hub, bytes (a device's RAM bound; default: IoT
+   * Hub's own limits, C2D 64 KB). A larger C2D message is delivered without its body (C2dHandler's
+   * `oversize`) and completed; a larger method request is answered 413; a larger twin response
+   * or desired patch fails with TOO_LARGE (reported through onError), and the hub keeps it.
+   */
+  maxIncomingPacketSize?: number;
   /** Substitutes the MQTT layer (tests). Default: MqttClient over the host. */
   mqtt?: HubMqttFactory;
 }
@@ -166,7 +174,8 @@ export interface MethodRequestInfo {
 /** Called with the request's JSON payload (parsed; the raw text when it is not JSON). */
 export type MethodHandler = (payload: unknown, request: MethodRequestInfo) => MethodResult | Promise<MethodResult>;
 
-export type C2dHandler = (body: Uint8Array, properties: C2dProperties) => void;
+/** `oversize`: the message was larger than maxIncomingPacketSize (its size in bytes); body is empty. */
+export type C2dHandler = (body: Uint8Array, properties: C2dProperties, oversize?: number) => void;
 export type DesiredHandler = (update: DesiredUpdate) => void;
 
 export interface HubClientEvents {
@@ -275,13 +284,14 @@ export class HubClient {
       maxQueued: options.maxQueued,
       // Outbound D2C up to 256 KB plus topic and headers; inbound C2D up to 64 KB plus its topic.
       maxPacketSize: Math.max(MAX_D2C_MESSAGE_BYTES, MAX_C2D_MESSAGE_BYTES + MAX_C2D_TOPIC_BYTES) + 1024,
+      maxIncomingPacketSize: options.maxIncomingPacketSize,
       connectTimeoutMs: options.connectTimeoutMs,
       backoff: options.backoff,
     };
     const mqttEvents: MqttClientEvents = {
       onConnected: (sessionPresent) => this.connected(sessionPresent, subscriptions),
       onDisconnected: (reason) => this.disconnected(reason),
-      onMessage: (topic, payload) => this.message(topic, payload),
+      onMessage: (topic, payload, info) => this.message(topic, payload, info.oversize),
       onPublishAcked: (_id, token) => this.acked(token),
       onError: (error: ClientError) => this.events.onError?.(error),
     };
@@ -453,20 +463,28 @@ export class HubClient {
     pending.resolve();
   }
 
-  private message(topic: string, payload: Uint8Array): void {
+  /** `oversize` > 0: the message was too large to take (its size); the payload is empty. */
+  private message(topic: string, payload: Uint8Array, oversize: number): void {
     const c = topic.charCodeAt(0);
     try {
       if (c === 36 /* $ */) {
         const twin = parseTwinResponse(topic);
-        if (twin) return this.twinResponse(twin.rid, twin.status, twin.version, payload);
+        if (twin) return this.twinResponse(twin.rid, twin.status, twin.version, payload, oversize);
         const desired = parseDesiredPatchTopic(topic);
-        if (desired) return this.desiredPatch(desired.version, payload);
+        if (desired) {
+          if (oversize > 0) return this.tooLarge(`desired properties patch version ${desired.version}`, oversize);
+          return this.desiredPatch(desired.version, payload);
+        }
         const method = parseMethodRequest(topic);
-        if (method) return this.methodRequest(method.name, method.rid, payload);
+        if (method) {
+          if (oversize > 0) return this.respond(413, method.rid, { error: `request of ${oversize} bytes is larger than this device takes` });
+          return this.methodRequest(method.name, method.rid, payload);
+        }
       } else {
         const c2d = parseC2dTopic(topic);
         if (c2d) {
-          this.c2dHandler?.(payload.slice(), c2d.properties);
+          if (oversize > 0) this.c2dHandler?.(new Uint8Array(0), c2d.properties, oversize);
+          else this.c2dHandler?.(payload.slice(), c2d.properties);
           return;
         }
       }
@@ -501,11 +519,16 @@ export class HubClient {
     });
   }
 
-  private twinResponse(rid: string, status: number, version: number | undefined, payload: Uint8Array): void {
+  private tooLarge(what: string, size: number): void {
+    this.events.onError?.({ code: 'TOO_LARGE', message: `${what}: ${size} bytes is larger than this device takes` });
+  }
+
+  private twinResponse(rid: string, status: number, version: number | undefined, payload: Uint8Array, oversize: number): void {
     const pending = this.twinRequests.get(rid);
     if (!pending) return; // timed out, or not ours
     this.twinRequests.delete(rid);
     this.host.timers.clear(pending.timer);
+    if (oversize > 0) return pending.reject(new HubError('TOO_LARGE', `twin response of ${oversize} bytes is larger than this device takes`));
     pending.resolve({ status, version, body: payload.length === 0 ? '' : decodeUtf8OrThrow(payload) });
   }
 
@@ -539,8 +562,9 @@ export class HubClient {
       (error: HubError) => {
         this.order.resyncFailed();
         if (error.code === 'CLOSED') return;
-        this.events.onError?.({ code: 'TWIN_RESYNC', message: `twin resync failed: ${error.message}` });
-        this.retryResync();
+        this.events.onError?.({ code: error.code === 'TOO_LARGE' ? 'TOO_LARGE' : 'TWIN_RESYNC', message: `twin resync failed: ${error.message}` });
+        // A twin too large now is as large in 10 s: the next connect tries again.
+        if (error.code !== 'TOO_LARGE') this.retryResync();
       },
     );
   }

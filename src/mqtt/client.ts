@@ -40,6 +40,8 @@ export interface MqttClientOptions {
   inflightWindow?: number;
   maxQueued?: number;
   maxPacketSize?: number;
+  /** See SessionOptions.maxIncomingPacketSize: larger PUBLISHes arrive without payload, marked oversize. */
+  maxIncomingPacketSize?: number;
   /** A sent QoS 1/2 message unacknowledged this long ends the connection (and is resent). Default 30 s; 0 disables. */
   ackTimeoutMs?: number;
   /** How long a PINGREQ may go unanswered before the connection is dead. Default keepAlive / 4 (at most keepAlive / 2). */
@@ -122,6 +124,7 @@ export class MqttClient {
         inflightWindow: options.inflightWindow,
         maxQueued: options.maxQueued,
         maxPacketSize: options.maxPacketSize,
+        maxIncomingPacketSize: options.maxIncomingPacketSize,
         ackTimeoutMs: options.ackTimeoutMs,
         pingTimeoutMs: options.pingTimeoutMs,
       },

@@ -59,7 +59,7 @@
  *   connackError (./errors).
  */
 import { protocolError, scanError, SCAN_EMPTY_TOPIC, SCAN_INVALID_UTF8, SCAN_NULL_CHARACTER, SCAN_WILDCARD_IN_TOPIC } from './errors';
-import { packetTypeName, PacketType, type ConnackCode, type Packet, type ProtocolError, type ProtocolErrorCode, type QoS, type SubackCode, type Subscription } from './packets';
+import { packetTypeName, PacketType, type ConnackCode, type Packet, type ProtocolError, type PublishPacket, type ProtocolErrorCode, type QoS, type SubackCode, type Subscription } from './packets';
 import { topicFilterLength } from './topic';
 import { decodeUtf8, nativeStrictUtf8Decoder, type NativeUtf8Decoder } from '../text/utf8';
 
@@ -74,6 +74,14 @@ export interface DecoderOptions {
   maxPacketSize?: number;
   /** Copy payloads out of the input (default true); false hands out views valid during onPacket only. */
   copyPayload?: boolean;
+  /**
+   * A PUBLISH over maxPacketSize is not a protocol error but skipped: its payload bytes are read
+   * and dropped as they arrive (never buffered), and it is delivered once whole, with an empty
+   * payload and `oversize` set to its size, so the session can acknowledge it (a broker would
+   * otherwise redeliver it at every connect) and the application can report it. Its topic and
+   * packet id must lie within maxPacketSize. Default false (PACKET_TOO_LARGE).
+   */
+  skipOversizedPublish?: boolean;
 }
 
 function ignore(): void {}
@@ -81,6 +89,7 @@ function ignore(): void {}
 const IDLE = 0; // expecting a fixed header's first byte
 const LENGTH = 1; // reading the remaining-length varint
 const BODY = 2; // assembling a body split across chunks
+const SKIP = 3; // dropping the rest of an oversized PUBLISH
 
 /** Bit i set: fixed-header flags for packet type i must be 0000 (PUBLISH and the 0010 types excluded). */
 const ZERO_FLAG_TYPES = (1 << 1) | (1 << 2) | (1 << 4) | (1 << 5) | (1 << 7) | (1 << 9) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14);
@@ -98,6 +107,7 @@ export class Decoder {
   onError: (error: ProtocolError) => void;
   private readonly maxPacketSize: number;
   private readonly copyPayload: boolean;
+  private readonly skipOversizedPublish: boolean;
 
   private dead = false;
   /** Bumped by reset(), so push() notices a reset made from a callback. */
@@ -109,6 +119,10 @@ export class Decoder {
   private lengthBytes = 0;
   private body: Uint8Array = new Uint8Array(0);
   private filled = 0;
+  /** Bytes of an oversized PUBLISH still to drop after its head, and the packet held meanwhile. */
+  private skipBytes = 0;
+  private oversize = 0;
+  private held: Packet | undefined = undefined;
   /** Read position inside decodeBody, shared by the field readers. */
   private cursor = 0;
   /** Strict native UTF-8 decoding, when the engine has it (XS and Node do). */
@@ -119,10 +133,11 @@ export class Decoder {
     this.onError = options.onError ?? ignore;
     this.maxPacketSize = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
     this.copyPayload = options.copyPayload ?? true;
+    this.skipOversizedPublish = options.skipOversizedPublish ?? false;
   }
 
   get buffered(): number {
-    return this.state === IDLE ? 0 : this.state === LENGTH ? 1 + this.lengthBytes : 1 + this.lengthBytes + this.filled;
+    return this.state === IDLE || this.state === SKIP ? 0 : this.state === LENGTH ? 1 + this.lengthBytes : 1 + this.lengthBytes + this.filled;
   }
 
   reset(): void {
@@ -131,6 +146,8 @@ export class Decoder {
     this.dead = false;
     this.state = IDLE;
     this.filled = 0;
+    this.skipBytes = 0;
+    this.held = undefined;
     // Drop a large assembly buffer; keep a small one for reuse.
     if (this.body.length > 4096) this.body = new Uint8Array(0);
   }
@@ -146,6 +163,17 @@ export class Decoder {
       let multiplier: number;
       let lengthBytes: number;
       const state = this.state;
+      if (state === SKIP) {
+        const take = Math.min(this.skipBytes, len - pos);
+        this.skipBytes -= take;
+        pos += take;
+        if (this.skipBytes > 0) return;
+        this.state = IDLE;
+        const packet = this.held as Packet;
+        this.held = undefined;
+        if (!this.emit(packet, epoch)) return;
+        continue;
+      }
       if (state === IDLE) {
         const first = chunk[pos++];
         if (!this.checkFirstByte(first)) return;
@@ -186,13 +214,14 @@ export class Decoder {
           return;
         }
         if (!this.checkLength(remaining)) return;
+        remaining = this.remaining; // less than announced when the tail of an oversized PUBLISH is skipped
         if (len - pos >= remaining) {
           // The whole body is in this chunk: decode it in place.
           if (state !== IDLE) this.state = IDLE;
           const end = pos + remaining;
           const packet = this.decodeBody(this.first, chunk, pos, end);
           pos = end;
-          if (packet === undefined || !this.emit(packet, epoch)) return;
+          if (packet === undefined || !this.deliver(packet, epoch)) return;
           continue;
         }
         if (!this.copyPayload) {
@@ -214,8 +243,19 @@ export class Decoder {
       this.state = IDLE;
       this.filled = 0;
       const packet = this.decodeBody(this.first, this.body, 0, this.remaining);
-      if (packet === undefined || !this.emit(packet, epoch)) return;
+      if (packet === undefined || !this.deliver(packet, epoch)) return;
     }
+  }
+
+  /** A decoded packet: emitted now, or held while the rest of an oversized PUBLISH is dropped. */
+  private deliver(packet: Packet, epoch: number): boolean {
+    if (this.skipBytes === 0) return this.emit(packet, epoch);
+    const publish = packet as PublishPacket;
+    publish.payload = new Uint8Array(0);
+    publish.oversize = this.oversize;
+    this.held = packet;
+    this.state = SKIP;
+    return true;
   }
 
   /** Delivers a packet; false when push() must stop (a reset or an error during the callback). */
@@ -271,7 +311,15 @@ export class Decoder {
   }
 
   private checkLength(remaining: number): boolean {
-    if (1 + this.lengthBytes + remaining > this.maxPacketSize) {
+    const size = 1 + this.lengthBytes + remaining;
+    if (size > this.maxPacketSize && this.skipOversizedPublish && this.first >> 4 === PacketType.PUBLISH) {
+      // Keep what fits (the topic and packet id are at its start), drop the rest as it comes.
+      this.remaining = this.maxPacketSize - 1 - this.lengthBytes;
+      this.skipBytes = remaining - this.remaining;
+      this.oversize = size;
+      return true;
+    }
+    if (size > this.maxPacketSize) {
       this.fail('PACKET_TOO_LARGE', `packet of ${1 + this.lengthBytes + remaining} bytes exceeds the maximum of ${this.maxPacketSize}`);
       return false;
     }

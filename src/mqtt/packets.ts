@@ -83,6 +83,11 @@ export interface PublishPacket {
   dup: boolean;
   /** Present (1..65535) exactly when qos > 0. */
   packetId?: number;
+  /**
+   * Set only on a received PUBLISH larger than the receiver's maximum packet size, which the
+   * decoder skipped (DecoderOptions.skipOversizedPublish): its size in bytes; the payload is empty.
+   */
+  oversize?: number;
 }
 
 export interface PubackPacket { type: typeof PacketType.PUBACK; packetId: number }

@@ -70,6 +70,14 @@ export interface SessionOptions {
   maxQueued?: number;
   /** Largest packet accepted from the broker and sent to it, bytes. Default 257 KiB (IoT Hub's 256 KiB D2C plus headers). */
   maxPacketSize?: number;
+  /**
+   * Largest packet taken whole from the broker, bytes, when below maxPacketSize (a device's RAM).
+   * A PUBLISH over it is read past without buffering its payload and delivered with an empty
+   * payload and MessageInfo.oversize set, then acknowledged as usual (so a broker that redelivers
+   * unacknowledged messages at every connect, as IoT Hub does C2D, lets it go). Other packets
+   * over it are PACKET_TOO_LARGE. Default: maxPacketSize, and no skipping.
+   */
+  maxIncomingPacketSize?: number;
   /** Milliseconds a sent QoS 1/2 message may wait for its acknowledgement. Default 30000; 0 disables. */
   ackTimeoutMs?: number;
   /** How long a PINGREQ may go unanswered, ms. Default keepAlive / 4. */
@@ -93,6 +101,8 @@ export interface MessageInfo {
   qos: QoS;
   retain: boolean;
   dup: boolean;
+  /** 0, or the size in bytes of a PUBLISH over maxIncomingPacketSize (its payload is then empty). */
+  oversize: number;
 }
 
 export type CloseCode =
@@ -196,7 +206,7 @@ export class Session {
   // Scratch packets, reused so the steady state allocates no packet objects.
   private readonly publishPacket: PublishPacket = { type: PacketType.PUBLISH, topic: '', payload: new Uint8Array(0), qos: 0, retain: false, dup: false };
   private readonly idPacket = { type: PacketType.PUBACK as IdPacketType, packetId: 0 };
-  private readonly info: MessageInfo = { qos: 0, retain: false, dup: false };
+  private readonly info: MessageInfo = { qos: 0, retain: false, dup: false, oversize: 0 };
 
   constructor(options: SessionOptions, events: SessionEvents) {
     this.events = events;
@@ -210,8 +220,10 @@ export class Session {
     this.ackTimeoutMs = Math.max(0, options.ackTimeoutMs ?? 30_000);
     this.deadAfterMs = this.keepAliveMs + Math.max(0, Math.min(this.keepAliveMs / 2, options.pingTimeoutMs ?? this.keepAliveMs / 4));
     // Payloads are views valid during onMessage only: no copy per inbound message.
+    const maxIncoming = options.maxIncomingPacketSize;
     this.decoder = new Decoder({
-      maxPacketSize: this.maxPacketSize,
+      maxPacketSize: maxIncoming !== undefined && maxIncoming < this.maxPacketSize ? maxIncoming : this.maxPacketSize,
+      skipOversizedPublish: maxIncoming !== undefined && maxIncoming < this.maxPacketSize,
       copyPayload: false,
       onPacket: (packet) => this.handle(packet),
       onError: (error) => this.fail(error),
@@ -536,6 +548,7 @@ export class Session {
     info.qos = p.qos;
     info.retain = p.retain;
     info.dup = p.dup;
+    info.oversize = p.oversize ?? 0;
     if (p.qos === 0) {
       this.events.onMessage?.(p.topic, p.payload, info);
     } else if (p.qos === 1) {

@@ -44,7 +44,7 @@ class TinyMqtt implements HubMqtt {
     this.events.onConnected?.(false);
   }
   deliver(topic: string, text: string): void {
-    this.events.onMessage?.(topic, encodeUtf8(text), { qos: 0, retain: false, dup: false });
+    this.events.onMessage?.(topic, encodeUtf8(text), { qos: 0, retain: false, dup: false, oversize: 0 });
   }
 }
 

@@ -146,7 +146,7 @@ export class FakeMqtt implements HubMqtt {
 
   deliver(topic: string, payload: string | object = ''): void {
     const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
-    this.events.onMessage?.(topic, new Uint8Array(Buffer.from(text)), { qos: 0, retain: false, dup: false });
+    this.events.onMessage?.(topic, new Uint8Array(Buffer.from(text)), { qos: 0, retain: false, dup: false, oversize: 0 });
   }
 
   /** Published messages whose topic starts with `prefix`. */

@@ -36,6 +36,8 @@ export interface Rig {
   /** Encodes `packet` as the broker would and feeds it to the session. */
   deliver(packet: Packet, now: number): void;
   deliverBytes(bytes: number[], now: number): void;
+  /** Like deliver, in chunks of `size` bytes (as a socket hands them over). */
+  deliverChunked(packet: Packet, now: number, size: number): void;
   /** connect + CONNACK accepted. */
   open(now: number, sessionPresent?: boolean): void;
   /** Buffers handed to onSend (to check reuse). */
@@ -63,7 +65,8 @@ export function rig(options: Partial<SessionOptions> = {}, hooks: { onConnected?
         log.push(`connected present=${present ? 1 : 0}`);
         hooks.onConnected?.(session);
       },
-      onMessage: (topic, payload, info) => log.push(`message ${topic} q${info.qos}${info.dup ? ' dup' : ''}${info.retain ? ' retain' : ''} ${String.fromCharCode(...payload)}`),
+      onMessage: (topic, payload, info) =>
+        log.push(`message ${topic} q${info.qos}${info.dup ? ' dup' : ''}${info.retain ? ' retain' : ''}${info.oversize ? ` oversize=${info.oversize}` : ''} ${text(payload)}`),
       onPublishAcked: (id, token) => log.push(`acked id${id} ${String(token)}`),
       onSubscribed: (id, granted) => log.push(`subscribed id${id} ${granted.join(',')}`),
       onUnsubscribed: (id) => log.push(`unsubscribed id${id}`),
@@ -84,12 +87,23 @@ export function rig(options: Partial<SessionOptions> = {}, hooks: { onConnected?
     deliverBytes(bytes, now) {
       session.receive(new Uint8Array(bytes), now);
     },
+    deliverChunked(packet, now, size) {
+      const n = encode(packet, buf, 0);
+      for (let i = 0; i < n; i += size) session.receive(buf.slice(i, Math.min(n, i + size)), now);
+    },
     open(now, sessionPresent = false) {
       session.connect({}, now);
       r.deliver({ type: PacketType.CONNACK, sessionPresent, returnCode: ConnackCode.ACCEPTED }, now);
     },
   };
   return r;
+}
+
+/** Latin-1 text of a payload, without spreading it onto the stack (XS devices have 896 slots). */
+function text(payload: Uint8Array): string {
+  let s = '';
+  for (const b of payload) s += String.fromCharCode(b);
+  return s;
 }
 
 export const bytes = (s: string): Uint8Array => {

@@ -134,6 +134,29 @@ export const suite: Suite = {
       },
     },
     {
+      name: 'a PUBLISH over maxIncomingPacketSize is read past unbuffered, delivered marked oversize and acknowledged; the stream goes on',
+      run: (t) => {
+        const r = rig({ maxIncomingPacketSize: 64 });
+        r.open(0);
+        r.events();
+        r.take();
+        const big = inbound('devices/d/messages/devicebound/x=1', 'ü'.repeat(500), 1, 9);
+        r.deliverChunked(big, 1, 37); // split anywhere, the topic across chunks too
+        r.deliver(inbound('c2d/next', 'small', 1, 10), 2);
+        r.deliverChunked(inbound('c2d/q0', 'z'.repeat(300), 0), 3, 1000); // whole in one chunk
+        const sent = r.take();
+        const events = r.events();
+        t.equal(sent, ['PUBACK id9', 'PUBACK id10']);
+        t.equal(events, ['message devices/d/messages/devicebound/x=1 q1 oversize=541 ', 'message c2d/next q1 small', 'message c2d/q0 q0 oversize=311 ']);
+        t.equal(r.session.state, 'connected');
+        // Other packet types over the limit stay a protocol error.
+        r.deliverBytes([0x90, 0x50, 0x00, 0x01].concat(new Array(78).fill(0)), 4);
+        const suback = r.events();
+        t.equal(suback, ['error PACKET_TOO_LARGE', 'close PROTOCOL_ERROR PACKET_TOO_LARGE']);
+        return { sent, events, suback };
+      },
+    },
+    {
       name: 'keepalive: PINGREQ after K idle, dead after K + K/4 of silence (the ping went unanswered)',
       run: (t) => {
         const r = rig({ keepAlive: 10 });

@@ -109,10 +109,10 @@ describe('security: no secret in logs or telemetry', () => {
       host,
     );
     const badStates: string[] = [];
-    bad.setHandlers({ onState: (s) => { badStates.push(`${s.hub} ${s.error ?? ''}`); if (s.error) cap.log.write('warn', 'hub', `bad device: ${s.error}`); }, onC2D: () => undefined, onDesired: () => undefined, onMethod: () => undefined });
+    bad.setHandlers({ onState: (s) => { badStates.push(`${s.hub} ${s.error ?? ''}`); if (s.error) cap.log.write('warn', 'hub', `bad device: ${s.error}`); }, onC2D: () => undefined, onDesired: () => undefined, onMethod: () => undefined, onError: () => undefined });
     bad.start();
     const untrusted = new HubClientConnection({ connectionString: hub.connectionString('secret-dev'), endpoint: { host: '127.0.0.1', port }, backoff: { minMs: 100, maxMs: 200 } }, host);
-    untrusted.setHandlers({ onState: (s) => { if (s.error) cap.log.write('warn', 'hub', `untrusted: ${s.error}`); }, onC2D: () => undefined, onDesired: () => undefined, onMethod: () => undefined });
+    untrusted.setHandlers({ onState: (s) => { if (s.error) cap.log.write('warn', 'hub', `untrusted: ${s.error}`); }, onC2D: () => undefined, onDesired: () => undefined, onMethod: () => undefined, onError: () => undefined });
     untrusted.start();
     await until('error paths logged', () => cap.raw.some((l) => /CONNACK/.test(l)) && cap.raw.some((l) => /TLS_CERT_UNTRUSTED/.test(l)));
     bad.stop();

@@ -53,6 +53,10 @@ export class HubClientConnection implements HubConnection {
       onConnected: () => this.setState({ network: 'up', hub: 'connected' }),
       onDisconnected: (reason) => this.setState({ network: 'down', hub: 'connecting', error: `${reason.code}: ${reason.message}` }),
       onError: (error) => {
+        if (isMessageError(error.code)) {
+          this.handlers?.onError('hub', `${error.code}: ${error.message}`);
+          return;
+        }
         if (this.lastState.hub === 'connected') return;
         // Refused credentials and untrusted certificates need a person; a refused or dropped
         // connection is transient and the client is already retrying.
@@ -60,7 +64,10 @@ export class HubClientConnection implements HubConnection {
         this.setState({ network: 'down', hub, error: `${error.code}: ${error.message}` });
       },
     });
-    this.client.onC2D((body, properties) => this.handlers?.onC2D({ body, properties: c2dProperties(properties) }));
+    this.client.onC2D((body, properties, oversize) => {
+      const message = { body, properties: c2dProperties(properties) };
+      this.handlers?.onC2D(oversize === undefined ? message : { ...message, oversize });
+    });
     this.client.onDesired((update) => this.handlers?.onDesired({ ...update.desired, $version: update.version }, update.full));
     for (const name of METHOD_NAMES) {
       this.client.onMethod(name, (payload) => {
@@ -141,6 +148,11 @@ export class HubClientConnection implements HubConnection {
       (e: unknown) => onDone(message(e)),
     );
   }
+}
+
+/** Errors about one message from the hub (the connection is fine): the device reports them. */
+function isMessageError(code: string): boolean {
+  return code === 'TOO_LARGE' || code === 'BAD_MESSAGE' || code === 'BAD_RESPONSE' || code === 'TWIN_RESYNC';
 }
 
 /** Errors that retrying cannot fix: the hub refused the credentials, or TLS could not trust it. */
