@@ -1,0 +1,42 @@
+// The device screen, rendered from the same DisplayModel the firmware draws. Before the first
+// model arrives the screen shows a loading line instead of placeholder readings.
+import { $, el } from './dom.js';
+
+function fmt(c) {
+  return typeof c === 'number' ? c.toFixed(1) : '--.-';
+}
+
+/** Renders a DisplayModel; undefined/null shows the loading state. */
+export function renderScreen(model) {
+  const screen = $('screen');
+  screen.classList.toggle('loading', !model);
+  if (!model) {
+    screen.classList.remove('alarm', 'identify');
+    return;
+  }
+  $('scr-id').textContent = model.deviceId;
+  const first = model.sensors.find((s) => s.status === 'online') || model.sensors[0];
+  $('scr-big').textContent = first ? fmt(first.celsius) : '';
+  $('big-temp').classList.toggle('hidden', !first);
+  $('scr-bigname').textContent = first ? `${first.name} · ${first.status}` : 'No sensors found on the 1-Wire bus';
+  const list = $('scr-sensors');
+  list.textContent = '';
+  for (const s of model.sensors) {
+    const li = el('li');
+    li.dataset.sensor = s.id;
+    const value = s.status === 'online' ? `${fmt(s.celsius)}°C${s.anomaly ? ' !' : ''}` : s.status.toUpperCase();
+    li.append(el('span', '', s.name), el('span', `st-${s.status}` + (s.anomaly ? ' anom' : ''), value));
+    list.append(li);
+  }
+  const msg = $('scr-msg');
+  msg.textContent = '';
+  if (model.message) {
+    const when = model.message.receivedAt ? new Date(model.message.receivedAt).toLocaleTimeString() : '';
+    msg.append(el('span', 'from', [model.message.sender, when].filter(Boolean).join(' · ')), el('span', 'text', model.message.text));
+  }
+  const st = model.status;
+  $('scr-status').textContent = `net ${st.network} · hub ${st.hub} · outbox ${st.outbox}`;
+  $('scr-badge').classList.toggle('hidden', !model.anomaly);
+  screen.classList.toggle('alarm', !!model.anomaly);
+  screen.classList.toggle('identify', !!model.identify);
+}
