@@ -6,7 +6,8 @@
  *   outage       1 hour of hub outage at 1 Hz sampling (simulated time)
  *   sas          24 simulated hours with 1-hour SAS tokens
  *   backoff      2,000 clients x 12 failures; bad credentials over an hour
- *   fuzz         1,000,000 mutated packets through the decoder and 1,000,000 through the session
+ *   fuzz         1,000,000 mutated packets through the decoder, 1,000,000 through the session and
+ *                1,000,000 mutated MQTT 5.0 packets through a 5.0 decoder
  *   storm        10,000 cycles of random sensor faults
  *
  * Every scenario is bounded in count and time; the whole run stops by itself (budget below).
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
   t('fuzz');
   const fuzz = await runFuzz(1_000_000, 20261122, Math.min(300_000, left()));
   row('fuzz', 'inputs (decoder + session)', fuzz.timedOut ? 'timeout' : `${fuzz.decoderInputs} + ${fuzz.sessionInputs}`, '>= 1,000,000', !fuzz.timedOut && fuzz.inputs >= 1_000_000);
+  row('fuzz', 'MQTT 5.0 decoder inputs', fuzz.timedOut ? 'timeout' : fuzz.decoder5Inputs, '>= 1,000,000', !fuzz.timedOut && fuzz.decoder5Inputs >= 1_000_000);
   row('fuzz', 'escaped exceptions', fuzz.escaped ?? -1, '= 0', fuzz.escaped === 0);
   row('fuzz', 'slowest input ms', round(fuzz.slowestInputMs ?? -1, 1), '< 1000', (fuzz.slowestInputMs ?? Infinity) < 1000);
   row('fuzz', 'heap delta after GC bytes', fuzz.heapDelta ?? -1, '< 2 MiB', (fuzz.heapDelta ?? Infinity) < 2 * 1024 * 1024);

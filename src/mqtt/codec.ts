@@ -1,13 +1,15 @@
 /**
- * MQTT 3.1.1 encoder: packet objects (./packets) to bytes, written into a caller-owned buffer.
+ * MQTT 3.1.1 and 5.0 encoder: packet objects (./packets) to bytes, written into a caller-owned buffer.
+ * The 5.0 packet bodies are measured and written in ./codec-v5; the version is an argument (default
+ * 4, 3.1.1), except for CONNECT, which names its own (protocolVersion).
  *
  * API (stable; the session builds on it):
- *   encodedLength(packet): number
+ *   encodedLength(packet, version = 4): number   (version: the connection's ProtocolVersion)
  *       Total bytes encode() will write (fixed header included), or -1 when the packet is invalid.
  *       Never throws. Use it to size or check the buffer.
- *   validatePacket(packet): ProtocolError | undefined
+ *   validatePacket(packet, version = 4): ProtocolError | undefined
  *       Why a packet cannot be encoded (named code + message), or undefined. Never throws.
- *   encode(packet, buffer, offset): number
+ *   encode(packet, buffer, offset, version?): number   (version 4 when absent)
  *       Writes the packet at buffer[offset] and returns the number of bytes written. Validates
  *       first and throws EncodeError (with .code and .error: ProtocolError) for an invalid packet,
  *       RangeError when the buffer lacks room. A caller that must not see exceptions checks
@@ -33,22 +35,31 @@
  * allocating), then written by encodeInto (or by hand without a TextEncoder); each length prefix
  * is back-filled after writing. Payloads are copied with Uint8Array.prototype.set.
  * On an error encode() may already have written into buffer[offset..].
+ * 3.1.1 packets must not carry 5.0 fields (properties, reason codes other than 0): validatePacket
+ * and encodedLength say PROPERTY_NOT_ALLOWED / INVALID_REASON_CODE; encode()'s PUBLISH hot path
+ * does not look (see encodeAsciiPublish). AUTH is UNKNOWN_PACKET_TYPE in 3.1.1.
  */
-import { protocolError, scanError } from './errors';
-import { packetTypeName, PacketType, type Packet, type ProtocolError, type ProtocolErrorCode, type PublishPacket } from './packets';
+import { protocolError } from './errors';
+import { measure5, writeBody5 } from './codec-v5';
+import { packetTypeName, PacketType, type Packet, type ProtocolError, type ProtocolErrorCode, type ProtocolVersion, type PublishPacket } from './packets';
 import { MAX_STRING_BYTES, topicFilterLength, topicNameLength } from './topic';
-import { nativeUtf8Encoder, utf8Length, writeUtf8 } from '../text/utf8';
+import { utf8Length } from '../text/utf8';
+import { binaryField, checkPacketId, isQos, stringField, writeBinary, writeId, writeString } from './wire';
+import { nativeUtf8Encoder } from '../text/utf8';
 
 /**
- * Native UTF-8 writer for the PUBLISH fast path: in XS it costs ~60x fewer computrons than a
- * charCodeAt loop, and in V8 it is ~2x faster (bench/mqtt-codec.ts measures both). Stateless, so
- * sharing one instance is safe even when XS freezes this module; undefined (and the hand-written
- * writer used) on a host without TextEncoder.
+ * Native UTF-8 writer for the PUBLISH fast path (see ./wire for why). Module-local rather than
+ * imported: XS reads a module's own constants for fewer computrons than an imported binding.
  */
 const encoder = nativeUtf8Encoder();
 
-/** Largest remaining length a 4-byte varint can express (MQTT 3.1.1 section 2.2.3). */
+/** Largest remaining length a 4-byte varint can express (MQTT 3.1.1 section 2.2.3); also ./wire's. */
 export const MAX_REMAINING_LENGTH = 268_435_455;
+
+/** Bytes the remaining-length varint takes for `n` (1..4). */
+export function varintSize(n: number): number {
+  return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4;
+}
 
 export class EncodeError extends Error {
   readonly code: ProtocolErrorCode;
@@ -61,27 +72,38 @@ export class EncodeError extends Error {
   }
 }
 
-/** Bytes the remaining-length varint takes for `n` (1..4). */
-export function varintSize(n: number): number {
-  return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4;
+/**
+ * The version a packet is measured and written for: a CONNECT names its own (protocolVersion),
+ * every other packet uses the connection's.
+ */
+function versionOf(packet: Packet, version: ProtocolVersion): ProtocolVersion {
+  return packet.type === PacketType.CONNECT ? (packet.protocolVersion ?? 4) : version;
 }
 
-export function encodedLength(packet: Packet): number {
-  const remaining = measure(packet);
+/** Validates `p` for `version` and returns its remaining length, or the error. */
+function measureFor(p: Packet, version: ProtocolVersion): number | ProtocolError {
+  return versionOf(p, version) === 5 ? measure5(p) : measure(p);
+}
+
+export function encodedLength(packet: Packet, version: ProtocolVersion = 4): number {
+  const remaining = measureFor(packet, version);
   return typeof remaining === 'number' ? 1 + varintSize(remaining) + remaining : -1;
 }
 
-export function validatePacket(packet: Packet): ProtocolError | undefined {
-  const remaining = measure(packet);
+export function validatePacket(packet: Packet, version: ProtocolVersion = 4): ProtocolError | undefined {
+  const remaining = measureFor(packet, version);
   return typeof remaining === 'number' ? undefined : remaining;
 }
 
-export function encode(packet: Packet, buffer: Uint8Array, offset: number): number {
+export function encode(packet: Packet, buffer: Uint8Array, offset: number, version?: ProtocolVersion): number {
   if (packet.type === PacketType.PUBLISH) {
-    const written = encodeAsciiPublish(packet, buffer, offset);
+    // Two functions rather than one with a version argument: the 3.1.1 hot path stays as cheap
+    // as it was (every extra operation is a computron per message in XS).
+    const written = version === 5 ? encodeAsciiPublish5(packet, buffer, offset) : encodeAsciiPublish(packet, buffer, offset);
     if (written > 0) return written;
   }
-  const remaining = measure(packet);
+  if (version === undefined) version = 4;
+  const remaining = measureFor(packet, version);
   if (typeof remaining !== 'number') throw new EncodeError(remaining);
   const total = 1 + varintSize(remaining) + remaining;
   if (!(offset >= 0) || offset + total > buffer.length) {
@@ -96,15 +118,46 @@ export function encode(packet: Packet, buffer: Uint8Array, offset: number): numb
     if (n > 0) b |= 0x80;
     buffer[o++] = b;
   } while (n > 0);
-  writeBody(packet, buffer, o);
+  if (versionOf(packet, version) === 5) writeBody5(packet, buffer, o, offset + total);
+  else writeBody(packet, buffer, o);
   return total;
 }
 
 /**
- * The hot path: a valid PUBLISH with an ASCII topic, validated while it is written (one pass
- * over the topic instead of measure + write). Returns 0 when the packet is not that (non-ASCII
- * or invalid topic, bad id, no room), and encode() takes the general path, which reports errors.
- * May have written into buffer[offset..] before bailing out.
+ * The 5.0 hot path: a PUBLISH without properties is the 3.1.1 encoding with an empty property
+ * section (one 0 byte) after the packet id, so it is written as 3.1.1 and the payload moved up a
+ * byte (native copyWithin). Returns 0 (general path) when there are properties, when the fast
+ * path declines, or when the remaining length's varint would grow or the buffer lacks the byte.
+ */
+function encodeAsciiPublish5(p: PublishPacket, b: Uint8Array, offset: number): number {
+  if (p.properties !== undefined) return 0;
+  const n = encodeAsciiPublish(p, b, offset);
+  if (n === 0 || offset + n >= b.length) return 0;
+  const remaining = 2 + p.topic.length + (p.qos === 0 ? 0 : 2) + p.payload.length;
+  const header = n - remaining;
+  if (varintSize(remaining + 1) !== header - 1) return 0;
+  let o = offset + 1;
+  let v = remaining + 1;
+  do {
+    let x = v & 0x7f;
+    v >>>= 7;
+    if (v > 0) x |= 0x80;
+    b[o++] = x;
+  } while (v > 0);
+  const at = offset + n - p.payload.length;
+  b.copyWithin(at + 1, at, offset + n);
+  b[at] = 0;
+  return n + 1;
+}
+
+/**
+ * The hot path: a valid 3.1.1 PUBLISH with an ASCII topic, validated while it is written (one
+ * pass over the topic instead of measure + write). Returns 0 when the packet is not that
+ * (non-ASCII or invalid topic, bad id, no room), and encode() takes the general path, which
+ * reports errors. May have written into buffer[offset..] before bailing out. It does not look for
+ * 5.0 fields (properties) on a 3.1.1 PUBLISH: that lookup alone cost 1% of the XS computrons;
+ * encodedLength/validatePacket report them (PROPERTY_NOT_ALLOWED), and the session measures
+ * every PUBLISH before it encodes it.
  */
 function encodeAsciiPublish(p: PublishPacket, b: Uint8Array, offset: number): number {
   const topic = p.topic;
@@ -175,28 +228,15 @@ function fail(code: ProtocolErrorCode, message: string): ProtocolError {
   return protocolError(code, message);
 }
 
-function checkPacketId(id: number | undefined, type: string): ProtocolError | undefined {
-  if (id === 0) return fail('PACKET_ID_ZERO', `${type} packet id is 0`);
-  if (typeof id !== 'number' || !(id >= 1 && id <= 65535) || id !== Math.floor(id)) {
-    return fail('INVALID_PACKET_ID', `${type} packet id ${String(id)} is not in 1..65535`);
+/** 3.1.1 packets carry no properties, reason codes or subscription options. */
+function v5Only(p: Packet): ProtocolError | undefined {
+  if (p.type === PacketType.AUTH) return undefined; // UNKNOWN_PACKET_TYPE below
+  const q = p as { properties?: unknown; reasonCode?: unknown; reasonCodes?: unknown };
+  if (q.properties !== undefined) return fail('PROPERTY_NOT_ALLOWED', `${packetTypeName(p.type)} properties need MQTT 5.0`);
+  if ((q.reasonCode !== undefined && q.reasonCode !== 0) || q.reasonCodes !== undefined) {
+    return fail('INVALID_REASON_CODE', `${packetTypeName(p.type)} reason codes need MQTT 5.0`);
   }
   return undefined;
-}
-
-/** Remaining length after a string field (2-byte prefix + bytes), or an error. */
-function stringField(length: number, what: string): number | ProtocolError {
-  if (length < 0) return scanError(length, what);
-  if (length > MAX_STRING_BYTES) return fail('FIELD_TOO_LONG', `${what} is ${length} bytes; at most ${MAX_STRING_BYTES}`);
-  return 2 + length;
-}
-
-function binaryField(bytes: Uint8Array, what: string): number | ProtocolError {
-  if (bytes.length > MAX_STRING_BYTES) return fail('FIELD_TOO_LONG', `${what} is ${bytes.length} bytes; at most ${MAX_STRING_BYTES}`);
-  return 2 + bytes.length;
-}
-
-function isQos(q: unknown): boolean {
-  return q === 0 || q === 1 || q === 2;
 }
 
 /** Validates `p` and returns its remaining length, or the error. Allocates only on error. */
@@ -204,6 +244,7 @@ function measure(p: Packet): number | ProtocolError {
   let n = 0;
   let f: number | ProtocolError;
   let e: ProtocolError | undefined;
+  if ((e = v5Only(p))) return e;
   switch (p.type) {
     case PacketType.PUBLISH: {
       f = stringField(topicNameLength(p.topic), 'PUBLISH topic name');
@@ -304,33 +345,10 @@ function measure(p: Packet): number | ProtocolError {
     case PacketType.DISCONNECT:
       return 0;
     default:
-      return fail('UNKNOWN_PACKET_TYPE', `packet type ${String((p as { type: unknown }).type)}`);
+      return fail('UNKNOWN_PACKET_TYPE', `packet type ${String((p as { type: unknown }).type)} (AUTH needs MQTT 5.0)`);
   }
   if (n > MAX_REMAINING_LENGTH) return fail('PACKET_TOO_LARGE', `remaining length ${n} exceeds ${MAX_REMAINING_LENGTH}`);
   return n;
-}
-
-/** Writes a measured string with its 2-byte length, back-filled so it is measured only once. */
-function writeString(s: string, b: Uint8Array, o: number): number {
-  // measure() ruled out lone surrogates, which XS's encodeInto would write as CESU-8.
-  const end = encoder ? o + 2 + encoder.encodeInto(s, b.subarray(o + 2)).written : writeUtf8(s, b, o + 2);
-  const length = end - o - 2;
-  b[o] = length >> 8;
-  b[o + 1] = length & 0xff;
-  return end;
-}
-
-function writeBinary(bytes: Uint8Array, b: Uint8Array, o: number): number {
-  b[o] = bytes.length >> 8;
-  b[o + 1] = bytes.length & 0xff;
-  b.set(bytes, o + 2);
-  return o + 2 + bytes.length;
-}
-
-function writeId(id: number, b: Uint8Array, o: number): number {
-  b[o] = id >> 8;
-  b[o + 1] = id & 0xff;
-  return o + 2;
 }
 
 /** Writes the variable header and payload of a measured (valid) packet. */

@@ -1,5 +1,10 @@
 /**
- * Streaming MQTT 3.1.1 decoder: bytes in any chunking -> packet objects (./packets).
+ * Streaming MQTT 3.1.1 and 5.0 decoder: bytes in any chunking -> packet objects (./packets).
+ *
+ * The version is the decoder's protocolVersion (option, or assign it: a client sets it when it
+ * sends CONNECT); decoding a CONNECT sets it to the CONNECT's level, as a broker learns it there.
+ * 5.0 bodies (properties, reason codes, subscription options, AUTH) are decoded by ./decoder-v5,
+ * which lists its checks; the fixed header and the chunking are the same for both versions.
  *
  * API (stable; the session builds on it):
  *   const decoder = new Decoder({ onPacket(packet) {...}, onError(error) {...}, maxPacketSize?, copyPayload? });
@@ -58,8 +63,10 @@
  *   CONNACK_INVALID_RETURN_CODE. Return codes 1..5 are delivered as packets: map them with
  *   connackError (./errors).
  */
+import { decodeBody5, nonMinimalLength, readPropertiesInto } from './decoder-v5';
 import { protocolError, scanError, SCAN_EMPTY_TOPIC, SCAN_INVALID_UTF8, SCAN_NULL_CHARACTER, SCAN_WILDCARD_IN_TOPIC } from './errors';
-import { packetTypeName, PacketType, type ConnackCode, type Packet, type ProtocolError, type PublishPacket, type ProtocolErrorCode, type QoS, type SubackCode, type Subscription } from './packets';
+import { packetTypeName, PacketType, type ConnackCode, type ConnectPacket, type Packet, type ProtocolError, type PublishPacket, type ProtocolErrorCode, type ProtocolVersion, type QoS, type SubackCode, type Subscription } from './packets';
+import { WILL_PROPERTIES, type PropertyRead } from './properties';
 import { topicFilterLength } from './topic';
 import { decodeUtf8, nativeStrictUtf8Decoder, type NativeUtf8Decoder } from '../text/utf8';
 
@@ -82,6 +89,8 @@ export interface DecoderOptions {
    * packet id must lie within maxPacketSize. Default false (PACKET_TOO_LARGE).
    */
   skipOversizedPublish?: boolean;
+  /** 4 (MQTT 3.1.1, the default) or 5 (MQTT 5.0). */
+  protocolVersion?: ProtocolVersion;
 }
 
 function ignore(): void {}
@@ -92,10 +101,12 @@ const BODY = 2; // assembling a body split across chunks
 const SKIP = 3; // dropping the rest of an oversized PUBLISH
 
 /** Bit i set: fixed-header flags for packet type i must be 0000 (PUBLISH and the 0010 types excluded). */
-const ZERO_FLAG_TYPES = (1 << 1) | (1 << 2) | (1 << 4) | (1 << 5) | (1 << 7) | (1 << 9) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14);
+const ZERO_FLAG_TYPES = (1 << 1) | (1 << 2) | (1 << 4) | (1 << 5) | (1 << 7) | (1 << 9) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14) | (1 << 15);
 const FLAG_0010_TYPES = (1 << 6) | (1 << 8) | (1 << 10);
 /** Remaining length by packet type where it is fixed (CONNACK, acks: 2; PINGs, DISCONNECT: 0), else -1. */
 const FIXED_REMAINING_LENGTH: readonly number[] = Object.freeze([-1, -1, 2, -1, 2, 2, 2, 2, -1, -1, -1, 2, 0, 0, 0, -1]);
+/** The same for 5.0, where only PINGREQ and PINGRESP have a fixed length (reason codes and properties vary). */
+const FIXED_REMAINING_LENGTH_V5: readonly number[] = Object.freeze([-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, -1, -1]);
 
 export class Decoder {
   /** The error that stopped the decoder, until reset(). */
@@ -105,7 +116,8 @@ export class Decoder {
   onPacket: (packet: Packet) => void;
   /** Receives the first protocol error; the decoder is dead afterwards until reset(). */
   onError: (error: ProtocolError) => void;
-  private readonly maxPacketSize: number;
+  /** Largest whole packet accepted, bytes; may be changed between packets (5.0 Maximum Packet Size). */
+  maxPacketSize: number;
   private readonly copyPayload: boolean;
   private readonly skipOversizedPublish: boolean;
 
@@ -116,17 +128,26 @@ export class Decoder {
   private first = 0;
   private remaining = 0;
   private multiplier = 1;
-  private lengthBytes = 0;
+  /** Bytes the current packet's remaining length took. @internal */
+  lengthBytes = 0;
   private body: Uint8Array = new Uint8Array(0);
   private filled = 0;
   /** Bytes of an oversized PUBLISH still to drop after its head, and the packet held meanwhile. */
   private skipBytes = 0;
   private oversize = 0;
   private held: Packet | undefined = undefined;
-  /** Read position inside decodeBody, shared by the field readers. */
-  private cursor = 0;
-  /** Strict native UTF-8 decoding, when the engine has it (XS and Node do). */
-  private readonly text: NativeUtf8Decoder | undefined = nativeStrictUtf8Decoder();
+  /** Read position inside decodeBody, shared by the field readers (and ./decoder-v5). @internal */
+  cursor = 0;
+  /** Strict native UTF-8 decoding, when the engine has it (XS and Node do). @internal */
+  readonly text: NativeUtf8Decoder | undefined = nativeStrictUtf8Decoder();
+  /** Scratch for reading a property section. @internal */
+  readonly propertyRead: PropertyRead = { pos: 0, error: undefined };
+  // Added with 5.0, last: XS finds an instance's properties by walking them in order, so the
+  // 3.1.1 hot path's fields keep their places.
+  /** True for 5.0: read in the hot path instead of comparing protocolVersion. */
+  private v5 = false;
+  /** FIXED_REMAINING_LENGTH or its 5.0 form, chosen with the version. */
+  private fixedLengths: readonly number[] = FIXED_REMAINING_LENGTH;
 
   constructor(options: DecoderOptions = {}) {
     this.onPacket = options.onPacket ?? ignore;
@@ -134,6 +155,16 @@ export class Decoder {
     this.maxPacketSize = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
     this.copyPayload = options.copyPayload ?? true;
     this.skipOversizedPublish = options.skipOversizedPublish ?? false;
+    this.protocolVersion = options.protocolVersion ?? 4;
+  }
+
+  /** 4 or 5; set by the owner before a connection, and by a decoded CONNECT. */
+  get protocolVersion(): ProtocolVersion {
+    return this.v5 ? 5 : 4;
+  }
+  set protocolVersion(version: ProtocolVersion) {
+    this.v5 = version === 5;
+    this.fixedLengths = this.v5 ? FIXED_REMAINING_LENGTH_V5 : FIXED_REMAINING_LENGTH;
   }
 
   get buffered(): number {
@@ -269,7 +300,8 @@ export class Decoder {
     return this.epoch === epoch && !this.dead;
   }
 
-  private fail(code: ProtocolErrorCode, message: string): void {
+  /** @internal */
+  fail(code: ProtocolErrorCode, message: string): void {
     const error = protocolError(code, message);
     this.error = error;
     this.dead = true;
@@ -277,7 +309,8 @@ export class Decoder {
     this.onError(error);
   }
 
-  private failScan(result: number, what: string): undefined {
+  /** @internal */
+  failScan(result: number, what: string): undefined {
     const error = scanError(result, what);
     this.fail(error.code, error.message);
     return undefined;
@@ -286,7 +319,7 @@ export class Decoder {
   private checkFirstByte(first: number): boolean {
     const type = first >> 4;
     const flags = first & 0x0f;
-    if (type === 0 || type === 15) {
+    if ((type === 0 || type === 15) && (type === 0 || !this.v5)) {
       this.fail('UNKNOWN_PACKET_TYPE', `reserved packet type ${type}`);
       return false;
     }
@@ -312,7 +345,10 @@ export class Decoder {
 
   private checkLength(remaining: number): boolean {
     const size = 1 + this.lengthBytes + remaining;
-    if (size > this.maxPacketSize && this.skipOversizedPublish && this.first >> 4 === PacketType.PUBLISH) {
+    // Not in 5.0: there the client announces its Maximum Packet Size and a server must not exceed
+    // it [MQTT-3.1.2-24], so an oversized packet is a protocol error (and a cut property section
+    // could not be read anyway).
+    if (size > this.maxPacketSize && this.skipOversizedPublish && !this.v5 && this.first >> 4 === PacketType.PUBLISH) {
       // Keep what fits (the topic and packet id are at its start), drop the rest as it comes.
       this.remaining = this.maxPacketSize - 1 - this.lengthBytes;
       this.skipBytes = remaining - this.remaining;
@@ -324,7 +360,7 @@ export class Decoder {
       return false;
     }
     const type = this.first >> 4;
-    const expected = FIXED_REMAINING_LENGTH[type];
+    const expected = this.fixedLengths[type];
     if (expected >= 0 && remaining !== expected) {
       this.fail('BAD_LENGTH', `${packetTypeName(type)} remaining length ${remaining}; must be ${expected}`);
       return false;
@@ -332,7 +368,8 @@ export class Decoder {
     return true;
   }
 
-  private payload(buf: Uint8Array, start: number, end: number): Uint8Array {
+  /** @internal */
+  payload(buf: Uint8Array, start: number, end: number): Uint8Array {
     if (!this.copyPayload) return buf.subarray(start, end);
     // Not buf.slice(): on a Node Buffer that is a view, not a copy.
     const out = new Uint8Array(end - start);
@@ -340,13 +377,15 @@ export class Decoder {
     return out;
   }
 
-  private short(what: string): undefined {
+  /** @internal */
+  short(what: string): undefined {
     this.fail('BAD_LENGTH', `${what} runs past the end of the packet`);
     return undefined;
   }
 
   /** Reads a 2-byte length prefix at cursor; returns the field's end, or -1 (error reported). */
-  private field(buf: Uint8Array, end: number, what: string): number {
+  /** @internal */
+  field(buf: Uint8Array, end: number, what: string): number {
     const p = this.cursor;
     if (end - p < 2) return this.short(what) ?? -1;
     const fieldEnd = p + 2 + ((buf[p] << 8) | buf[p + 1]);
@@ -354,7 +393,8 @@ export class Decoder {
     return fieldEnd;
   }
 
-  private readString(buf: Uint8Array, end: number, what: string): string | undefined {
+  /** @internal */
+  readString(buf: Uint8Array, end: number, what: string): string | undefined {
     const fieldEnd = this.field(buf, end, what);
     if (fieldEnd < 0) return undefined;
     const s = this.decodeString(buf, this.cursor + 2, fieldEnd);
@@ -378,7 +418,8 @@ export class Decoder {
   }
 
   /** A topic name: strict UTF-8, no U+0000, not empty, no wildcards. */
-  private readTopicName(buf: Uint8Array, end: number, what: string): string | undefined {
+  /** @internal */
+  readTopicName(buf: Uint8Array, end: number, what: string): string | undefined {
     const fieldEnd = this.field(buf, end, what);
     if (fieldEnd < 0) return undefined;
     const start = this.cursor + 2;
@@ -390,7 +431,8 @@ export class Decoder {
     return s;
   }
 
-  private readTopicFilter(buf: Uint8Array, end: number, what: string): string | undefined {
+  /** @internal */
+  readTopicFilter(buf: Uint8Array, end: number, what: string): string | undefined {
     const s = this.readString(buf, end, what);
     if (s === undefined) return undefined;
     const check = topicFilterLength(s);
@@ -398,7 +440,8 @@ export class Decoder {
     return s;
   }
 
-  private readId(buf: Uint8Array, end: number, what: string): number {
+  /** @internal */
+  readId(buf: Uint8Array, end: number, what: string): number {
     const p = this.cursor;
     if (end - p < 2) return this.short(`${what} packet id`) ?? -1;
     const id = (buf[p] << 8) | buf[p + 1];
@@ -414,6 +457,7 @@ export class Decoder {
   private decodeBody(first: number, buf: Uint8Array, start: number, end: number): Packet | undefined {
     this.cursor = start;
     const type = first >> 4;
+    if (this.v5 && type !== PacketType.CONNECT) return decodeBody5(this, first, buf, start, end, this.lengthBytes);
     switch (type) {
       case PacketType.PUBLISH: {
         const topic = this.readTopicName(buf, end, 'PUBLISH topic name');
@@ -533,10 +577,13 @@ export class Decoder {
     }
     if (end - start < 10) return this.short('CONNECT variable header');
     const level = buf[start + 6];
-    if (level !== 4) {
-      this.fail('BAD_PROTOCOL_LEVEL', `CONNECT protocol level ${level}; only 4 (MQTT 3.1.1) is supported`);
+    if (level !== 4 && level !== 5) {
+      this.fail('BAD_PROTOCOL_LEVEL', `CONNECT protocol level ${level}; only 4 (MQTT 3.1.1) and 5 (MQTT 5.0) are supported`);
       return undefined;
     }
+    const v5 = level === 5;
+    this.protocolVersion = level;
+    if (v5 && nonMinimalLength(this, end - start, this.lengthBytes)) return undefined;
     const flags = buf[start + 7];
     if (flags & 1) {
       this.fail('RESERVED_FLAGS', 'CONNECT reserved flag bit 0 is set [MQTT-3.1.2-3]');
@@ -555,23 +602,20 @@ export class Decoder {
       this.fail('INVALID_QOS', 'CONNECT will QoS 3 [MQTT-3.1.2-14]');
       return undefined;
     }
-    if (hasPassword && !hasUsername) {
+    if (hasPassword && !hasUsername && !v5) {
       this.fail('INVALID_CONNECT_FLAGS', 'CONNECT password flag without user name flag [MQTT-3.1.2-22]');
       return undefined;
     }
     const keepAlive = (buf[start + 8] << 8) | buf[start + 9];
     this.cursor = start + 10;
+    const properties = v5 ? readPropertiesInto(this, buf, end, PacketType.CONNECT) : undefined;
+    if (properties === null) return undefined;
     const clientId = this.readString(buf, end, 'CONNECT client id');
     if (clientId === undefined) return undefined;
-    const packet: Packet = { type: PacketType.CONNECT, clientId, cleanSession: (flags & 0x02) !== 0, keepAlive };
-    if (hasWill) {
-      const topic = this.readTopicName(buf, end, 'CONNECT will topic');
-      if (topic === undefined) return undefined;
-      const payloadEnd = this.field(buf, end, 'CONNECT will message');
-      if (payloadEnd < 0) return undefined;
-      packet.will = { topic, payload: this.payload(buf, this.cursor + 2, payloadEnd), qos: willQos as QoS, retain: willRetain };
-      this.cursor = payloadEnd;
-    }
+    const packet: ConnectPacket = { type: PacketType.CONNECT, clientId, cleanSession: (flags & 0x02) !== 0, keepAlive };
+    if (v5) packet.protocolVersion = 5;
+    if (properties) packet.properties = properties;
+    if (hasWill && !this.decodeWill(packet, buf, end, willQos as QoS, willRetain)) return undefined;
     if (hasUsername) {
       const username = this.readString(buf, end, 'CONNECT user name');
       if (username === undefined) return undefined;
@@ -589,5 +633,18 @@ export class Decoder {
     }
     return packet;
   }
-}
 
+  /** The will of a CONNECT at cursor (5.0: will properties first); false on error (reported). */
+  private decodeWill(packet: ConnectPacket, buf: Uint8Array, end: number, qos: QoS, retain: boolean): boolean {
+    const properties = packet.protocolVersion === 5 ? readPropertiesInto(this, buf, end, WILL_PROPERTIES) : undefined;
+    if (properties === null) return false;
+    const topic = this.readTopicName(buf, end, 'CONNECT will topic');
+    if (topic === undefined) return false;
+    const payloadEnd = this.field(buf, end, 'CONNECT will message');
+    if (payloadEnd < 0) return false;
+    packet.will = { topic, payload: this.payload(buf, this.cursor + 2, payloadEnd), qos, retain };
+    if (properties) packet.will.properties = properties;
+    this.cursor = payloadEnd;
+    return true;
+  }
+}

@@ -193,7 +193,8 @@ describe('module-level values are frozen (what Moddable preloads)', () => {
     // The bindings really were reached, not only the exports.
     expect(Object.keys(modules['src/mqtt/decoder.ts']!.locals)).toContain('FIXED_REMAINING_LENGTH');
     expect(Object.keys(modules['src/device/config.ts']!.locals)).toEqual(expect.arrayContaining(['DEFAULT_CONFIG', 'RULES']));
-    expect(Object.keys(modules['src/mqtt/codec.ts']!.locals)).toContain('encoder');
+    expect(Object.keys(modules['src/mqtt/wire.ts']!.locals)).toContain('encoder');
+    expect(Object.keys(modules['src/mqtt/properties.ts']!.locals)).toEqual(expect.arrayContaining(['DEFINITIONS', 'BY_ID']));
   }, 60_000);
 
   it('src/, simulator/hardware/ and hosts/moddable/: no top-level let/var or enum, literals inside Object.freeze', () => {

@@ -108,6 +108,8 @@ export function toMqttPacket(p: Packet): mqtt.Packet {
     case PacketType.PINGRESP:
     case PacketType.DISCONNECT:
       return { cmd: CMD[p.type] } as mqtt.Packet;
+    case PacketType.AUTH:
+      throw new Error('AUTH is MQTT 5.0 only');
     default:
       return { cmd: CMD[p.type], messageId: p.packetId } as mqtt.Packet;
   }

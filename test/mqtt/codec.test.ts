@@ -16,7 +16,7 @@ import { splitAt } from './fuzz-corpus';
 import { canon } from './codec-vectors.suite';
 
 function encodeAll(packets: Packet[]): Uint8Array {
-  const lengths = packets.map(encodedLength);
+  const lengths = packets.map((p) => encodedLength(p));
   const out = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
   let o = 0;
   packets.forEach((p, i) => {

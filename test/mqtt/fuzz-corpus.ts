@@ -10,7 +10,8 @@
  *   chunkings(bytes, rng)                                    a random split into chunks
  */
 import { encode, encodedLength } from '../../src/mqtt/codec';
-import { PacketType, type ConnackCode, type Packet, type QoS } from '../../src/mqtt/packets';
+import { PacketType, type ConnackCode, type Packet, type Properties, type ProtocolVersion, type QoS, type SubackCode } from '../../src/mqtt/packets';
+import { V5_VECTORS } from './codec-v5-vectors';
 import { fromHex, VECTORS } from './codec-vectors';
 import { mulberry32 } from '../fixtures/mulberry32';
 
@@ -95,10 +96,127 @@ export function randomPacket(rng: Rng): Packet {
   }
 }
 
-export function encodePacket(p: Packet): Uint8Array {
-  const out = new Uint8Array(encodedLength(p));
-  encode(p, out, 0);
+export function encodePacket(p: Packet, version: ProtocolVersion = 4): Uint8Array {
+  const out = new Uint8Array(encodedLength(p, version));
+  encode(p, out, 0, version);
   return out;
+}
+
+const PUB_CODES = [0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99];
+const REL_CODES = [0x00, 0x92];
+const CONNACK_CODES = [0x00, 0x80, 0x85, 0x86, 0x87, 0x88, 0x95, 0x9c];
+const SUBACK_CODES: readonly SubackCode[] = [0x00, 0x01, 0x02, 0x80, 0x87, 0x8f, 0x97, 0xa2];
+const UNSUBACK_CODES = [0x00, 0x11, 0x80, 0x87];
+const DISCONNECT_CODES = [0x00, 0x04, 0x80, 0x81, 0x82, 0x8b, 0x8e, 0x93, 0x94, 0x95, 0x9c];
+
+function userProperties(rng: Rng): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 1 + int(rng, 2); i > 0; i--) out.push([pick(rng, WORDS), pick(rng, WORDS)]);
+  return out;
+}
+
+/** Some of the properties a packet of `type` may carry (5.0 2.2.2.2), or undefined. */
+function randomProperties(rng: Rng, type: number): Properties | undefined {
+  if (rng() < 0.4) return undefined;
+  const p: Properties = {};
+  const maybe = (): boolean => rng() < 0.4;
+  if (maybe()) p.userProperties = userProperties(rng);
+  switch (type) {
+    case PacketType.CONNECT:
+      if (maybe()) p.sessionExpiryInterval = int(rng, 7200);
+      if (maybe()) p.receiveMaximum = 1 + int(rng, 100);
+      if (maybe()) p.topicAliasMaximum = int(rng, 20);
+      if (maybe()) p.maximumPacketSize = 1 + int(rng, 1 << 20);
+      if (maybe()) p.requestResponseInformation = rng() < 0.5;
+      break;
+    case PacketType.CONNACK:
+      if (maybe()) p.assignedClientIdentifier = pick(rng, WORDS);
+      if (maybe()) p.receiveMaximum = 1 + int(rng, 100);
+      if (maybe()) p.topicAliasMaximum = int(rng, 20);
+      if (maybe()) p.serverKeepAlive = int(rng, 1200);
+      if (maybe()) p.maximumQoS = int(rng, 2);
+      if (maybe()) p.reasonString = pick(rng, WORDS);
+      break;
+    case PacketType.PUBLISH:
+      if (maybe()) p.payloadFormatIndicator = rng() < 0.5;
+      if (maybe()) p.messageExpiryInterval = int(rng, 100000);
+      if (maybe()) p.contentType = 'application/json';
+      if (maybe()) p.responseTopic = topic(rng);
+      if (maybe()) p.correlationData = bytes(rng, 8);
+      if (maybe()) p.subscriptionIdentifier = rng() < 0.5 ? 1 + int(rng, 300) : [1 + int(rng, 300), 1 + int(rng, 20000)];
+      if (maybe()) p.topicAlias = 1 + int(rng, 10);
+      break;
+    case PacketType.SUBSCRIBE:
+      if (maybe()) p.subscriptionIdentifier = 1 + int(rng, 20000);
+      break;
+    case PacketType.UNSUBSCRIBE:
+      break;
+    case PacketType.DISCONNECT:
+      if (maybe()) p.sessionExpiryInterval = int(rng, 7200);
+      if (maybe()) p.serverReference = 'other.example';
+      if (maybe()) p.reasonString = pick(rng, WORDS);
+      break;
+    case PacketType.AUTH:
+      if (maybe()) p.authenticationMethod = 'SCRAM-SHA-256';
+      if (maybe()) p.authenticationData = bytes(rng, 16);
+      break;
+    default: // acknowledgements
+      if (maybe()) p.reasonString = pick(rng, WORDS);
+  }
+  return Object.keys(p).length > 0 ? p : undefined;
+}
+
+/** A random valid MQTT 5.0 packet of any of the 15 types. */
+export function randomPacket5(rng: Rng): Packet {
+  if (rng() < 1 / 15) {
+    const auth: Packet = { type: PacketType.AUTH, reasonCode: pick(rng, [0x00, 0x18, 0x19]) };
+    const props = randomProperties(rng, PacketType.AUTH);
+    if (props) auth.properties = props;
+    return auth;
+  }
+  const p = randomPacket(rng);
+  const props = randomProperties(rng, p.type);
+  switch (p.type) {
+    case PacketType.CONNECT:
+      p.protocolVersion = 5;
+      if (p.will && rng() < 0.5) p.will.properties = { willDelayInterval: int(rng, 60), contentType: 'text/plain' };
+      break;
+    case PacketType.CONNACK:
+      p.returnCode = pick(rng, CONNACK_CODES);
+      if (p.returnCode !== 0) p.sessionPresent = false;
+      break;
+    case PacketType.PUBLISH:
+      if (props?.topicAlias !== undefined && rng() < 0.5) p.topic = '';
+      break;
+    case PacketType.PUBACK:
+    case PacketType.PUBREC:
+      p.reasonCode = pick(rng, PUB_CODES);
+      break;
+    case PacketType.PUBREL:
+    case PacketType.PUBCOMP:
+      p.reasonCode = pick(rng, REL_CODES);
+      break;
+    case PacketType.SUBSCRIBE:
+      for (const s of p.subscriptions) {
+        s.noLocal = rng() < 0.5;
+        s.retainAsPublished = rng() < 0.5;
+        s.retainHandling = int(rng, 3) as 0 | 1 | 2;
+      }
+      break;
+    case PacketType.SUBACK:
+      p.granted = p.granted.map(() => pick(rng, SUBACK_CODES));
+      break;
+    case PacketType.UNSUBACK:
+      p.reasonCodes = [pick(rng, UNSUBACK_CODES)];
+      break;
+    case PacketType.DISCONNECT:
+      p.reasonCode = pick(rng, DISCONNECT_CODES);
+      break;
+    default:
+      break; // PINGREQ, PINGRESP
+  }
+  if (props && p.type !== PacketType.PINGREQ && p.type !== PacketType.PINGRESP) (p as { properties?: Properties }).properties = props;
+  return p;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -165,13 +283,14 @@ export function mutate(input: Uint8Array, rng: Rng, other: () => Uint8Array): Ui
 }
 
 /**
- * `count` fuzz inputs from `seed`. Deterministic: the same arguments give the same inputs in
- * every engine. About 1 in 8 inputs is left valid so the decoder's success paths stay covered.
+ * `count` fuzz inputs from `seed`, from 3.1.1 packets or (version 5) MQTT 5.0 ones. Deterministic:
+ * the same arguments give the same inputs in every engine. About 1 in 8 inputs is left valid so
+ * the decoder's success paths stay covered.
  */
-export function* fuzzPackets(count: number, seed: number): Generator<Uint8Array> {
+export function* fuzzPackets(count: number, seed: number, version: ProtocolVersion = 4): Generator<Uint8Array> {
   const rng = rng32(seed);
-  const vectors = VECTORS.map((v) => fromHex(v.hex));
-  const seedPacket = (): Uint8Array => (rng() < 0.3 ? pick(rng, vectors) : encodePacket(randomPacket(rng)));
+  const vectors = (version === 5 ? V5_VECTORS : VECTORS).map((v) => fromHex(v.hex));
+  const seedPacket = (): Uint8Array => (rng() < 0.3 ? pick(rng, vectors) : version === 5 ? encodePacket(randomPacket5(rng), 5) : encodePacket(randomPacket(rng)));
   for (let i = 0; i < count; i++) {
     let b = seedPacket();
     if (rng() >= 0.125) {

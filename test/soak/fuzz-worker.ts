@@ -1,7 +1,7 @@
 /**
  * Fuzz worker, run in its own Node process with --expose-gc (see ./fuzz.ts): `count` mutated
- * packets (test/mqtt/fuzz-corpus) through a Decoder and `count` through a Session, with random
- * chunking. Reports escaped exceptions, the slowest single input (a hang shows up here, and
+ * packets (test/mqtt/fuzz-corpus) through a Decoder, `count` through a Session, and `count`
+ * mutated MQTT 5.0 packets through a 5.0 Decoder, with random chunking. Reports escaped exceptions, the slowest single input (a hang shows up here, and
  * the parent's timeout bounds the whole run), and the heap after a forced GC before and after.
  *
  *   node --expose-gc --import tsx test/soak/fuzz-worker.ts <count> <seed>   -> one JSON line
@@ -77,12 +77,31 @@ for (const input of corpus) {
   one(input, (i & 1) === 1);
   i++;
 }
+let decoder5Inputs = 0;
+const decoder5 = new Decoder({ maxPacketSize: 64 * 1024, protocolVersion: 5, onPacket: () => void decoderPackets++, onError: () => void decoderErrors++ });
+for (const input of fuzzPackets(count, seed + 1, 5)) {
+  const t0 = performance.now();
+  try {
+    for (const chunk of chunkings(input, rng)) decoder5.push(chunk);
+    if (decoder5.error || rng() < 0.5) {
+      decoder5.reset();
+      decoder5.protocolVersion = 5;
+    }
+  } catch (e) {
+    escaped++;
+    if (!firstEscape) firstEscape = String((e as Error)?.stack ?? e);
+  }
+  const dt = performance.now() - t0;
+  if (dt > slowestMs) slowestMs = dt;
+  decoder5Inputs++;
+}
 const heapAfter = heap();
 process.stdout.write(
   JSON.stringify({
     inputs: i,
     decoderInputs: Math.ceil(i / 2),
     sessionInputs: Math.floor(i / 2),
+    decoder5Inputs,
     escaped,
     firstEscape,
     slowestInputMs: slowestMs,

@@ -10,6 +10,8 @@ export interface FuzzResult {
   inputs: number;
   decoderInputs: number;
   sessionInputs: number;
+  /** MQTT 5.0 inputs through a 5.0 decoder. */
+  decoder5Inputs: number;
   escaped: number;
   firstEscape: string;
   slowestInputMs: number;
