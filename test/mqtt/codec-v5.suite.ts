@@ -213,6 +213,12 @@ export const suite: Suite = {
         ok.decoder.push(bytes);
         t.equal(ok.errors.length, 0);
         t.equal(ok.packets.length, 1);
+        // 3.1.1's skipping of an oversized PUBLISH does not apply: a 5.0 server must respect the
+        // client's Maximum Packet Size, so a larger packet is a protocol error.
+        const errors: string[] = [];
+        const skipping = new Decoder({ protocolVersion: 5, maxPacketSize: 20, skipOversizedPublish: true, onError: (e) => errors.push(e.code) });
+        skipping.push(bytes);
+        t.equal(errors, ['PACKET_TOO_LARGE']);
         return bytes.length;
       },
     },
