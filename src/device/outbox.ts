@@ -6,10 +6,15 @@
  * the oldest message is dropped (counted as overflow). Messages older than their time to live
  * are dropped before sending (counted as expired). Sending is oldest first.
  *
- * Storage layout (small values, so ESP32 Preference works too):
- *   <prefix>m            "head,next,overflow,expired" — the index
- *   <prefix><seq>        one message: JSON {e: expiry epoch ms or 0, p: properties, b: body}
- * Sequence numbers between head and next may be absent (acknowledged out of order).
+ * Storage layout (small values, so ESP32 Preference works too), a fixed set of keys:
+ *   <prefix>m            "next,overflow,expired,slots" — the index (`slots`: how many slot keys
+ *                        may hold a message)
+ *   <prefix><slot>       one message in slot 0..maxCount-1: JSON {s: sequence number, e: expiry
+ *                        epoch ms or 0, p: properties, b: body}
+ * A message takes the lowest free slot, so the keys in use never exceed maxCount whatever the
+ * uptime: no platform accumulates keys (NVS entries, files). Restart reads every slot and orders
+ * the messages by sequence number; a message written just before a crash whose index update was
+ * lost is found the same way.
  *
  * Expiry uses the wall clock (epoch ms), which survives restarts; while the host has no real
  * time yet, a message gets no expiry.
@@ -43,6 +48,7 @@ export interface OutboxCounts {
 
 interface Entry {
   seq: number;
+  slot: number;
   size: number;
   expiry: number;
   inFlight: boolean;
@@ -57,6 +63,8 @@ export class Outbox {
   private readonly clock: Clock;
   /** Entries in sequence order (oldest first); the bodies stay in storage. */
   private entries: Entry[] = [];
+  /** slotUsed[i] = 1 while slot i holds a message. */
+  private readonly slotUsed: Uint8Array;
   private next = 0;
   private bytes = 0;
   private overflowCount = 0;
@@ -69,6 +77,7 @@ export class Outbox {
     this.maxBytes = options.maxBytes ?? 65536;
     this.ttlMs = options.ttlMs ?? 86400000;
     this.prefix = options.prefix ?? 'ob/';
+    this.slotUsed = new Uint8Array(this.maxCount);
     this.load();
   }
 
@@ -87,7 +96,8 @@ export class Outbox {
   push(body: string, properties: MessageProperties): boolean {
     const now = this.clock.epochMs();
     const expiry = this.ttlMs > 0 && now !== undefined ? now + this.ttlMs : 0;
-    const value = JSON.stringify({ e: expiry, p: properties, b: body });
+    const seq = this.next;
+    const value = JSON.stringify({ s: seq, e: expiry, p: properties, b: body });
     const size = value.length;
     if (size > this.maxBytes) {
       this.overflowCount++;
@@ -98,10 +108,12 @@ export class Outbox {
       this.remove(0);
       this.overflowCount++;
     }
-    const seq = this.next++;
+    this.next++;
+    const slot = this.slotUsed.indexOf(0);
+    this.slotUsed[slot] = 1;
     // Write-ahead: the message, then the index that covers it.
-    this.storage.set(this.prefix + seq, value);
-    this.entries.push({ seq, size, expiry, inFlight: false });
+    this.storage.set(this.prefix + slot, value);
+    this.entries.push({ seq, slot, size, expiry, inFlight: false });
     this.bytes += size;
     this.saveIndex();
     return true;
@@ -132,7 +144,7 @@ export class Outbox {
   takeNext(): OutboxMessage | undefined {
     for (const entry of this.entries) {
       if (entry.inFlight) continue;
-      const message = this.read(entry.seq);
+      const message = this.read(entry);
       if (message === undefined) continue;
       entry.inFlight = true;
       return message;
@@ -172,56 +184,78 @@ export class Outbox {
 
   private remove(i: number): void {
     const entry = this.entries[i];
-    this.storage.delete(this.prefix + entry.seq);
+    this.storage.delete(this.prefix + entry.slot);
+    this.slotUsed[entry.slot] = 0;
     this.bytes -= entry.size;
     this.entries.splice(i, 1);
   }
 
-  private read(seq: number): OutboxMessage | undefined {
-    const value = this.storage.get(this.prefix + seq);
+  private read(entry: Entry): OutboxMessage | undefined {
+    const value = this.storage.get(this.prefix + entry.slot);
     if (value === undefined) return undefined;
     try {
       const parsed = JSON.parse(value) as { p: MessageProperties; b: string };
-      return { seq, body: parsed.b, properties: parsed.p };
+      return { seq: entry.seq, body: parsed.b, properties: parsed.p };
     } catch {
       return undefined;
     }
   }
 
   private saveIndex(): void {
-    const head = this.entries.length > 0 ? this.entries[0].seq : this.next;
-    this.storage.set(this.prefix + 'm', `${head},${this.next},${this.overflowCount},${this.expiredCount}`);
+    this.storage.set(this.prefix + 'm', `${this.next},${this.overflowCount},${this.expiredCount},${this.maxCount}`);
   }
 
-  /** Rebuilds the entries from storage after a restart; corrupt messages are deleted. */
+  /**
+   * Rebuilds the entries from storage after a restart: every slot the index says may be used
+   * (and every slot of this capacity), ordered by sequence number. Corrupt messages are deleted;
+   * messages beyond a smaller capacity than before are dropped oldest first (overflow).
+   */
   private load(): void {
-    const index = this.storage.get(this.prefix + 'm');
-    if (index === undefined) return;
-    const parts = index.split(',').map((s) => Number(s));
-    if (parts.length !== 4 || parts.some((n) => !Number.isInteger(n) || n < 0)) return;
-    const [head, next, overflow, expired] = parts;
-    this.next = next;
-    this.overflowCount = overflow;
-    this.expiredCount = expired;
-    for (let seq = head; seq < next; seq++) {
-      const value = this.storage.get(this.prefix + seq);
+    const index = (this.storage.get(this.prefix + 'm') ?? '').split(',').map((n) => Number(n));
+    const valid = index.length === 4 && index.every((n) => Number.isInteger(n) && n >= 0);
+    if (valid) {
+      this.next = index[0]!;
+      this.overflowCount = index[1]!;
+      this.expiredCount = index[2]!;
+    }
+    const slots = valid ? Math.max(index[3]!, this.maxCount) : this.maxCount;
+    const found: Entry[] = [];
+    for (let slot = 0; slot < slots; slot++) {
+      const value = this.storage.get(this.prefix + slot);
       if (value === undefined) continue;
-      let expiry = 0;
-      try {
-        expiry = (JSON.parse(value) as { e: number }).e;
-      } catch {
-        this.storage.delete(this.prefix + seq);
+      const stored = parseStored(value);
+      if (stored === undefined) {
+        this.storage.delete(this.prefix + slot);
         continue;
       }
-      this.entries.push({ seq, size: value.length, expiry: typeof expiry === 'number' ? expiry : 0, inFlight: false });
-      this.bytes += value.length;
+      found.push({ seq: stored.seq, slot, size: value.length, expiry: stored.expiry, inFlight: false });
+      if (stored.seq >= this.next) this.next = stored.seq + 1;
     }
-    // A message written just before a crash, whose index update was lost, is beyond `next`.
-    for (let seq = next; this.storage.get(this.prefix + seq) !== undefined; seq++) {
-      const value = this.storage.get(this.prefix + seq) as string;
-      this.entries.push({ seq, size: value.length, expiry: 0, inFlight: false });
-      this.bytes += value.length;
-      this.next = seq + 1;
+    found.sort((a, b) => a.seq - b.seq);
+    for (const entry of found) {
+      if (entry.slot >= this.maxCount || this.entries.length >= this.maxCount) {
+        this.storage.delete(this.prefix + entry.slot);
+        this.overflowCount++;
+        continue;
+      }
+      this.entries.push(entry);
+      this.slotUsed[entry.slot] = 1;
+      this.bytes += entry.size;
     }
+    while (this.bytes > this.maxBytes && this.entries.length > 0) {
+      this.remove(0);
+      this.overflowCount++;
+    }
+  }
+}
+
+/** The sequence number and expiry of a stored message, or undefined when it is not one. */
+function parseStored(value: string): { seq: number; expiry: number } | undefined {
+  try {
+    const m = JSON.parse(value) as { s?: unknown; e?: unknown };
+    if (m === null || typeof m !== 'object' || typeof m.s !== 'number' || !Number.isInteger(m.s) || m.s < 0) return undefined;
+    return { seq: m.s, expiry: typeof m.e === 'number' ? m.e : 0 };
+  } catch {
+    return undefined;
   }
 }
