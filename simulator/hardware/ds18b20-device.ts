@@ -24,6 +24,12 @@ export interface SensorFaults {
   slowFactor: number;
   /** The scratchpad reads as nine 00h (passes the CRC). */
   zeroScratchpad: boolean;
+  /**
+   * The configuration register ignores writes and reads 7Fh (12 bits) whatever is written, as
+   * some clones do (cpetrich/counterfeit_DS18B20: "0x4E accepts 10 bit resolution: rejected").
+   * TH and TL still take writes.
+   */
+  configLocked?: boolean;
 }
 
 export const NO_FAULTS: Readonly<SensorFaults> = Object.freeze({
@@ -33,7 +39,18 @@ export const NO_FAULTS: Readonly<SensorFaults> = Object.freeze({
   busShort: false,
   slowFactor: 1,
   zeroScratchpad: false,
+  configLocked: false,
 });
+
+/**
+ * How a clone's reserved scratchpad bytes 5..7 behave. Maxim's parts power up with FFh, 0Ch,
+ * 10h and rewrite byte 6 on every conversion (16 - (raw & 0Fh)); many clones keep fixed values
+ * (cpetrich/counterfeit_DS18B20, "Scratchpad byte 6 (0x0C): unexpected value").
+ */
+export interface CloneTraits {
+  /** Bytes 5, 6, 7 at power-on, never changed by a conversion. */
+  reserved: readonly [number, number, number];
+}
 
 export interface DeviceOptions {
   rom: RomId;
@@ -44,6 +61,8 @@ export interface DeviceOptions {
   resolution?: Resolution;
   thermal?: ThermalOptions;
   seed?: number;
+  /** A clone's reserved-byte behaviour; absent: Maxim's. */
+  clone?: CloneTraits;
 }
 
 /** What the device needs from the bus: whether a strong pull-up covered an interval. */
@@ -65,6 +84,11 @@ export class SimulatedDevice {
   readonly scratchpad = new Uint8Array(9);
   /** Completed conversions, for tests and the dashboard. */
   conversions = 0;
+  /** Completed COPY SCRATCHPAD (48h) writes: EEPROM wear. */
+  eepromWrites = 0;
+  /** Power-on resets (power cycles, brown-outs). */
+  powerOns = 0;
+  readonly clone: CloneTraits | undefined;
 
   private state: State = 'idle';
   private bits = 0;
@@ -90,7 +114,9 @@ export class SimulatedDevice {
     this.eeprom[0] = (options.alarmHigh ?? 75) & 0xff;
     this.eeprom[1] = (options.alarmLow ?? 70) & 0xff;
     this.eeprom[2] = this.family === FAMILY_DS18S20 ? 0xff : configForResolution(options.resolution ?? 12);
+    this.clone = options.clone;
     this.powerOn();
+    this.powerOns = 0;
   }
 
   get thermometer(): boolean {
@@ -112,8 +138,10 @@ export class SimulatedDevice {
       sp.set([0xaa, 0x00, this.eeprom[0], this.eeprom[1], 0xff, 0xff, 0x0c, 0x10]);
     } else {
       sp.set([0x50, 0x05, this.eeprom[0], this.eeprom[1], this.eeprom[2], 0xff, 0x0c, 0x10]);
+      if (this.clone) sp.set(this.clone.reserved, 5);
     }
     sp[8] = crc8(sp, 0, 8);
+    this.powerOns++;
     this.conversion = undefined;
     this.copy = undefined;
     this.state = 'idle';
@@ -201,7 +229,7 @@ export class SimulatedDevice {
             this.settle(now);
             this.scratchpad[2] = this.rx[0];
             this.scratchpad[3] = this.rx[1];
-            if (needed === 3) this.scratchpad[4] = (this.rx[2] & 0x60) | 0x1f;
+            if (needed === 3) this.scratchpad[4] = this.faults.configLocked === true ? 0x7f : (this.rx[2] & 0x60) | 0x1f;
             this.scratchpad[8] = crc8(this.scratchpad, 0, 8);
             this.state = 'done';
           }
@@ -234,6 +262,7 @@ export class SimulatedDevice {
       this.eeprom[0] = this.scratchpad[2];
       this.eeprom[1] = this.scratchpad[3];
       this.eeprom[2] = this.family === FAMILY_DS18S20 ? 0xff : this.scratchpad[4];
+      this.eepromWrites++;
     }
   }
 
@@ -261,7 +290,7 @@ export class SimulatedDevice {
       const raw = encodeTemperature(celsius, this.resolution);
       sp[0] = raw & 0xff;
       sp[1] = (raw >> 8) & 0xff;
-      sp[6] = 0x10 - (raw & 0x0f); // genuine parts rewrite this reserved byte on every conversion
+      if (!this.clone) sp[6] = 0x10 - (raw & 0x0f); // genuine parts rewrite this reserved byte on every conversion
     }
     sp[8] = crc8(sp, 0, 8);
   }

@@ -14,7 +14,7 @@ import type { OneWireBus } from '../../src/platform';
 import { makeRom, romFromHex, type RomId } from '../../src/onewire/rom';
 import { FAMILY_DS18B20 } from '../../src/sensors/scratchpad';
 import type { Resolution } from '../../src/sensors/temperature';
-import { SimulatedDevice, type PowerRail, type SensorFaults } from './ds18b20-device';
+import { SimulatedDevice, type CloneTraits, type PowerRail, type SensorFaults } from './ds18b20-device';
 import { Prng } from './prng';
 import type { ThermalOptions } from './thermal';
 
@@ -45,11 +45,18 @@ export interface AddSensorOptions {
   alarmHigh?: number;
   alarmLow?: number;
   thermal?: ThermalOptions;
+  /** A clone's reserved-byte behaviour (./ds18b20-device CloneTraits); absent: Maxim's. */
+  clone?: CloneTraits;
 }
 
 export interface BusStats {
   resets: number;
   slots: number;
+}
+
+/** Bus time of `stats` in ms: each reset RESET_US, each slot SLOT_US (what a real master spends). */
+export function busTimeMs(stats: BusStats): number {
+  return (stats.resets * RESET_US + stats.slots * SLOT_US) / 1000;
 }
 
 export class SimulatedOneWireBus implements OneWireBus, PowerRail {
@@ -104,6 +111,7 @@ export class SimulatedOneWireBus implements OneWireBus, PowerRail {
         alarmLow: options.alarmLow,
         thermal: { seed, ...options.thermal },
         seed,
+        clone: options.clone,
       },
       this,
     );
@@ -132,7 +140,7 @@ export class SimulatedOneWireBus implements OneWireBus, PowerRail {
   }
 
   clearFaults(id: string): void {
-    this.setFault(id, { crcCorruption: 0, disconnected: false, powerOnReset: 'off', busShort: false, slowFactor: 1, zeroScratchpad: false });
+    this.setFault(id, { crcCorruption: 0, disconnected: false, powerOnReset: 'off', busShort: false, slowFactor: 1, zeroScratchpad: false, configLocked: false });
   }
 
   injectStep(id: string, delta: number): void {

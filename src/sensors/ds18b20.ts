@@ -8,16 +8,20 @@
  * so N externally powered sensors take 2.08 + tCONV + 11.6·N ms (plus one 70 µs busy poll).
  * Extra steps only happen on faults: a bus-wide "still busy" after tCONV extends the wait, then
  * isolates sensors one by one to find the slow one; an 85.0 °C reading triggers one fresh
- * conversion to confirm it. `Ds18b20Sampler` (./sampler) runs this loop on host Timers.
+ * conversion to confirm it, with a mark in the scratchpad that tells a real 85 °C from a
+ * power-on reset on genuine parts and clones alike (./power-on-check says what that relies
+ * on). `Ds18b20Sampler` (./sampler) runs this loop on host Timers.
  *
  * Parasite power: after each 44h/48h the driver calls bus.strongPullup(ms) for the whole
  * conversion, and still asks the caller to wait that long before the next bus operation
  * (strongPullup is expected to return at once and release the line by itself; any bus
- * operation ends it early).
+ * operation ends it early). A bus without strongPullup cannot feed a parasite-powered sensor
+ * through a conversion: such a sensor is reported with the fault 'parasite-unsupported' and
+ * never read (it would only brown out and read its power-on value).
  */
 import type { OneWireBus } from '../platform';
 import { searchAll, type SearchResult } from '../onewire/search';
-import { readBytes, selectRom, skipRom } from '../onewire/master';
+import { selectRom, skipRom } from '../onewire/master';
 import { familyCode, romToHex, type RomId } from '../onewire/rom';
 import {
   checkScratchpad,
@@ -29,17 +33,28 @@ import {
   scratchpadResolution,
   type FaultReason,
 } from './scratchpad';
-import { configForResolution, conversionTimeMs, type Resolution } from './temperature';
+import { markScratchpad, resetSinceMark, unmark, type PowerOnMark } from './power-on-check';
+import { applySettings, type SensorSettingsWanted } from './sensor-config';
+import { COPY_SCRATCHPAD, COPY_SCRATCHPAD_MS, copyScratchpad, readScratchpad, recallEeprom } from './scratchpad-io';
+import { conversionTimeMs, type Resolution } from './temperature';
 
+export { COPY_SCRATCHPAD, COPY_SCRATCHPAD_MS, READ_SCRATCHPAD, RECALL_E2, WRITE_SCRATCHPAD } from './scratchpad-io';
 export const CONVERT_T = 0x44;
-export const WRITE_SCRATCHPAD = 0x4e;
-export const READ_SCRATCHPAD = 0xbe;
-export const COPY_SCRATCHPAD = 0x48;
-export const RECALL_E2 = 0xb8;
 export const READ_POWER_SUPPLY = 0xb4;
 
-/** EEPROM write time (datasheet tWR max 10 ms): strong pull-up duration for parasite copies. */
-export const COPY_SCRATCHPAD_MS = 10;
+/** What configure() did. */
+export interface ConfigureResult {
+  /** Ms the caller must leave the bus alone (an EEPROM copy in progress). */
+  waitMs: number;
+  /** Sensors that did not take the setting or could not be reached, with why. */
+  failed: { id: string; reason: string }[];
+  /** Of those, the ones that answered but read back something else (the setting is refused, not retried). */
+  refused: { id: string; reason: string }[];
+  /** Sensors whose EEPROM was written (48h) by this call. */
+  copied: string[];
+  /** Sensors whose EEPROM still needs the copy: call configure again after waitMs. */
+  copyPending: string[];
+}
 
 export interface SensorInfo {
   id: string;
@@ -105,8 +120,8 @@ export class Ds18b20Driver {
   private suspects: SensorInfo[] = [];
   private isolateIndex = 0;
   private busFault: FaultReason | undefined;
-  /** Whether the last valid scratchpad read had the full power-on signature. */
-  private lastPowerOnSignature = false;
+  /** TH marks of the 85.0 °C suspects during the confirming conversion, by sensor id. */
+  private marks = new Map<string, PowerOnMark | string>();
 
   constructor(
     private readonly bus: OneWireBus,
@@ -140,6 +155,13 @@ export class Ds18b20Driver {
       const family = familyCode(rom);
       if (!isSupportedFamily(family)) {
         refused.push({ id, family, reason: `unsupported-family: ${familyName(family)} is not a DS18B20, DS1822 or DS18S20` });
+        continue;
+      }
+      // A known sensor keeps what was probed when it was found: a periodic search costs the
+      // search alone (about 14.9 ms of bus time per device), not two more transactions each.
+      const known = this.sensors.find((s) => s.id === id);
+      if (known) {
+        sensors.push(known);
         continue;
       }
       const parasite = this.readParasite(rom);
@@ -204,6 +226,10 @@ export class Ds18b20Driver {
         const busy = this.stillBusy();
         if (busy === 'wait') return { done: false, waitMs: this.wait(Math.max(1, this.convertMs / 8)) };
         if (busy === 'timeout') {
+          // A sensor that reset (power cycle) is back at its EEPROM resolution and converts
+          // longer than we waited: learn the resolutions again before blaming anyone.
+          const longer = this.refreshResolutions();
+          if (longer > 0) return { done: false, waitMs: this.wait(longer) };
           this.phase = 'isolating';
           this.isolateIndex = 0;
           return this.isolateNext();
@@ -214,35 +240,58 @@ export class Ds18b20Driver {
           else this.results.set(s.id, reading);
         }
         if (this.suspects.length === 0) return this.finish();
-        // An 85.0 °C value: convert again and re-read those sensors; a real 85 °C stays 85.
-        if (!this.convertAll()) {
-          for (const s of this.suspects) this.fail(s, this.busFault ?? 'no-presence', 'bus reset failed', 1);
-          return this.finish();
-        }
-        this.phase = 'confirming';
-        this.waitedMs = 0;
-        return { done: false, waitMs: this.wait(this.convertMs) };
+        return this.startConfirming();
       }
       case 'confirming': {
         const busy = this.stillBusy();
         if (busy === 'wait') return { done: false, waitMs: this.wait(Math.max(1, this.convertMs / 8)) };
-        for (const s of this.suspects) {
-          const reading = this.readSensor(s);
-          reading.powerOnReset = true;
-          if (reading.fault === undefined && reading.celsius === 85 && !this.lastPowerOnSignature) {
-            this.results.set(s.id, reading); // confirmed: really 85 °C
-          } else if (reading.fault === undefined && reading.celsius !== 85) {
-            this.results.set(s.id, reading); // the first 85 was a reset; this value is fresh
-          } else if (reading.fault === undefined) {
-            this.fail(s, 'power-on-85', 'still the 85.0 °C power-on value after a fresh conversion', reading.attempts, true);
-          } else {
-            this.results.set(s.id, reading);
-          }
-        }
+        for (const s of this.suspects) this.confirm(s);
         return this.finish();
       }
       case 'isolating':
         return this.isolateStep();
+    }
+  }
+
+  /**
+   * An 85.0 °C value: mark each suspect's scratchpad TH (./power-on-check), convert again and
+   * re-read them. A mark still there shows no reset during that conversion.
+   */
+  private startConfirming(): CycleStep {
+    this.marks = new Map();
+    for (const s of this.suspects) this.marks.set(s.id, markScratchpad(this.bus, s, this.scratchpad));
+    this.convertMs = this.conversionTimeMs(); // a reset may have changed a resolution
+    if (!this.convertAll()) {
+      for (const s of this.suspects) this.fail(s, this.busFault ?? 'no-presence', 'bus reset failed', 1);
+      return this.finish();
+    }
+    this.phase = 'confirming';
+    this.waitedMs = 0;
+    return { done: false, waitMs: this.wait(this.convertMs) };
+  }
+
+  /** Reads a suspect after the confirming conversion and decides: a real value, or the power-on one. */
+  private confirm(s: SensorInfo): void {
+    const reading = this.readSensor(s);
+    const mark = this.marks.get(s.id);
+    if (reading.fault !== undefined) {
+      this.results.set(s.id, reading);
+      return;
+    }
+    if (typeof mark === 'object' && resetSinceMark(mark, this.scratchpad)) {
+      // Reset during the conversion: the scratchpad is the EEPROM's again, nothing to restore.
+      this.fail(s, 'power-on-85', 'reset during a fresh conversion (TH back at its EEPROM value): the 85.0 °C power-on value', reading.attempts, true);
+      return;
+    }
+    if (typeof mark === 'object') unmark(this.bus, s, mark);
+    if (reading.celsius !== 85) {
+      reading.powerOnReset = true; // the first 85.0 was the power-on value; this one is fresh
+      this.results.set(s.id, reading);
+    } else if (typeof mark === 'object') {
+      delete reading.powerOnReset; // a real 85.0 °C: the sensor did not reset while converting
+      this.results.set(s.id, reading);
+    } else {
+      this.fail(s, 'power-on-85', `85.0 °C again and ${mark ?? 'no mark'}: a real 85 °C cannot be told from a power-on reset`, reading.attempts, true);
     }
   }
 
@@ -258,73 +307,51 @@ export class Ds18b20Driver {
   }
 
   /**
-   * Writes resolution (and optionally alarm limits TH/TL, whole °C) into each target sensor's
-   * scratchpad (4Eh), verifies it by reading back, and with `persist` copies it to EEPROM (48h,
-   * with a 10 ms strong pull-up on parasite sensors). Returns the ms the caller must wait
-   * before the next bus operation (EEPROM write time) and the sensors that failed.
+   * Applies resolution (and optionally alarm limits TH/TL, whole °C) to each target sensor
+   * (./sensor-config): written to the scratchpad (4Eh) and verified by reading back; with
+   * `persist` also to EEPROM (48h), but only where the EEPROM does not hold it already (RECALL
+   * E2 tells). A sensor that reads back something else refuses the setting (`refused`, and its
+   * resolution is what it reads). One EEPROM copy per call: one SKIP ROM copy when every sensor
+   * on the bus needs it, else one sensor's, the others in `copyPending` for the next call after
+   * `waitMs` (the EEPROM write time, with the strong pull-up on parasite sensors).
    */
-  configure(
-    settings: { resolution?: Resolution; alarmHigh?: number; alarmLow?: number },
-    options: { only?: string; persist?: boolean } = {},
-  ): { waitMs: number; failed: { id: string; reason: string }[] } {
+  configure(settings: SensorSettingsWanted, options: { only?: string; persist?: boolean } = {}): ConfigureResult {
     this.assertIdle();
-    const failed: { id: string; reason: string }[] = [];
-    const written: SensorInfo[] = [];
-    let waitMs = 0;
+    const result: ConfigureResult = { waitMs: 0, failed: [], refused: [], copied: [], copyPending: [] };
+    const needCopy: SensorInfo[] = [];
     for (const s of this.sensors) {
       if (options.only !== undefined && options.only !== s.id) continue;
-      if (!this.readScratchpad(s.rom) || !scratchpadIntact(this.scratchpad)) {
-        failed.push({ id: s.id, reason: 'cannot read the scratchpad' });
-        continue;
-      }
-      const th = settings.alarmHigh !== undefined ? settings.alarmHigh & 0xff : this.scratchpad[2];
-      const tl = settings.alarmLow !== undefined ? settings.alarmLow & 0xff : this.scratchpad[3];
-      const ds18s20 = s.family === FAMILY_DS18S20;
-      if (ds18s20 && settings.resolution !== undefined && settings.resolution !== 9) {
-        failed.push({ id: s.id, reason: 'DS18S20 has a fixed 9-bit resolution' });
-        continue;
-      }
-      const resolution = settings.resolution ?? s.resolution;
-      const config = configForResolution(resolution);
-      if (!selectRom(this.bus, s.rom)) {
-        failed.push({ id: s.id, reason: 'no presence' });
-        continue;
-      }
-      this.bus.writeByte(WRITE_SCRATCHPAD);
-      this.bus.writeByte(th);
-      this.bus.writeByte(tl);
-      if (!ds18s20) this.bus.writeByte(config);
-      const sp = this.scratchpad;
-      if (!this.readScratchpad(s.rom) || !scratchpadIntact(sp) || sp[2] !== th || sp[3] !== tl || (!ds18s20 && (sp[4] & 0x60) !== (config & 0x60))) {
-        failed.push({ id: s.id, reason: 'read-back does not match what was written' });
-        continue;
-      }
-      s.resolution = ds18s20 ? 9 : resolution;
-      written.push(s);
+      const outcome = applySettings(this.bus, s, settings, options.persist === true, this.scratchpad);
+      if (outcome.kind === 'refused' || outcome.kind === 'failed') {
+        result.failed.push({ id: s.id, reason: outcome.reason });
+        if (outcome.kind === 'refused') result.refused.push({ id: s.id, reason: outcome.reason });
+      } else if (outcome.kind === 'written' && outcome.copy) needCopy.push(s);
     }
-    if (options.persist && written.length > 0) {
-      // One copy for all: SKIP ROM + 48h makes every device copy its own scratchpad, so the
-      // EEPROM write times overlap and a parasite bus needs a single 10 ms pull-up.
-      const addressed = options.only !== undefined ? selectRom(this.bus, written[0].rom) : skipRom(this.bus);
-      if (!addressed) {
-        for (const s of written) failed.push({ id: s.id, reason: 'no presence for the EEPROM copy' });
-      } else {
-        this.bus.writeByte(COPY_SCRATCHPAD);
-        if (this.sensors.some((s) => s.parasite)) this.bus.strongPullup?.(COPY_SCRATCHPAD_MS);
-        waitMs = COPY_SCRATCHPAD_MS;
+    if (needCopy.length === 0) return result;
+    if (needCopy.length > 1 && needCopy.length === this.sensors.length) {
+      // SKIP ROM + 48h: every device copies its own scratchpad at once, one tWR for all.
+      if (!skipRom(this.bus)) {
+        for (const s of needCopy) result.failed.push({ id: s.id, reason: 'no presence for the EEPROM copy' });
+        return result;
       }
+      this.bus.writeByte(COPY_SCRATCHPAD);
+      if (this.sensors.some((s) => s.parasite)) this.bus.strongPullup?.(COPY_SCRATCHPAD_MS);
+      for (const s of needCopy) result.copied.push(s.id);
+    } else {
+      const first = needCopy[0];
+      if (!copyScratchpad(this.bus, first.rom, first.parasite)) result.failed.push({ id: first.id, reason: 'no presence for the EEPROM copy' });
+      else result.copied.push(first.id);
+      for (let i = 1; i < needCopy.length; i++) result.copyPending.push(needCopy[i].id);
     }
-    return { waitMs, failed };
+    if (result.copied.length > 0) result.waitMs = COPY_SCRATCHPAD_MS;
+    return result;
   }
 
   /** Reads the alarm limits back via RECALL E2 (B8h) then the scratchpad: what EEPROM holds. */
   recallEeprom(id: string): { alarmHigh: number; alarmLow: number; resolution: Resolution } | undefined {
     this.assertIdle();
     const s = this.sensors.find((x) => x.id === id);
-    if (!s || !selectRom(this.bus, s.rom)) return undefined;
-    this.bus.writeByte(RECALL_E2);
-    let polls = 0;
-    while (!s.parasite && this.bus.readBit() === 0 && polls++ < 100);
+    if (!s || !recallEeprom(this.bus, s.rom, s.parasite)) return undefined;
     if (!this.readScratchpad(s.rom) || !scratchpadIntact(this.scratchpad)) return undefined;
     const sp = this.scratchpad;
     return { alarmHigh: toSigned8(sp[2]), alarmLow: toSigned8(sp[3]), resolution: scratchpadResolution(s.family, sp) };
@@ -363,8 +390,13 @@ export class Ds18b20Driver {
       return false;
     }
     this.bus.writeByte(CONVERT_T);
-    if (this.sensors.some((s) => s.parasite)) this.bus.strongPullup?.(this.convertMs);
+    if (this.feedsParasite()) this.bus.strongPullup?.(this.convertMs);
     return true;
+  }
+
+  /** Some sensor is parasite-powered and the bus can feed it (strong pull-up). */
+  private feedsParasite(): boolean {
+    return this.bus.strongPullup !== undefined && this.sensors.some((s) => s.parasite);
   }
 
   /** After a reset without presence: a line stuck low is a short, a line high is an empty bus. */
@@ -377,9 +409,23 @@ export class Ds18b20Driver {
    * them after SKIP ROM). Parasite buses cannot be polled; the wait alone must do.
    */
   private stillBusy(): 'done' | 'wait' | 'timeout' {
-    if (this.sensors.some((s) => s.parasite)) return 'done';
+    if (this.feedsParasite()) return 'done';
     if (this.bus.readBit() === 1) return 'done';
     return this.waitedMs < this.convertMs * this.timeoutFactor ? 'wait' : 'timeout';
+  }
+
+  /**
+   * Reads each sensor's configuration byte again (the scratchpad can be read while converting).
+   * Returns how much longer the longest conversion needs than was waited, or 0.
+   */
+  private refreshResolutions(): number {
+    for (const s of this.sensors) {
+      if (s.family !== FAMILY_DS18S20 && this.readScratchpad(s.rom) && scratchpadIntact(this.scratchpad)) s.resolution = scratchpadResolution(s.family, this.scratchpad);
+    }
+    const convertMs = this.conversionTimeMs();
+    if (convertMs <= this.convertMs) return 0;
+    this.convertMs = convertMs;
+    return Math.max(1, convertMs - this.waitedMs);
   }
 
   /** Slow conversion: convert each sensor alone; one still busy after tCONV is the culprit. */
@@ -416,6 +462,9 @@ export class Ds18b20Driver {
 
   /** Reads one sensor's scratchpad with bounded retries; validated or a fault with reason. */
   private readSensor(s: SensorInfo): SensorReading {
+    if (s.parasite && this.bus.strongPullup === undefined) {
+      return { id: s.id, fault: 'parasite-unsupported', detail: 'parasite-powered, and this bus has no strong pull-up to feed a conversion: power the sensor from VDD', attempts: 0 };
+    }
     let last: { reason: FaultReason; detail: string } = { reason: 'no-response', detail: 'not read' };
     for (let attempt = 1; attempt <= this.retries + 1; attempt++) {
       if (!this.readScratchpad(s.rom)) {
@@ -426,7 +475,6 @@ export class Ds18b20Driver {
       const check = checkScratchpad(s.family, this.scratchpad);
       if (check.ok) {
         s.resolution = check.resolution;
-        this.lastPowerOnSignature = check.powerOnSignature;
         const reading: SensorReading = { id: s.id, celsius: check.celsius, attempts: attempt };
         if (check.powerOn85) reading.powerOnReset = true;
         return reading;
@@ -437,10 +485,7 @@ export class Ds18b20Driver {
   }
 
   private readScratchpad(rom: RomId): boolean {
-    if (!selectRom(this.bus, rom)) return false;
-    this.bus.writeByte(READ_SCRATCHPAD);
-    readBytes(this.bus, this.scratchpad, 0, SCRATCHPAD_BYTES);
-    return true;
+    return readScratchpad(this.bus, rom, this.scratchpad);
   }
 
   private readParasite(rom: RomId): boolean {

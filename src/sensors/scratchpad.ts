@@ -29,10 +29,12 @@ export type FaultReason =
   | 'bus-short'
   /** Reset saw no presence pulse at all. */
   | 'no-presence'
-  | 'unsupported-family';
+  | 'unsupported-family'
+  /** Parasite-powered on a bus that has no strong pull-up: it cannot convert. */
+  | 'parasite-unsupported';
 
 export type ScratchpadCheck =
-  | { ok: true; celsius: number; resolution: Resolution; powerOn85: boolean; powerOnSignature: boolean }
+  | { ok: true; celsius: number; resolution: Resolution; powerOn85: boolean }
   | { ok: false; reason: FaultReason; detail: string };
 
 export function isSupportedFamily(family: number): boolean {
@@ -53,9 +55,8 @@ export function scratchpadResolution(family: number, sp: ArrayLike<number>): Res
 
 /**
  * Checks 9 scratchpad bytes from a sensor of `family`. `powerOn85` flags the 85.0 °C value
- * (register 0550h; DS18S20: 00AAh), which the caller must confirm with a fresh conversion;
- * `powerOnSignature` additionally has the reserved bytes at their power-on values
- * (byte 6 = 0Ch on DS18B20/DS1822; on genuine parts a finished conversion rewrites it).
+ * (register 0550h; DS18S20: 00AAh), which the caller must confirm with a fresh conversion
+ * (./power-on-check; the reserved bytes 5..7 are not used: clones differ there).
  */
 export function checkScratchpad(family: number, sp: ArrayLike<number>): ScratchpadCheck {
   let and = 0xff;
@@ -73,24 +74,21 @@ export function checkScratchpad(family: number, sp: ArrayLike<number>): Scratchp
   let celsius: number | undefined;
   let resolution: Resolution;
   let powerOn85: boolean;
-  let powerOnSignature: boolean;
   if (family === FAMILY_DS18S20) {
     resolution = 9;
     celsius = decodeDs18s20(sp[0], sp[1], sp[6], sp[7]);
     if (celsius === undefined) return { ok: false, reason: 'crc', detail: 'COUNT_PER_C is 0' };
     powerOn85 = sp[0] === 0xaa && sp[1] === 0x00;
-    powerOnSignature = powerOn85 && sp[6] === 0x0c && sp[7] === 0x10;
     if (powerOn85) celsius = 85;
   } else {
     resolution = resolutionFromConfig(sp[4]);
     celsius = decodeTemperature(sp[0], sp[1], resolution);
     powerOn85 = sp[0] === 0x50 && sp[1] === 0x05;
-    powerOnSignature = powerOn85 && sp[5] === 0xff && sp[6] === 0x0c && sp[7] === 0x10;
   }
   if (celsius < MIN_CELSIUS || celsius > MAX_CELSIUS) {
     return { ok: false, reason: 'out-of-range', detail: `${celsius} °C is outside ${MIN_CELSIUS}..${MAX_CELSIUS} °C` };
   }
-  return { ok: true, celsius, resolution, powerOn85, powerOnSignature };
+  return { ok: true, celsius, resolution, powerOn85 };
 }
 
 function hex2(value: number): string {
