@@ -51,6 +51,8 @@ export interface DeviceOptions {
   maxInFlight?: number;
   /** How often to search the bus again while no sensor is online. Default 10 s. */
   rescanIntervalMs?: number;
+  /** How often to search the bus for sensors plugged in or gone while some are online. Default 30 s. */
+  searchIntervalMs?: number;
   /** Observer of every sampling round (the simulator's charts); must not throw. */
   onSample?: (sample: SampleEvent) => void;
 }
@@ -128,7 +130,7 @@ function build(host: DeviceHost, deps: DeviceDeps, options: DeviceOptions): Part
       if (ctx.connected) twin.report();
     },
     onSample: options.onSample,
-  }, options.rescanIntervalMs ?? 10000);
+  }, { rescanIntervalMs: options.rescanIntervalMs ?? 10000, searchIntervalMs: options.searchIntervalMs ?? 30000 });
   const schedules = { samplingIntervalMs: sampling.schedule, telemetryIntervalMs: pump.telemetry, aggregatePeriodMs: pump.aggregation };
   const sync = new ConfigSync(ctx, { sensors: deps.sensors, settings, table, screen, rearm: (key) => schedules[key].arm(true), report: () => twin.report() });
   const commands = new DeviceCommands(ctx, { sync, screen, table, settings, pump, stop: () => stop(deps.hub, parts) });

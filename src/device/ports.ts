@@ -19,6 +19,10 @@ export interface SensorReading {
   status: SensorStatus;
   /** Why the sensor is missing or faulty (CRC error, power-on value, ...). */
   error?: string;
+  /** Resolution in bits as the sensor last read it back (absent when the source cannot tell). */
+  resolution?: number;
+  /** Configured settings this sensor does not take, by property, with why (e.g. resolution). */
+  refused?: Record<string, string>;
 }
 
 /** The sensors on the bus. */

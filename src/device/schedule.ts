@@ -40,6 +40,11 @@ export class Schedule {
     }, this.due - now);
   }
 
+  /** Ms until the next run is due (0 when due or not armed). */
+  msUntilDue(): number {
+    return this.timer === undefined ? 0 : Math.max(0, this.due - this.clock.now());
+  }
+
   cancel(): void {
     if (this.timer !== undefined) this.timers.clear(this.timer);
     this.timer = undefined;

@@ -16,7 +16,7 @@ interface SensorEntry {
 
 /** What one sampling round changed. */
 export interface RoundResult {
-  /** A sensor appeared, vanished or changed status. */
+  /** A sensor appeared, vanished, or changed status, resolution or refused settings. */
   statusChanged: boolean;
   /** Sensors with a finite value this round. */
   online: number;
@@ -44,7 +44,7 @@ export class SensorTable {
     let online = 0;
     for (const r of readings) {
       const e = this.entryFor(r);
-      if (e.reading.status !== r.status) statusChanged = true;
+      if (reportedChange(e.reading, r)) statusChanged = true;
       e.reading = r;
       newOrder.push(r.id);
       if (r.status === 'online' && r.value !== undefined && Number.isFinite(r.value)) {
@@ -152,14 +152,22 @@ export class SensorTable {
     const seen: string[] = [];
     for (const r of this.readings()) {
       seen.push(r.id.toUpperCase());
-      out.push({ id: r.id, name: r.name, status: r.status, offset: settings.offset(r.id) });
+      const sensor: ReportedSensor = { id: r.id, name: r.name, status: r.status, offset: settings.offset(r.id), resolution: r.resolution ?? null };
+      if (r.refused !== undefined) sensor.refused = r.refused;
+      out.push(sensor);
     }
     // Configured before the sensor was found: reported as missing so the setting is visible.
     for (const id of settings.ids()) {
       if (seen.indexOf(id) >= 0) continue;
       const s = settings.get(id);
-      out.push({ id, name: s?.name ?? null, status: 'missing', offset: s?.offset ?? 0 });
+      out.push({ id, name: s?.name ?? null, status: 'missing', offset: s?.offset ?? 0, resolution: null });
     }
     return out;
   }
+}
+
+/** Whether what the twin reports of a sensor changed between two readings. */
+function reportedChange(a: SensorReading, b: SensorReading): boolean {
+  if (a.status !== b.status || a.resolution !== b.resolution) return true;
+  return JSON.stringify(a.refused ?? null) !== JSON.stringify(b.refused ?? null);
 }

@@ -5,11 +5,15 @@
  * Reported document:
  *   firmware        version string
  *   config          the configuration in effect (every property)
- *   sensors         { <id>: { name, status, offset } } — every sensor found, and every sensor
- *                   configured in desired `sensors` but not found yet (status 'missing')
+ *   sensors         { <id>: { name, status, offset, resolution } } — every sensor found, and
+ *                   every sensor configured in desired `sensors` but not found yet (status
+ *                   'missing'); resolution: bits as the sensor reads it back (null: unknown)
  *   refused         { <path>: reason | null } — desired values refused (old value kept); a path
  *                   is a property or `sensors/<ROM id>`; null clears an earlier refusal once a
- *                   valid value is applied or the desired document no longer holds it
+ *                   valid value is applied or the desired document no longer holds it. A sensor
+ *                   that does not take a configured setting adds `<property>/<ROM id>` (e.g.
+ *                   `resolution/28FF...`: the configuration register ignores writes), cleared
+ *                   with null once it takes it, the setting changes or the sensor is gone
  *   desiredVersion  $version of the last desired document or patch processed
  *   lastError       { source, message, at } or null
  *   uptimeMs
@@ -31,6 +35,10 @@ export interface ReportedSensor {
   name: string | null;
   status: SensorStatus;
   offset: number;
+  /** Bits as read back from the sensor; null when unknown. */
+  resolution: number | null;
+  /** Configured settings the sensor does not take, by property, with why. */
+  refused?: Record<string, string>;
 }
 
 export interface ReportedState {
@@ -51,6 +59,8 @@ export class TwinSync {
   private pendingClear: string[] = [];
   /** Sensor ids in the twin's reported `sensors`, so one that goes away is removed with null. */
   private reportedSensors: string[] = [];
+  /** Sensor refusals (`<property>/<ROM id>`) as last reported, so one that ends is cleared with null. */
+  private sensorRefusals: Record<string, string> = {};
 
   constructor(hub: HubConnection, control: DeviceControl, state: () => ReportedState) {
     this.hub = hub;
@@ -120,15 +130,41 @@ export class TwinSync {
     }
   }
 
-  /** The full reported patch. */
-  reportedPatch(): Record<string, unknown> {
+  /**
+   * Records the sensors' refusals (`<property>/<ROM id>`); a new one (or a new reason) is an
+   * error, once. Returns the ones recorded before, which the report clears unless still there.
+   */
+  private noteSensorRefusals(list: ReportedSensor[]): Record<string, string> {
+    const before = this.sensorRefusals;
+    const now: Record<string, string> = {};
+    const fresh: string[] = [];
+    for (const r of list) {
+      if (r.refused === undefined) continue;
+      for (const property of Object.keys(r.refused)) {
+        const path = `${property}/${r.id}`;
+        now[path] = r.refused[property];
+        if (before[path] !== now[path]) fresh.push(`${path}: ${now[path]}`);
+      }
+    }
+    this.sensorRefusals = now;
+    if (fresh.length > 0) this.control.error('sensors', fresh.join('; '));
+    return before;
+  }
+
+  /** The full reported patch; `clearSensorRefusals`: paths reported before, null unless still refused. */
+  reportedPatch(clearSensorRefusals: Record<string, string> = this.sensorRefusals): Record<string, unknown> {
     const s = this.state();
     const sensors: Record<string, unknown> = {};
     for (const id of this.reportedSensors) sensors[id] = null;
-    for (const r of s.sensors) sensors[r.id] = { name: r.name, status: r.status, offset: r.offset };
+    for (const r of s.sensors) sensors[r.id] = { name: r.name, status: r.status, offset: r.offset, resolution: r.resolution };
     const refused: Record<string, string | null> = {};
     for (const key of this.pendingClear) refused[key] = null;
     for (const key of Object.keys(this.refusedNow)) refused[key] = this.refusedNow[key];
+    for (const key of Object.keys(clearSensorRefusals)) refused[key] = null;
+    for (const r of s.sensors) {
+      if (r.refused === undefined) continue;
+      for (const property of Object.keys(r.refused)) refused[`${property}/${r.id}`] = r.refused[property];
+    }
     return {
       firmware: s.firmware,
       config: s.config,
@@ -141,7 +177,9 @@ export class TwinSync {
   }
 
   report(): void {
-    const patch = this.reportedPatch();
+    // First, so a new refusal is in this report's lastError.
+    const previousRefusals = this.noteSensorRefusals(this.state().sensors);
+    const patch = this.reportedPatch(previousRefusals);
     const cleared = this.pendingClear;
     this.pendingClear = [];
     const previousSensors = this.reportedSensors;

@@ -266,9 +266,9 @@ export const suite: Suite = {
           sensors: { '28aa000000000001': { name: 'Kitchen', offset: -0.25 }, '28AA000000000002': { offset: 9 }, '28AA0000000000FF': { name: 'Attic' } },
         });
         const r1 = hub.reported[hub.reported.length - 1] as { sensors: Record<string, { name: string | null; status: string; offset: number }>; refused: Record<string, string> };
-        t.equal(JSON.stringify(r1.sensors['28aa000000000001']), '{"name":"Kitchen","status":"online","offset":-0.25}');
-        t.equal(JSON.stringify(r1.sensors['28aa000000000002']), '{"name":"T2","status":"online","offset":0}', 'refused entry: old value kept');
-        t.equal(JSON.stringify(r1.sensors['28AA0000000000FF']), '{"name":"Attic","status":"missing","offset":0}', 'configured before it is found');
+        t.equal(JSON.stringify(r1.sensors['28aa000000000001']), '{"name":"Kitchen","status":"online","offset":-0.25,"resolution":null}');
+        t.equal(JSON.stringify(r1.sensors['28aa000000000002']), '{"name":"T2","status":"online","offset":0,"resolution":null}', 'refused entry: old value kept');
+        t.equal(JSON.stringify(r1.sensors['28AA0000000000FF']), '{"name":"Attic","status":"missing","offset":0,"resolution":null}', 'configured before it is found');
         t.ok(/offset: 9 is outside ±5/.test(r1.refused['sensors/28AA000000000002']));
         // Applied at once: display and the next telemetry carry the name and the calibrated value.
         t.equal(device.display().sensors[0].name, 'Kitchen');

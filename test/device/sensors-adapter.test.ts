@@ -56,7 +56,10 @@ describe('BusSensorSource', () => {
     source.setResolution(9);
     let out: SensorReading[] | undefined;
     source.read((r) => (out = r));
-    host.advance(100); // 93.75 ms at 9 bits
+    host.advance(90);
+    expect(out).toBeUndefined();
+    host.advance(20); // the 10 ms EEPROM copy of the new resolution, then 93.75 ms at 9 bits
+    expect(out?.map((r) => r.resolution)).toEqual([9, 9]);
     expect(out?.every((r) => r.status === 'online')).toBe(true);
   });
 });

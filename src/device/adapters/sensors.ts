@@ -3,11 +3,20 @@
  * over a 1-Wire bus. Reads run on the host's timers through Ds18b20Sampler, so a conversion
  * waits its real tCONV without blocking. A scan or resolution change requested during a cycle
  * is applied when the cycle ends (the driver refuses bus commands while converting).
+ *
+ * The configured resolution is kept true on the bus: it is written with persist (the driver
+ * copies to EEPROM only where the EEPROM differs), and after every cycle each sensor's
+ * resolution as read back is compared with it: a sensor back at another one (a power-on reset
+ * reloads the EEPROM, a hot-plugged sensor brings its own) gets it again. A sensor that does
+ * not take it (its configuration register ignores writes) is not asked again until the
+ * setting changes or the sensor is found again; its reading carries the reason in `refused`
+ * and its real resolution.
  */
-import type { Clock, Log, OneWireBus, Timers } from '../../platform';
-import { Ds18b20Driver, type Ds18b20Options } from '../../sensors/ds18b20';
+import type { Clock, Log, OneWireBus, TimerId, Timers } from '../../platform';
+import { Ds18b20Driver, type Ds18b20Options, type SensorInfo } from '../../sensors/ds18b20';
 import { SensorRegistry, type SensorEntry } from '../../sensors/registry';
 import { Ds18b20Sampler } from '../../sensors/sampler';
+import { FAMILY_DS18S20 } from '../../sensors/scratchpad';
 import type { Resolution } from '../../sensors/temperature';
 import type { SensorReading, SensorSource } from '../ports';
 import type { SensorSetting } from '../sensor-settings';
@@ -33,11 +42,21 @@ export class BusSensorSource implements SensorSource {
   private reading = false;
   private scanPending = false;
   private resolutionPending: number | undefined;
+  /** The configured resolution (undefined: leave the sensors as they are). */
+  private wanted: number | undefined;
+  /** Sensors that refused `wanted`, with why. */
+  private readonly refusedBy = new Map<string, string>();
+  /** Host time until which an EEPROM copy is in progress: no bus operation before it. */
+  private busyUntil = -Infinity;
+  /** A timer that resumes pending EEPROM copies. */
+  private copyTimer: TimerId | undefined;
+  private readonly timers: Timers;
 
   constructor(bus: OneWireBus, timers: Timers, clock: Clock, log?: Log, options: BusSensorsOptions = {}) {
     this.driver = new Ds18b20Driver(bus, options.driver);
     this.registry = new SensorRegistry({ onAdded: (id) => this.name(id) });
     this.sampler = new Ds18b20Sampler(this.driver, timers);
+    this.timers = timers;
     this.clock = clock;
     this.log = log;
     this.names = options.names ?? {};
@@ -68,7 +87,7 @@ export class BusSensorSource implements SensorSource {
   }
 
   scan(): void {
-    if (this.reading) {
+    if (this.reading || this.busyUntil > this.clock.now()) {
       this.scanPending = true;
       return;
     }
@@ -79,10 +98,10 @@ export class BusSensorSource implements SensorSource {
       if (diff.added.length + diff.returned.length + diff.vanished.length > 0) {
         this.log?.write('info', 'sensors', `scan: ${result.sensors.length} sensor(s); added ${diff.added.length}, returned ${diff.returned.length}, vanished ${diff.vanished.length}`);
       }
-      if (diff.added.length + diff.returned.length > 0 && this.resolutionPending === undefined) {
-        // New sensors get the configured resolution too.
-        const r = this.lastResolution;
-        if (r !== undefined) this.resolutionPending = r;
+      if (diff.added.length + diff.returned.length > 0 && this.wanted !== undefined) {
+        // New sensors get the configured resolution too; one found again may take it now.
+        for (const id of diff.added.concat(diff.returned)) this.refusedBy.delete(id);
+        this.resolutionPending = this.wanted;
       }
     } catch (error) {
       this.log?.write('warn', 'sensors', `scan failed: ${String(error)}`);
@@ -90,23 +109,47 @@ export class BusSensorSource implements SensorSource {
     this.applyResolution();
   }
 
-  private lastResolution: number | undefined;
-
   setResolution(bits: number): void {
-    this.lastResolution = bits;
+    if (bits !== this.wanted) this.refusedBy.clear();
+    this.wanted = bits;
     this.resolutionPending = bits;
     if (!this.reading) this.applyResolution();
   }
 
   private applyResolution(): void {
     const bits = this.resolutionPending;
-    if (bits === undefined || this.driver.list().length === 0) return;
+    if (bits === undefined || this.driver.list().length === 0 || this.copyTimer !== undefined) return;
     this.resolutionPending = undefined;
     try {
-      const result = this.driver.configure({ resolution: bits as Resolution });
-      for (const f of result.failed) this.log?.write('warn', 'sensors', `resolution ${bits} on ${f.id}: ${f.reason}`);
+      const result = this.driver.configure({ resolution: bits as Resolution }, { persist: true });
+      for (const r of result.refused) {
+        // Info here: the device reports it (twin refused, lastError) and warns once.
+        if (this.refusedBy.get(r.id) !== r.reason) this.log?.write('info', 'sensors', `resolution ${bits} refused by ${r.id}: ${r.reason}`);
+        this.refusedBy.set(r.id, r.reason);
+      }
+      for (const f of result.failed) if (!this.refusedBy.has(f.id)) this.log?.write('warn', 'sensors', `resolution ${bits} on ${f.id}: ${f.reason}`);
+      for (const id of result.copied) this.log?.write('info', 'sensors', `resolution ${bits} stored in the EEPROM of ${id}`);
+      if (result.waitMs > 0) this.busyUntil = this.clock.now() + result.waitMs;
+      if (result.copyPending.length > 0) {
+        this.resolutionPending = bits;
+        this.copyTimer = this.timers.set(() => {
+          this.copyTimer = undefined;
+          if (!this.reading) this.applyResolution();
+        }, result.waitMs);
+      }
     } catch (error) {
       this.log?.write('warn', 'sensors', `resolution ${bits}: ${String(error)}`);
+    }
+  }
+
+  /** After a cycle: a sensor whose resolution reads back other than configured (and has not refused it) gets it again. */
+  private checkResolutions(): void {
+    const wanted = this.wanted;
+    if (wanted === undefined) return;
+    for (const s of this.driver.list()) {
+      if (s.resolution === wanted || this.refusedBy.has(s.id) || (s.family === FAMILY_DS18S20 && wanted !== 9)) continue;
+      this.log?.write('info', 'sensors', `${s.id} reads ${s.resolution} bits, configured ${wanted} (power-on reset?): applying it again`);
+      this.resolutionPending = wanted;
     }
   }
 
@@ -115,9 +158,20 @@ export class BusSensorSource implements SensorSource {
       onReadings(this.readings());
       return;
     }
+    const wait = this.busyUntil - this.clock.now();
+    if (wait > 0) {
+      // An EEPROM copy is still being written: start the conversion when it is done.
+      this.reading = true;
+      this.timers.set(() => {
+        this.reading = false;
+        this.read(onReadings);
+      }, wait);
+      return;
+    }
     this.reading = true;
     const finish = (): void => {
       this.reading = false;
+      this.checkResolutions();
       if (this.scanPending) this.scan();
       else this.applyResolution();
       onReadings(this.readings());
@@ -136,17 +190,21 @@ export class BusSensorSource implements SensorSource {
 
   /** The registry as port readings, in discovery order. */
   readings(): SensorReading[] {
-    return this.registry.list().map(toReading);
+    return this.registry.list().map((e) => this.toReading(e));
   }
 
   private currentReading(id: string): SensorReading | undefined {
     const e = this.registry.get(id);
-    return e && toReading(e);
+    return e && this.toReading(e);
   }
-}
 
-function toReading(e: SensorEntry): SensorReading {
-  const r: SensorReading = { id: e.id, name: e.name ?? e.id, value: e.status === 'online' ? e.celsius : undefined, status: e.status };
-  if (e.reason !== undefined) r.error = e.detail ? `${e.reason}: ${e.detail}` : e.reason;
-  return r;
+  private toReading(e: SensorEntry): SensorReading {
+    const r: SensorReading = { id: e.id, name: e.name ?? e.id, value: e.status === 'online' ? e.celsius : undefined, status: e.status };
+    if (e.reason !== undefined) r.error = e.detail ? `${e.reason}: ${e.detail}` : e.reason;
+    const info: SensorInfo | undefined = this.driver.list().find((s) => s.id === e.id);
+    if (info !== undefined) r.resolution = info.resolution;
+    const refused = this.refusedBy.get(e.id);
+    if (refused !== undefined && this.wanted !== undefined) r.refused = { resolution: `${this.wanted} bits: ${refused}` };
+    return r;
+  }
 }
