@@ -4,6 +4,12 @@ import type { OneWireBus } from '../../../../src/platform';
  * Native 1-Wire master (modonewirebus.c): RMT peripheral through Espressif's onewire_bus
  * component, like Moddable's modules/drivers/onewire/esp32, plus the single-bit operations
  * that Moddable's "onewire" module lacks and the project's ROM search (src/onewire) needs.
+ *
+ * No strongPullup: a parasite-powered DS18B20 needs the line driven hard high within 10 µs of
+ * its convert (44h) or copy (48h) command (DS18B20 datasheet, "Powering the DS18B20"). Here the
+ * last bit leaves through RMT and the task learns it is done from the TX-done interrupt, whose
+ * wake-up latency is not bounded that tightly, and the pad stays open-drain under RMT. Without
+ * the method, src/sensors/ds18b20 reports parasite-powered sensors as 'parasite-unsupported'.
  */
 class OneWireNative extends Native('xs_onewirebus_destructor') {
   constructor(pin: number) {

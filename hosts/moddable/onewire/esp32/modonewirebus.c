@@ -1,6 +1,7 @@
 /*
  * 1-Wire bus primitives for ESP32 over Espressif's onewire_bus component (RMT), the same
  * component Moddable's modules/drivers/onewire/esp32 uses, plus single-bit read and write.
+ * There is no strong pull-up (parasite power): see bus.ts.
  */
 
 #include "xsmc.h"
