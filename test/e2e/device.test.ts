@@ -138,10 +138,10 @@ describe('device on the Node host against the IoT Hub emulator', () => {
       const rep = reported(hub) as Rep;
       return rep.sensors?.[kitchen.id]?.name === 'Kitchen' && rep.refused?.[`sensors/${other.id}`] ? rep : undefined;
     });
-    expect(r.sensors?.[kitchen.id]).toEqual({ name: 'Kitchen', status: 'online', offset: -0.25 });
+    expect(r.sensors?.[kitchen.id]).toEqual({ name: 'Kitchen', status: 'online', offset: -0.25, resolution: 12 });
     // The bad entry is refused with its reason and keeps its old values; the good one applied.
     expect(r.refused?.[`sensors/${other.id}`]).toMatch(/offset: 12 is outside ±5/);
-    expect(r.sensors?.[other.id]).toEqual({ name: otherDefault, status: 'online', offset: 0 });
+    expect(r.sensors?.[other.id]).toEqual({ name: otherDefault, status: 'online', offset: 0, resolution: 12 });
     const t = await waitFor('calibrated telemetry', () => bodies(hub, 'telemetry').map((b) => sensorIn(b, kitchen.id)).find((s) => s?.name === 'Kitchen'));
     expect(t.value).toBe(23.75);
     expect(t.anomaly).toBe(false);
