@@ -1,0 +1,319 @@
+/**
+ * Change detection for one temperature sensor: one-sample spikes, level shifts and trends, with
+ * alerts that last as long as their condition. Fixed memory (numbers only), O(1) per sample,
+ * nothing allocated per sample.
+ *
+ * Method (every threshold is in units of the noise scale `scale`, or in °C and °C/min where the
+ * physics sets it):
+ * - Scale: a robust, persistent noise estimate from first differences, sigma ≈ 0.886·E|x_t - x_{t-1}|
+ *   (for Gaussian noise E|d| = 2σ/√π), each |d| winsorised at 4·scale so a step or spike cannot
+ *   inflate it, averaged exponentially (cumulative mean for the first samples). Floored at half
+ *   the sensor's quantisation step (`step`, 0.0625 °C at 12 bits): a reading that flickers
+ *   between two adjacent steps, or one step of a steady sensor, is never an anomaly.
+ * - Reference: a Huber-clipped exponential average of the level (time constant `referenceTauMs`):
+ *   it follows normal changes up to `normalRatePerMin` with a lag below the allowance
+ *   `normalRatePerMin × referenceTauMs`, but a step moves it only a clipped amount per sample.
+ * - Spike (Shewhart individuals chart with a wide limit, Montgomery, Introduction to Statistical
+ *   Quality Control, §6.4): |x - reference| > spikeThreshold·scale + allowance raises a `spike`
+ *   alert on that sample. The sample is kept out of every estimate. If the next sample is also
+ *   beyond the limit, in the same direction, the alert becomes a `shift`; otherwise it ends.
+ * - Level shift: two-sided tabular CUSUM (Page 1954, "Continuous inspection schemes",
+ *   Biometrika 41; Montgomery §9.1) on x - reference with reference value
+ *   k = cusumK·scale + allowance and decision interval h = cusumH·scale.
+ * - Trend: Brown's double exponential smoothing (Brown 1963, "Smoothing, Forecasting and
+ *   Prediction") gives the slope over `trendTauMs`; a slope beyond `trendRatePerMin` raises a
+ *   `trend` alert. A slow drift at a normal rate is caught as the reference leaving a slow
+ *   average (time constant `driftTauMs`) by more than `driftLimit` °C.
+ *
+ * Alert lifetime: one alert at a time. A shift or trend alert lasts while the reference differs
+ * from the baseline it had when the alert started by more than k (it ends with reason
+ * 'returned' after `returnSamples` such samples in a row), unless the level has been steady
+ * (slope within normalRatePerMin, no sample beyond the spike limit) for `acceptAfterMs`: then the
+ * new level is accepted as the baseline and the alert ends with reason 'rebaselined'. Nothing is
+ * judged before `minSamples` samples; timestamps are ms and must increase.
+ */
+export type ChangeKind = 'spike' | 'shift' | 'trend';
+export type ChangeEndReason = 'returned' | 'rebaselined';
+export type ChangeEvent = 'none' | 'start' | 'update' | 'end';
+
+export interface ChangeDetectorOptions {
+  /** Quantisation step of the readings, °C. Default 0.0625 (DS18B20 at 12 bits). */
+  step?: number;
+  /** Spike limit in scale units. Default 8. */
+  spikeThreshold?: number;
+  /** CUSUM reference value in scale units. Default 0.75. */
+  cusumK?: number;
+  /** CUSUM decision interval in scale units. Default 12. */
+  cusumH?: number;
+  /** Fastest rate of change that is normal, °C/min. Default 0.15 (an HVAC cycle). */
+  normalRatePerMin?: number;
+  /** Rate of change that raises a trend alert, °C/min. Default 0.2. */
+  trendRatePerMin?: number;
+  /** Departure from the slow average that raises a trend alert, °C. Default 1. */
+  driftLimit?: number;
+  /** Time constants, ms. Defaults 10 s, 30 s, 30 min. */
+  referenceTauMs?: number;
+  trendTauMs?: number;
+  driftTauMs?: number;
+  /** Steady time after which a lasting shift or trend is accepted as the new baseline, ms. Default 15 min. */
+  acceptAfterMs?: number;
+  /** Samples back within the band that end a shift or trend alert. Default 3. */
+  returnSamples?: number;
+  /** Samples before anything is judged. Default 20. */
+  minSamples?: number;
+}
+
+const SCALE_PER_MEAN_ABS_DIFF = 0.886226925452758; // √π / 2: σ = E|d| · √π / 2 for d ~ N(0, 2σ²)
+const SCALE_WEIGHT = 1 / 256;
+
+function positive(name: string, value: number): number {
+  if (!(value > 0 && value < Infinity)) throw new RangeError(`change detector: ${name} must be finite and > 0, got ${value}`);
+  return value;
+}
+
+export class ChangeDetector {
+  readonly spikeThreshold: number;
+  readonly cusumK: number;
+  readonly cusumH: number;
+  readonly normalRatePerMin: number;
+  readonly trendRatePerMin: number;
+  readonly driftLimit: number;
+  readonly referenceTauMs: number;
+  readonly trendTauMs: number;
+  readonly driftTauMs: number;
+  readonly acceptAfterMs: number;
+  readonly returnSamples: number;
+  readonly minSamples: number;
+  /** Quantisation step, °C (see setStep). */
+  step: number;
+
+  /** What the last sample did to the alert. */
+  event: ChangeEvent = 'none';
+  /** The alert is raised and has not ended. */
+  active = false;
+  /** Kind of the current (or just ended) alert. */
+  kind: ChangeKind = 'spike';
+  /** +1 upwards, -1 downwards, 0 without an alert. */
+  direction = 0;
+  /** Why the alert ended (valid when event is 'end'). */
+  endReason: ChangeEndReason = 'returned';
+  /** The reference level when the alert started, °C; the new baseline when it ended 'rebaselined'. */
+  baseline = 0;
+  /** Robust score of the last sample: (x - reference) / scale. */
+  score = 0;
+  /** Noise scale in use, °C (estimate floored at step/2). */
+  scale = 0;
+  /** Reference level before the last sample, °C. */
+  reference = 0;
+  /** Slope estimate, °C/min. */
+  ratePerMin = 0;
+  /** Samples seen (spike samples included). */
+  samples = 0;
+  /** Alerts started since construction. */
+  alerts = 0;
+
+  private meanAbsDiff = 0;
+  private diffs = 0;
+  private lastX = 0;
+  private lastT = 0;
+  private l1 = 0;
+  private l2 = 0;
+  private slow = 0;
+  private up = 0;
+  private down = 0;
+  private pendingSpike = 0;
+  private calm = 0;
+  private steadySince = 0;
+  private cachedDt = -1;
+  private aRef = 0;
+  private aTrend = 0;
+  private aDrift = 0;
+
+  constructor(options: ChangeDetectorOptions = {}) {
+    this.step = positive('step', options.step ?? 0.0625);
+    this.spikeThreshold = positive('spikeThreshold', options.spikeThreshold ?? 8);
+    this.cusumK = positive('cusumK', options.cusumK ?? 0.75);
+    this.cusumH = positive('cusumH', options.cusumH ?? 12);
+    this.normalRatePerMin = positive('normalRatePerMin', options.normalRatePerMin ?? 0.15);
+    this.trendRatePerMin = positive('trendRatePerMin', options.trendRatePerMin ?? 0.2);
+    this.driftLimit = positive('driftLimit', options.driftLimit ?? 1);
+    this.referenceTauMs = positive('referenceTauMs', options.referenceTauMs ?? 10_000);
+    this.trendTauMs = positive('trendTauMs', options.trendTauMs ?? 30_000);
+    this.driftTauMs = positive('driftTauMs', options.driftTauMs ?? 1_800_000);
+    this.acceptAfterMs = positive('acceptAfterMs', options.acceptAfterMs ?? 900_000);
+    this.returnSamples = positive('returnSamples', options.returnSamples ?? 3);
+    this.minSamples = positive('minSamples', options.minSamples ?? 20);
+  }
+
+  /** Sets the quantisation step (°C), e.g. after a resolution change; the estimates are kept. */
+  setStep(step: number): void {
+    this.step = positive('step', step);
+  }
+
+  /** Judges and then learns one sample (finite value °C, time ms). Returns the alert event. */
+  push(x: number, timeMs: number): ChangeEvent {
+    this.event = 'none';
+    this.samples++;
+    if (this.samples === 1) {
+      this.start(x, timeMs);
+      return 'none';
+    }
+    const dt = timeMs > this.lastT ? timeMs - this.lastT : 1;
+    if (dt !== this.cachedDt) this.alphas(dt);
+    const scale = this.currentScale();
+    const allowance = (this.normalRatePerMin * this.referenceTauMs) / 60_000;
+    const e = x - this.reference;
+    this.score = e / scale;
+    const spikeLimit = this.spikeThreshold * scale + allowance;
+    const judged = this.samples > this.minSamples;
+    if (judged && this.judgeSpike(e, spikeLimit, timeMs)) return this.event;
+    this.learn(x, timeMs, dt, e, scale, allowance);
+    if (judged && this.event === 'none') this.judge(timeMs, scale, allowance, e > spikeLimit || e < -spikeLimit);
+    return this.event;
+  }
+
+  /** Forgets everything (as if new); counters of alerts stay. */
+  clear(): void {
+    this.samples = 0;
+    this.event = 'none';
+    this.active = false;
+    this.direction = 0;
+    this.pendingSpike = 0;
+    this.score = 0;
+  }
+
+  /**
+   * Ends an active alert from outside (the sensor went missing or faulty): returns whether one
+   * was active. The estimates start again with the next sample.
+   */
+  interrupt(): boolean {
+    const was = this.active;
+    this.clear();
+    return was;
+  }
+
+  private start(x: number, timeMs: number): void {
+    this.lastX = x;
+    this.lastT = timeMs;
+    this.reference = x;
+    this.l1 = x;
+    this.l2 = x;
+    this.slow = x;
+    this.up = 0;
+    this.down = 0;
+    this.meanAbsDiff = 0;
+    this.diffs = 0;
+    this.ratePerMin = 0;
+    this.steadySince = timeMs;
+    this.scale = this.step / 2;
+  }
+
+  private alphas(dt: number): void {
+    this.cachedDt = dt;
+    this.aRef = 1 - Math.exp(-dt / this.referenceTauMs);
+    this.aTrend = 1 - Math.exp(-dt / this.trendTauMs);
+    this.aDrift = 1 - Math.exp(-dt / this.driftTauMs);
+  }
+
+  private currentScale(): number {
+    const estimate = this.meanAbsDiff * SCALE_PER_MEAN_ABS_DIFF;
+    const floor = this.step / 2;
+    this.scale = estimate > floor ? estimate : floor;
+    return this.scale;
+  }
+
+  /**
+   * A sample beyond the spike limit while no shift or trend alert lasts, or the sample after it.
+   * Returns true when the sample is consumed (kept out of every estimate).
+   */
+  private judgeSpike(e: number, spikeLimit: number, timeMs: number): boolean {
+    const direction = this.pendingSpike;
+    if (direction !== 0) {
+      this.pendingSpike = 0;
+      if (!this.active || this.kind !== 'spike') return false;
+      if (e * direction > spikeLimit / 2) {
+        // Still there: a level shift that began with the spike sample.
+        this.kind = 'shift';
+        this.event = 'update';
+        this.steadySince = timeMs;
+      } else {
+        this.finish('returned');
+      }
+      return false;
+    }
+    if (this.active || (e <= spikeLimit && e >= -spikeLimit)) return false;
+    this.pendingSpike = e > 0 ? 1 : -1;
+    this.raise('spike', this.pendingSpike);
+    this.lastT = timeMs;
+    return true;
+  }
+
+  private learn(x: number, timeMs: number, dt: number, e: number, scale: number, allowance: number): void {
+    const d = x - this.lastX;
+    const ad = d < 0 ? -d : d;
+    const cap = 4 * scale;
+    const w = this.diffs < 255 ? 1 / (this.diffs + 1) : SCALE_WEIGHT;
+    this.meanAbsDiff += w * ((ad < cap ? ad : cap) - this.meanAbsDiff);
+    this.diffs++;
+    const clip = 2 * scale + allowance;
+    this.reference += this.aRef * (e > clip ? clip : e < -clip ? -clip : e);
+    const a = this.aTrend;
+    this.l1 += a * (x - this.l1);
+    this.l2 += a * (this.l1 - this.l2);
+    this.ratePerMin = ((a / (1 - a)) * (this.l1 - this.l2) * 60_000) / dt;
+    this.slow += this.aDrift * (this.reference - this.slow);
+    const k = this.cusumK * scale + allowance;
+    const up = this.up + e - k;
+    const down = this.down - e - k;
+    this.up = up > 0 ? up : 0;
+    this.down = down > 0 ? down : 0;
+    this.lastX = x;
+    this.lastT = timeMs;
+  }
+
+  private judge(timeMs: number, scale: number, allowance: number, beyond: boolean): void {
+    const rate = this.ratePerMin;
+    const absRate = rate < 0 ? -rate : rate;
+    if (absRate > this.normalRatePerMin || beyond) this.steadySince = timeMs;
+    if (!this.active) {
+      const h = this.cusumH * scale;
+      const drift = this.reference - this.slow;
+      if (this.up > h) this.raise('shift', 1);
+      else if (this.down > h) this.raise('shift', -1);
+      else if (absRate > this.trendRatePerMin) this.raise('trend', rate > 0 ? 1 : -1);
+      else if (drift > this.driftLimit || drift < -this.driftLimit) this.raise('trend', drift > 0 ? 1 : -1);
+      return;
+    }
+    const off = this.reference - this.baseline;
+    const band = this.cusumK * scale + allowance;
+    if (off * this.direction <= band) {
+      if (++this.calm >= this.returnSamples) this.finish('returned');
+    } else {
+      this.calm = 0;
+      if (timeMs - this.steadySince >= this.acceptAfterMs) {
+        this.finish('rebaselined');
+        this.baseline = this.reference;
+        this.slow = this.reference;
+      }
+    }
+  }
+
+  private raise(kind: ChangeKind, direction: number): void {
+    this.active = true;
+    this.kind = kind;
+    this.direction = direction;
+    this.baseline = this.reference;
+    this.calm = 0;
+    this.alerts++;
+    this.event = 'start';
+  }
+
+  private finish(reason: ChangeEndReason): void {
+    this.active = false;
+    this.endReason = reason;
+    this.event = 'end';
+    this.up = 0;
+    this.down = 0;
+    this.calm = 0;
+  }
+}
