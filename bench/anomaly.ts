@@ -41,7 +41,7 @@ export type DetectorName = 'device' | 'baseline';
 /** The device's detector path at its defaults, told the sensor's resolution. */
 export function deviceDetector(bits: number): BenchDetector {
   const a = windowAnalytics().create('bench', DEFAULT_CONFIG.anomalyThreshold);
-  (a as { setResolution?: (b: number) => void }).setResolution?.(bits);
+  a.setResolution(bits);
   return { push: (x, t) => a.push(x, t).transition === 'start' };
 }
 

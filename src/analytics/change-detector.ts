@@ -61,10 +61,41 @@ export interface ChangeDetectorOptions {
   returnSamples?: number;
   /** Samples before anything is judged. Default 20. */
   minSamples?: number;
+  /** Time from the first sample before anything is judged, ms (the estimates settle). Default 15 min. */
+  warmupMs?: number;
 }
 
 const SCALE_PER_MEAN_ABS_DIFF = 0.886226925452758; // √π / 2: σ = E|d| · √π / 2 for d ~ N(0, 2σ²)
 const SCALE_WEIGHT = 1 / 256;
+/** How many standard errors of the slope estimate a trend must exceed the normal rate by. */
+const TREND_Z = 5;
+/** Time constant of the typical rate of change, ms (20 min: a few HVAC cycles). */
+const RATE_TAU_MS = 1_200_000;
+/** Headroom on the typical rate for the reference's lag. */
+const RATE_MARGIN = 1.5;
+/** Huber's clipping constant for the reference's update, in scale units (Huber 1964). */
+const HUBER = 1.5;
+/** The reference averages over at least this many samples, so a CUSUM has time to see a shift. */
+const REF_MIN_SAMPLES = 12;
+/** Headroom on the noise's share of the slope (the scale estimate is itself a few % off). */
+const NOISE_MARGIN = 1.3;
+/** Share of the decision interval beyond which the typical rate holds. */
+const HOLD = 0.5;
+
+/**
+ * Standard deviation of Brown's slope estimate b = a/(1-a)·(l1 - l2) for unit white noise, in
+ * value units per sample. b is white noise filtered by a²(1 - z⁻¹)/(1 - βz⁻¹)², β = 1 - a, whose
+ * impulse response is h0 = 1 (times a²), h(m+1) = β^m (β - (m+1)a); the sum of squares is
+ * closed-form with r = β²: Σ r^m (c - m·a)² = c²/(1-r) - 2ca·r/(1-r)² + a²·r(1+r)/(1-r)³, c = β - a.
+ */
+export function trendNoise(a: number): number {
+  const b = 1 - a;
+  const r = b * b;
+  const c = b - a;
+  const u = 1 - r;
+  const sum = 1 + (c * c) / u - (2 * c * a * r) / (u * u) + (a * a * r * (1 + r)) / (u * u * u);
+  return a * a * Math.sqrt(sum);
+}
 
 function positive(name: string, value: number): number {
   if (!(value > 0 && value < Infinity)) throw new RangeError(`change detector: ${name} must be finite and > 0, got ${value}`);
@@ -84,6 +115,7 @@ export class ChangeDetector {
   readonly acceptAfterMs: number;
   readonly returnSamples: number;
   readonly minSamples: number;
+  readonly warmupMs: number;
   /** Quantisation step, °C (see setStep). */
   step: number;
 
@@ -116,6 +148,7 @@ export class ChangeDetector {
   private diffs = 0;
   private lastX = 0;
   private lastT = 0;
+  private firstT = 0;
   private l1 = 0;
   private l2 = 0;
   private slow = 0;
@@ -126,8 +159,17 @@ export class ChangeDetector {
   private steadySince = 0;
   private cachedDt = -1;
   private aRef = 0;
+  /** referenceTauMs, or REF_MIN_SAMPLES sample periods when that is longer. */
+  private refTauMs = 0;
   private aTrend = 0;
   private aDrift = 0;
+  /** Standard deviation of the per-sample slope estimate per unit of noise (see trendNoise). */
+  private trendGain = 0;
+  private aRate = 0;
+  /** How fast this sensor's temperature normally moves, °C/min (RMS slope beyond the noise's). */
+  private typicalRate = 0;
+  private rateSquare = 0;
+  private rates = 0;
 
   constructor(options: ChangeDetectorOptions = {}) {
     this.step = positive('step', options.step ?? 0.0625);
@@ -137,12 +179,13 @@ export class ChangeDetector {
     this.normalRatePerMin = positive('normalRatePerMin', options.normalRatePerMin ?? 0.15);
     this.trendRatePerMin = positive('trendRatePerMin', options.trendRatePerMin ?? 0.2);
     this.driftLimit = positive('driftLimit', options.driftLimit ?? 1);
-    this.referenceTauMs = positive('referenceTauMs', options.referenceTauMs ?? 10_000);
+    this.referenceTauMs = positive('referenceTauMs', options.referenceTauMs ?? 60_000);
     this.trendTauMs = positive('trendTauMs', options.trendTauMs ?? 30_000);
     this.driftTauMs = positive('driftTauMs', options.driftTauMs ?? 1_800_000);
     this.acceptAfterMs = positive('acceptAfterMs', options.acceptAfterMs ?? 900_000);
     this.returnSamples = positive('returnSamples', options.returnSamples ?? 3);
     this.minSamples = positive('minSamples', options.minSamples ?? 20);
+    this.warmupMs = positive('warmupMs', options.warmupMs ?? 900_000);
   }
 
   /** Sets the quantisation step (°C), e.g. after a resolution change; the estimates are kept. */
@@ -161,14 +204,14 @@ export class ChangeDetector {
     const dt = timeMs > this.lastT ? timeMs - this.lastT : 1;
     if (dt !== this.cachedDt) this.alphas(dt);
     const scale = this.currentScale();
-    const allowance = (this.normalRatePerMin * this.referenceTauMs) / 60_000;
+    const allowance = this.allowance();
     const e = x - this.reference;
     this.score = e / scale;
     const spikeLimit = this.spikeThreshold * scale + allowance;
-    const judged = this.samples > this.minSamples;
+    const judged = this.samples > this.minSamples && timeMs - this.firstT >= this.warmupMs;
     if (judged && this.judgeSpike(e, spikeLimit, timeMs)) return this.event;
-    this.learn(x, timeMs, dt, e, scale, allowance);
-    if (judged && this.event === 'none') this.judge(timeMs, scale, allowance, e > spikeLimit || e < -spikeLimit);
+    this.learn(x, timeMs, dt, e, scale, allowance, judged);
+    if (judged && this.event === 'none') this.judge(timeMs, dt, scale, allowance, e > spikeLimit || e < -spikeLimit);
     return this.event;
   }
 
@@ -193,6 +236,7 @@ export class ChangeDetector {
   }
 
   private start(x: number, timeMs: number): void {
+    this.firstT = timeMs;
     this.lastX = x;
     this.lastT = timeMs;
     this.reference = x;
@@ -204,15 +248,30 @@ export class ChangeDetector {
     this.meanAbsDiff = 0;
     this.diffs = 0;
     this.ratePerMin = 0;
+    this.typicalRate = 0;
+    this.rateSquare = 0;
+    this.rates = 0;
     this.steadySince = timeMs;
     this.scale = this.step / 2;
   }
 
   private alphas(dt: number): void {
     this.cachedDt = dt;
-    this.aRef = 1 - Math.exp(-dt / this.referenceTauMs);
+    this.refTauMs = this.referenceTauMs > REF_MIN_SAMPLES * dt ? this.referenceTauMs : REF_MIN_SAMPLES * dt;
+    this.aRef = 1 - Math.exp(-dt / this.refTauMs);
     this.aTrend = 1 - Math.exp(-dt / this.trendTauMs);
     this.aDrift = 1 - Math.exp(-dt / this.driftTauMs);
+    this.trendGain = trendNoise(this.aTrend);
+    this.aRate = 1 - Math.exp(-dt / RATE_TAU_MS);
+  }
+
+  /**
+   * The reference's lag a normal change may cause, °C: the sensor's typical rate of change
+   * (learned, at most normalRatePerMin) × RATE_MARGIN × referenceTauMs.
+   */
+  private allowance(): number {
+    const rate = this.typicalRate < this.normalRatePerMin ? this.typicalRate : this.normalRatePerMin;
+    return (RATE_MARGIN * rate * this.refTauMs) / 60_000;
   }
 
   private currentScale(): number {
@@ -248,30 +307,56 @@ export class ChangeDetector {
     return true;
   }
 
-  private learn(x: number, timeMs: number, dt: number, e: number, scale: number, allowance: number): void {
+  private learn(x: number, timeMs: number, dt: number, e: number, scale: number, allowance: number, judged: boolean): void {
     const d = x - this.lastX;
     const ad = d < 0 ? -d : d;
     const cap = 4 * scale;
     const w = this.diffs < 255 ? 1 / (this.diffs + 1) : SCALE_WEIGHT;
     this.meanAbsDiff += w * ((ad < cap ? ad : cap) - this.meanAbsDiff);
     this.diffs++;
-    const clip = 2 * scale + allowance;
-    this.reference += this.aRef * (e > clip ? clip : e < -clip ? -clip : e);
+    const k = this.cusumK * scale + allowance;
+    // While a CUSUM is building evidence (past half the decision interval), the reference and
+    // the typical rate hold: a shift must not be learnt as normal before it is judged.
+    const hold = !this.active && this.up > HOLD * this.cusumH * scale || this.down > HOLD * this.cusumH * scale;
+    const clip = HUBER * scale + allowance;
+    if (!hold) this.reference += this.aRef * (e > clip ? clip : e < -clip ? -clip : e);
     const a = this.aTrend;
     this.l1 += a * (x - this.l1);
     this.l2 += a * (this.l1 - this.l2);
     this.ratePerMin = ((a / (1 - a)) * (this.l1 - this.l2) * 60_000) / dt;
     this.slow += this.aDrift * (this.reference - this.slow);
-    const k = this.cusumK * scale + allowance;
-    const up = this.up + e - k;
-    const down = this.down - e - k;
-    this.up = up > 0 ? up : 0;
-    this.down = down > 0 ? down : 0;
+    if (!hold && !this.active) {
+      // Mean square of the slope, less the part the noise alone gives: what the temperature
+      // itself does (an HVAC cycle's 0.1 °C/min; about 0 on a steady sensor, however noisy).
+      const r = this.ratePerMin;
+      const wr = 1 / ++this.rates;
+      this.rateSquare += (wr > this.aRate ? wr : this.aRate) * (r * r - this.rateSquare);
+      const noise = (NOISE_MARGIN * scale * this.trendGain * 60_000) / dt;
+      const excess = this.rateSquare - noise * noise;
+      this.typicalRate = excess > 0 ? Math.sqrt(excess) : 0;
+    }
+    // Dead zone of half a step where quantisation dominates the noise: a reading one step off the
+    // reference is within the resolution. Noise well above the step dithers it: the zone shrinks.
+    const half = (this.step * this.step) / (4 * scale);
+    const eq = e > half ? e - half : e < -half ? e + half : 0;
+    const up = this.up + eq - k;
+    const down = this.down - eq - k;
+    // The CUSUMs start when judging does: warm-up excursions are the estimates settling.
+    // While an alert lasts they rest (its own condition decides its end).
+    const run = judged && !this.active;
+    this.up = up > 0 && run ? up : 0;
+    this.down = down > 0 && run ? down : 0;
     this.lastX = x;
     this.lastT = timeMs;
   }
 
-  private judge(timeMs: number, scale: number, allowance: number, beyond: boolean): void {
+  /** The slope that raises a trend alert: trendRatePerMin, or the normal rate plus TREND_Z standard errors. */
+  private trendLimit(scale: number, dt: number): number {
+    const noisy = this.normalRatePerMin + (TREND_Z * scale * this.trendGain * 60_000) / dt;
+    return noisy > this.trendRatePerMin ? noisy : this.trendRatePerMin;
+  }
+
+  private judge(timeMs: number, dt: number, scale: number, allowance: number, beyond: boolean): void {
     const rate = this.ratePerMin;
     const absRate = rate < 0 ? -rate : rate;
     if (absRate > this.normalRatePerMin || beyond) this.steadySince = timeMs;
@@ -280,7 +365,7 @@ export class ChangeDetector {
       const drift = this.reference - this.slow;
       if (this.up > h) this.raise('shift', 1);
       else if (this.down > h) this.raise('shift', -1);
-      else if (absRate > this.trendRatePerMin) this.raise('trend', rate > 0 ? 1 : -1);
+      else if (absRate > this.trendLimit(scale, dt)) this.raise('trend', rate > 0 ? 1 : -1);
       else if (drift > this.driftLimit || drift < -this.driftLimit) this.raise('trend', drift > 0 ? 1 : -1);
       return;
     }

@@ -25,7 +25,7 @@ export const DEFAULT_CONFIG: Readonly<DeviceConfig> = Object.freeze({
   samplingIntervalMs: 1000,
   telemetryIntervalMs: 5000,
   aggregatePeriodMs: 60000,
-  anomalyThreshold: 3,
+  anomalyThreshold: 8,
   resolution: 12,
   displayMessage: '',
 });

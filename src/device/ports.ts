@@ -52,14 +52,38 @@ export interface SensorStats {
   std: number;
   min: number;
   max: number;
-  /** (value - mean) / std of the last sample against its window; 0 when std is 0. */
+  /**
+   * Robust score of the last sample: (value - reference level) / noise scale, the scale floored
+   * at half the quantisation step (analytics/change-detector).
+   */
   z: number;
-  /** True while the sensor is in an anomaly (with hysteresis). */
+  /** True while an anomaly alert lasts for the sensor. */
   anomaly: boolean;
+  /** What the active (or, on 'end', the ended) alert saw; undefined without one. */
+  alert?: AnomalyAlert;
 }
 
-/** A change of anomaly state, reported once per transition. */
-export type AnomalyTransition = 'start' | 'end' | undefined;
+/** What an anomaly alert saw: a one-sample spike, a level shift or a trend (analytics/change-detector). */
+export type AnomalyKind = 'spike' | 'shift' | 'trend';
+
+/** Why an anomaly alert ended. */
+export type AnomalyEndReason = 'returned' | 'rebaselined' | 'missing' | 'faulty';
+
+export interface AnomalyAlert {
+  kind: AnomalyKind;
+  /** +1 upwards, -1 downwards. */
+  direction: number;
+  /** The sensor's reference level before the alert, °C; after 'rebaselined', the accepted new level. */
+  baseline: number;
+  /** Set on 'end'. */
+  reason?: AnomalyEndReason;
+}
+
+/**
+ * A change of anomaly state, reported once per transition: 'start', 'update' (a spike that stays
+ * becomes a shift: same alert, new kind) and 'end'.
+ */
+export type AnomalyTransition = 'start' | 'update' | 'end' | undefined;
 
 /** Summary of one sensor over one aggregation period. */
 export interface PeriodAggregate {
@@ -83,8 +107,15 @@ export interface SensorAnalytics {
    * it, so a calibration change is neither an anomaly nor a step in the statistics.
    */
   recalibrate(delta: number): void;
-  /** Sets the z-score threshold of the anomaly detector. */
+  /** Sets the spike limit of the anomaly detector, in noise-scale units. */
   setThreshold(z: number): void;
+  /** The sensor's resolution changed (9..12 bits): the detector's quantisation floor follows. */
+  setResolution(bits: number): void;
+  /**
+   * The sensor stopped giving values (missing or faulty): an active alert ends with that reason
+   * (returned as 'end', else undefined) and detection starts afresh with the next value.
+   */
+  interrupt(reason: 'missing' | 'faulty'): AnomalyTransition;
   /** Returns the aggregate of the period so far and starts a new one (undefined when empty). */
   takeAggregate(): PeriodAggregate | undefined;
 }

@@ -1,22 +1,28 @@
 /**
- * Binds the AnalyticsFactory port to src/analytics: a sliding window (WindowStats), the
- * z-score detector with hysteresis (AnomalyDetector) and the period aggregate (PeriodAggregator).
+ * Binds the AnalyticsFactory port to src/analytics: a sliding window (WindowStats) for the
+ * statistics, the change detector (ChangeDetector: spikes, level shifts, trends) for anomaly
+ * alerts, and the period aggregate (PeriodAggregator).
  *
- * Composed here rather than through analytics/SensorAnalytics because the live configuration
- * changes the anomaly threshold at run time: the detector is replaced, the window is kept.
- * Transitions come from the alert state changing, so replacing the detector mid-alert still
- * yields a matching 'end' (or a continued alert) and never a dangling 'start'.
+ * The detector is told the sensor's quantisation step (from the resolution) and the spike limit
+ * (the configuration's anomalyThreshold) at run time; both keep its state, so a configuration
+ * change never starts or ends an alert by itself.
  */
-import { AnomalyDetector, type AnomalyOptions } from '../../analytics/anomaly';
+import { ChangeDetector, type ChangeDetectorOptions } from '../../analytics/change-detector';
 import { emptySummary, PeriodAggregator, type PeriodSummary } from '../../analytics/period-summary';
 import { WindowStats } from '../../analytics/window-stats';
-import type { AnalyticsFactory, AnomalyTransition, PeriodAggregate, SensorAnalytics, SensorStats } from '../ports';
+import type { AnalyticsFactory, AnomalyAlert, AnomalyTransition, PeriodAggregate, SensorAnalytics, SensorStats } from '../ports';
 
 export interface WindowAnalyticsOptions {
   /** Window size in samples. Default 60. */
   window?: number;
-  /** Detector options other than the threshold (which the configuration sets). */
-  anomaly?: Omit<AnomalyOptions, 'threshold' | 'clearThreshold'>;
+  /** Detector options other than the spike limit and the step (which the configuration sets). */
+  detector?: Omit<ChangeDetectorOptions, 'spikeThreshold' | 'step'>;
+}
+
+/** DS18B20 quantisation step at 9..12 bits, °C (datasheet: 0.5, 0.25, 0.125, 0.0625). */
+export function stepForResolution(bits: number): number {
+  const b = bits >= 9 && bits <= 12 ? Math.round(bits) : 12;
+  return 0.0625 * (1 << (12 - b));
 }
 
 class WindowAnalytics implements SensorAnalytics {
@@ -24,9 +30,8 @@ class WindowAnalytics implements SensorAnalytics {
   private readonly period = new PeriodAggregator();
   private readonly summary: PeriodSummary = emptySummary();
   private readonly options: WindowAnalyticsOptions;
-  private detector: AnomalyDetector;
-  private active = false;
-  private lastZ = 0;
+  private detector: ChangeDetector;
+  private alert: AnomalyAlert | undefined = undefined;
   /**
    * Sum of calibration changes: samples are kept as (value - bias) and reported + bias, so a
    * recalibration shifts the whole window and period in O(1) without touching their sums.
@@ -36,39 +41,43 @@ class WindowAnalytics implements SensorAnalytics {
   constructor(threshold: number, options: WindowAnalyticsOptions) {
     this.options = options;
     this.window = new WindowStats(options.window ?? 60);
-    this.detector = this.makeDetector(threshold);
-  }
-
-  private makeDetector(threshold: number): AnomalyDetector {
-    return new AnomalyDetector({ ...this.options.anomaly, threshold, clearThreshold: Math.min(2, threshold * 0.67) });
+    this.detector = new ChangeDetector({ ...options.detector, spikeThreshold: threshold });
   }
 
   push(value: number, timeMs: number): { stats: SensorStats; transition: AnomalyTransition } {
     if (!Number.isFinite(value) || !Number.isFinite(timeMs)) return { stats: this.stats(), transition: undefined };
-    const w = this.window;
     const x = value - this.bias;
-    this.detector.judge(x, w.count, w.mean, w.std);
-    this.lastZ = this.detector.z;
-    w.push(x, timeMs);
+    const d = this.detector;
+    const event = d.push(x, timeMs);
+    this.window.push(x, timeMs);
     this.period.add(x, timeMs);
-    const was = this.active;
-    this.active = this.detector.active;
-    const transition: AnomalyTransition = was === this.active ? undefined : this.active ? 'start' : 'end';
-    return { stats: this.stats(), transition };
+    let transition: AnomalyTransition = undefined;
+    if (event === 'start' || event === 'update') {
+      this.alert = { kind: d.kind, direction: d.direction, baseline: d.baseline + this.bias };
+      transition = event;
+    } else if (event === 'end') {
+      this.alert = { kind: d.kind, direction: d.direction, baseline: d.baseline + this.bias, reason: d.endReason };
+      transition = 'end';
+    }
+    const stats = this.stats();
+    if (transition === 'end') this.alert = undefined;
+    return { stats, transition };
   }
 
   stats(): SensorStats {
     const w = this.window;
     const n = w.count;
-    return {
+    const stats: SensorStats = {
       count: n,
       mean: n > 0 ? w.mean + this.bias : 0,
       std: n > 0 ? w.std : 0,
       min: n > 0 ? w.min + this.bias : 0,
       max: n > 0 ? w.max + this.bias : 0,
-      z: this.lastZ,
-      anomaly: this.active,
+      z: this.detector.score,
+      anomaly: this.detector.active,
     };
+    if (this.alert !== undefined) stats.alert = this.alert;
+    return stats;
   }
 
   recalibrate(delta: number): void {
@@ -76,8 +85,23 @@ class WindowAnalytics implements SensorAnalytics {
   }
 
   setThreshold(z: number): void {
-    if (z === this.detector.threshold) return;
-    this.detector = this.makeDetector(z);
+    if (z === this.detector.spikeThreshold) return;
+    // The new limit applies to a new detector; the running alert (if any) is carried over by
+    // ending it honestly is not needed: thresholds are options, so rebuild and keep the step.
+    const step = this.detector.step;
+    this.detector = new ChangeDetector({ ...this.options.detector, spikeThreshold: z, step });
+    this.alert = undefined;
+  }
+
+  setResolution(bits: number): void {
+    this.detector.setStep(stepForResolution(bits));
+  }
+
+  interrupt(reason: 'missing' | 'faulty'): AnomalyTransition {
+    const d = this.detector;
+    if (!d.interrupt()) return undefined;
+    this.alert = { kind: d.kind, direction: d.direction, baseline: (this.alert?.baseline ?? 0), reason };
+    return 'end';
   }
 
   takeAggregate(): PeriodAggregate | undefined {
