@@ -78,7 +78,7 @@ function createBench() {
     },
     result: () => {
       const r = state.sensor.result;
-      return { count: r.count, mean: r.mean, std: r.std, min: r.min, max: r.max, ewma: r.ewma, ratePerMinute: r.ratePerMinute, alerts: state.sensor.anomaly.alerts, rejected: state.sensor.rejected } as Json;
+      return { count: r.count, mean: r.mean, std: r.std, min: r.min, max: r.max, ewma: r.ewma, ratePerMinute: r.ratePerMinute, alerts: state.sensor.detector.alerts, rejected: state.sensor.rejected } as Json;
     },
   });
 }

@@ -156,6 +156,18 @@ export class ChangeDetector {
   private down = 0;
   private pendingSpike = 0;
   private calm = 0;
+  /** Departure from the baseline when the alert started (or became a shift), °C. */
+  private magnitude = 0;
+  /** The current CUSUM run: samples, Σe and Σi·e (i from 0), for telling a step from a ramp. */
+  private runN = 0;
+  private runSumE = 0;
+  private runSumIE = 0;
+  /** The alert's samples so far: count, Σy and Σi·y with y = (x - baseline)·direction. */
+  private alertN = 0;
+  /** Exponential average of (x - baseline)·direction during the alert, °C. */
+  private alertLevel = 0;
+  private alertSumY = 0;
+  private alertSumIY = 0;
   private steadySince = 0;
   private cachedDt = -1;
   private aRef = 0;
@@ -211,7 +223,7 @@ export class ChangeDetector {
     const judged = this.samples > this.minSamples && timeMs - this.firstT >= this.warmupMs;
     if (judged && this.judgeSpike(e, spikeLimit, timeMs)) return this.event;
     this.learn(x, timeMs, dt, e, scale, allowance, judged);
-    if (judged && this.event === 'none') this.judge(timeMs, dt, scale, allowance, e > spikeLimit || e < -spikeLimit);
+    if (judged && this.event === 'none') this.judge(x, timeMs, dt, scale, allowance, e > spikeLimit || e < -spikeLimit);
     return this.event;
   }
 
@@ -294,6 +306,11 @@ export class ChangeDetector {
         // Still there: a level shift that began with the spike sample.
         this.kind = 'shift';
         this.event = 'update';
+        this.magnitude = e * direction;
+        this.alertLevel = this.magnitude;
+        this.alertN = 0;
+        this.alertSumY = 0;
+        this.alertSumIY = 0;
         this.steadySince = timeMs;
       } else {
         this.finish('returned');
@@ -302,7 +319,7 @@ export class ChangeDetector {
     }
     if (this.active || (e <= spikeLimit && e >= -spikeLimit)) return false;
     this.pendingSpike = e > 0 ? 1 : -1;
-    this.raise('spike', this.pendingSpike);
+    this.raise('spike', this.pendingSpike, this.reference + e);
     this.lastT = timeMs;
     return true;
   }
@@ -346,6 +363,15 @@ export class ChangeDetector {
     const run = judged && !this.active;
     this.up = up > 0 && run ? up : 0;
     this.down = down > 0 && run ? down : 0;
+    if (this.up === 0 && this.down === 0) {
+      this.runN = 0;
+      this.runSumE = 0;
+      this.runSumIE = 0;
+    } else {
+      this.runSumE += e;
+      this.runSumIE += this.runN * e;
+      this.runN++;
+    }
     this.lastX = x;
     this.lastT = timeMs;
   }
@@ -356,41 +382,103 @@ export class ChangeDetector {
     return noisy > this.trendRatePerMin ? noisy : this.trendRatePerMin;
   }
 
-  private judge(timeMs: number, dt: number, scale: number, allowance: number, beyond: boolean): void {
+  private judge(x: number, timeMs: number, dt: number, scale: number, allowance: number, beyond: boolean): void {
     const rate = this.ratePerMin;
     const absRate = rate < 0 ? -rate : rate;
     if (absRate > this.normalRatePerMin || beyond) this.steadySince = timeMs;
     if (!this.active) {
       const h = this.cusumH * scale;
       const drift = this.reference - this.slow;
-      if (this.up > h) this.raise('shift', 1);
-      else if (this.down > h) this.raise('shift', -1);
-      else if (absRate > this.trendLimit(scale, dt)) this.raise('trend', rate > 0 ? 1 : -1);
-      else if (drift > this.driftLimit || drift < -this.driftLimit) this.raise('trend', drift > 0 ? 1 : -1);
+      if (this.up > h) this.raise(this.shiftKind(1, scale), 1, x);
+      else if (this.down > h) this.raise(this.shiftKind(-1, scale), -1, x);
+      else if (absRate > this.trendLimit(scale, dt)) this.raise('trend', rate > 0 ? 1 : -1, x);
+      else if (drift > this.driftLimit || drift < -this.driftLimit) this.raise('trend', drift > 0 ? 1 : -1, x);
       return;
     }
-    const off = this.reference - this.baseline;
+    if (this.kind === 'shift' && this.keepsRising(x, scale)) {
+      this.kind = 'trend';
+      this.event = 'update';
+    }
+    // The condition lasts while the readings, averaged over trendTauMs, stay beyond half the
+    // departure seen at the start (and beyond the in-control band) on the alert's side.
     const band = this.cusumK * scale + allowance;
-    if (off * this.direction <= band) {
-      if (++this.calm >= this.returnSamples) this.finish('returned');
-    } else {
-      this.calm = 0;
-      if (timeMs - this.steadySince >= this.acceptAfterMs) {
-        this.finish('rebaselined');
-        this.baseline = this.reference;
-        this.slow = this.reference;
+    const half = this.magnitude / 2;
+    this.alertLevel += this.aTrend * ((x - this.baseline) * this.direction - this.alertLevel);
+    if (this.alertLevel <= (half > band ? half : band)) {
+      if (++this.calm >= this.returnSamples) {
+        this.finish('returned');
+        this.restartAt(this.baseline);
       }
+      return;
+    }
+    this.calm = 0;
+    if (timeMs - this.steadySince >= this.acceptAfterMs) {
+      // Steady at a new level: accept it. Every level estimate restarts there.
+      const level = this.l1;
+      this.finish('rebaselined');
+      this.baseline = level;
+      this.restartAt(level);
     }
   }
 
-  private raise(kind: ChangeKind, direction: number): void {
+  /**
+   * A CUSUM alarm is a level shift, or a trend when the departure grew during the run: the
+   * least-squares rise of x - reference over the run exceeds half its mean departure and three
+   * standard errors (a step gives a flat run; where noise hides the shape it is called a shift).
+   */
+  private shiftKind(direction: number, scale: number): ChangeKind {
+    const n = this.runN;
+    if (n < 3) return 'shift';
+    const sumI = (n * (n - 1)) / 2;
+    const sumII = ((n - 1) * n * (2 * n - 1)) / 6;
+    const rise = ((n * this.runSumIE - sumI * this.runSumE) / (n * sumII - sumI * sumI)) * (n - 1) * direction;
+    const mean = (this.runSumE / n) * direction;
+    const se = scale * Math.sqrt(12 / (n * (n * n - 1))) * (n - 1);
+    return rise > mean / 2 && rise > 3 * se ? 'trend' : 'shift';
+  }
+
+  /**
+   * A shift alert whose readings keep moving away is a trend: the least-squares rise of x over
+   * the alert's samples (from the 10th on) exceeds the departure it started with and three
+   * standard errors.
+   */
+  private keepsRising(x: number, scale: number): boolean {
+    const n = ++this.alertN;
+    const y = (x - this.baseline) * this.direction;
+    this.alertSumY += y;
+    this.alertSumIY += (n - 1) * y;
+    if (n < 10) return false;
+    const sumI = (n * (n - 1)) / 2;
+    const sumII = ((n - 1) * n * (2 * n - 1)) / 6;
+    const rise = ((n * this.alertSumIY - sumI * this.alertSumY) / (n * sumII - sumI * sumI)) * (n - 1);
+    const se = scale * Math.sqrt(12 / (n * (n * n - 1))) * (n - 1);
+    return rise > this.magnitude && rise > 3 * se;
+  }
+
+  private raise(kind: ChangeKind, direction: number, x: number): void {
+    this.steadySince = this.lastT;
+    this.alertN = 0;
+    this.alertSumY = 0;
+    this.alertSumIY = 0;
     this.active = true;
     this.kind = kind;
     this.direction = direction;
     this.baseline = this.reference;
+    const m = (x - this.baseline) * direction;
+    this.magnitude = m > 0 ? m : 0;
+    this.alertLevel = this.magnitude;
     this.calm = 0;
     this.alerts++;
     this.event = 'start';
+  }
+
+  /** After an alert: the level estimates restart at `level` (the jump back or the new level is not a trend). */
+  private restartAt(level: number): void {
+    this.reference = level;
+    this.slow = level;
+    this.l1 = level;
+    this.l2 = level;
+    this.ratePerMin = 0;
   }
 
   private finish(reason: ChangeEndReason): void {

@@ -1,4 +1,4 @@
-import { AnomalyDetector, type AlertEvent, type AnomalyOptions } from './anomaly';
+import { ChangeDetector, type ChangeDetectorOptions, type ChangeEvent, type ChangeKind } from './change-detector';
 import { Ewma } from './ewma';
 import { PeriodAggregator, type PeriodSummary } from './period-summary';
 import { WindowStats } from './window-stats';
@@ -8,7 +8,8 @@ export interface SensorAnalyticsOptions {
   window?: number;
   /** EWMA smoothing factor in (0, 1]. Default 0.1. */
   ewmaAlpha?: number;
-  anomaly?: AnomalyOptions;
+  /** Options of the change detector (spikes, level shifts, trends). */
+  detector?: ChangeDetectorOptions;
 }
 
 /** What one push produced. SensorAnalytics reuses a single instance: copy what you keep. */
@@ -28,20 +29,21 @@ export interface SampleResult {
   ewma: number;
   /** Least-squares slope over the window, value units per minute. */
   ratePerMinute: number;
-  /** Z-score of the sample against the window before it (0 when not judged or refused). */
+  /** Robust score of the sample: (value - reference) / noise scale (ChangeDetector.score); 0 when refused. */
   z: number;
-  judged: boolean;
-  anomalous: boolean;
-  alert: AlertEvent;
+  /** What the sample did to the anomaly alert ('none' when refused). */
+  alert: ChangeEvent;
   alertActive: boolean;
+  /** Kind of the active (or just ended) alert; undefined without one. */
+  alertKind: ChangeKind | undefined;
   /** Samples refused so far for this sensor. */
   rejected: number;
 }
 
 /**
  * All analytics for one sensor behind a single per-sample entry point, `push(value, timeMs)`:
- * anomaly check against the window before the sample, then window statistics, EWMA and the
- * period aggregate. Fixed-size state, nothing allocated per sample.
+ * change detection (ChangeDetector: spikes, level shifts, trends), window statistics, EWMA and
+ * the period aggregate. Fixed-size state, nothing allocated per sample.
  *
  * NaN or ±Infinity (value or time) is refused: counted in `rejected`, reported with
  * `accepted: false`, and never enters any statistic.
@@ -50,7 +52,7 @@ export class SensorAnalytics {
   readonly id: string;
   readonly window: WindowStats;
   readonly ewma: Ewma;
-  readonly anomaly: AnomalyDetector;
+  readonly detector: ChangeDetector;
   readonly period = new PeriodAggregator();
   readonly result: SampleResult;
   /** Samples accepted since construction. */
@@ -64,7 +66,7 @@ export class SensorAnalytics {
     this.id = id;
     this.window = new WindowStats(size);
     this.ewma = new Ewma(options.ewmaAlpha ?? 0.1);
-    this.anomaly = new AnomalyDetector(options.anomaly);
+    this.detector = new ChangeDetector(options.detector);
     this.result = {
       sensorId: id,
       accepted: false,
@@ -79,10 +81,9 @@ export class SensorAnalytics {
       ewma: NaN,
       ratePerMinute: 0,
       z: 0,
-      judged: false,
-      anomalous: false,
       alert: 'none',
       alertActive: false,
+      alertKind: undefined,
       rejected: 0,
     };
   }
@@ -98,14 +99,12 @@ export class SensorAnalytics {
       this.rejected++;
       r.accepted = false;
       r.z = 0;
-      r.judged = false;
-      r.anomalous = false;
       r.alert = 'none';
       r.rejected = this.rejected;
       return r;
     }
-    const a = this.anomaly;
-    a.judge(value, w.count, w.mean, w.std);
+    const d = this.detector;
+    d.push(value, timeMs);
     w.push(value, timeMs);
     this.period.add(value, timeMs);
     this.accepted++;
@@ -119,11 +118,10 @@ export class SensorAnalytics {
     r.max = w.max;
     r.ewma = this.ewma.push(value);
     r.ratePerMinute = w.ratePerMinute;
-    r.z = a.z;
-    r.judged = a.judged;
-    r.anomalous = a.anomalous;
-    r.alert = a.event;
-    r.alertActive = a.active;
+    r.z = d.score;
+    r.alert = d.event;
+    r.alertActive = d.active;
+    r.alertKind = d.active || d.event === 'end' ? d.kind : undefined;
     r.rejected = this.rejected;
     return r;
   }
@@ -142,7 +140,7 @@ export class SensorAnalytics {
   clear(): void {
     this.window.clear();
     this.ewma.clear();
-    this.anomaly.clear();
+    this.detector.clear();
     this.period.clear();
   }
 }

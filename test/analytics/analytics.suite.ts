@@ -3,7 +3,6 @@
  * compares both engines' arithmetic exactly.
  */
 import type { Json, Suite } from '../harness';
-import { AnomalyDetector } from '../../src/analytics/anomaly';
 import { Ewma } from '../../src/analytics/ewma';
 import { MonotonicDeque } from '../../src/analytics/monotonic-deque';
 import { emptySummary, PeriodAggregator } from '../../src/analytics/period-summary';
@@ -13,15 +12,6 @@ import { SensorAnalytics, type SampleResult } from '../../src/analytics/sensor-a
 import { WindowStats } from '../../src/analytics/window-stats';
 import { mulberry32, twoPass, windowValues } from './prng';
 
-function events(results: string[]): { raised: number; cleared: number } {
-  let raised = 0;
-  let cleared = 0;
-  for (const e of results) {
-    if (e === 'raised') raised++;
-    if (e === 'cleared') cleared++;
-  }
-  return { raised, cleared };
-}
 
 export const suite: Suite = {
   name: 'analytics',
@@ -138,83 +128,24 @@ export const suite: Suite = {
       },
     },
     {
-      name: 'z-score is taken against the window before the sample',
+      name: 'the change detector sees every accepted sample: a spike is reported with its kind',
       run: (t) => {
-        const s = new SensorAnalytics('a', { window: 20, anomaly: { minSamples: 10 } });
+        const s = new SensorAnalytics('a', { window: 20, detector: { warmupMs: 60_000 } });
         const rand = mulberry32(5);
-        for (let i = 0; i < 20; i++) {
-          const r = s.push(21.5 + (rand() - 0.5) * 0.2, i * 1000);
-          t.equal(r.judged, i >= 10, `judged at ${i}`);
-          if (i < 10) t.equal(r.z, 0, 'no z before minSamples');
-        }
-        const mean = s.window.mean;
-        const std = s.window.std;
-        const r = s.push(22.5, 20_000);
-        t.equal(r.z, (22.5 - mean) / std, 'z uses mean and std before the sample');
-        t.ok(r.anomalous, 'a spike of about 17 std is anomalous');
-        t.equal(r.alert, 'raised');
-        t.ok(r.mean > mean, 'the sample still enters the window');
-        return [mean, std, r.z, r.mean];
-      },
-    },
-    {
-      name: 'a sustained excursion raises one alert and clears once',
-      run: (t) => {
-        const s = new SensorAnalytics('b', { window: 32, anomaly: { threshold: 3, clearThreshold: 2, clearSamples: 3, minSamples: 10 } });
-        const rand = mulberry32(21);
-        const log: string[] = [];
         let time = 0;
-        const feed = (level: number, n: number) => {
-          for (let i = 0; i < n; i++) log.push(s.push(level + (rand() - 0.5) * 0.2, (time += 1000)).alert);
-        };
-        feed(21.5, 40);
-        t.equal(JSON.stringify(events(log)), JSON.stringify({ raised: 0, cleared: 0 }), 'noise raises nothing');
-        feed(25, 60); // a step the window slowly absorbs
-        const step = events(log);
-        t.equal(step.raised, 1, 'one alert for the step');
-        t.equal(step.cleared, 1, 'cleared once the window caught up');
-        t.equal(s.anomaly.alerts, 1);
-        t.equal(s.result.alertActive, false);
-        feed(21.5, 60); // back down: one more episode
-        const back = events(log);
-        t.equal(back.raised, 2);
-        t.equal(back.cleared, 2);
-        return [log.indexOf('raised'), log.indexOf('cleared'), log.lastIndexOf('raised'), log.lastIndexOf('cleared'), s.anomaly.alerts];
-      },
-    },
-    {
-      name: 'hysteresis: a brief dip below threshold does not clear',
-      run: (t) => {
-        const a = new AnomalyDetector({ threshold: 3, clearThreshold: 1, clearSamples: 3, minSamples: 2 });
-        const zs = [0, 4, 2.5, 0.5, 0.5, 2, 0.5, 0.5, 0.5, 5];
-        const out = zs.map((z) => a.judge(z, 10, 0, 1));
-        t.equal(JSON.stringify(out), JSON.stringify(['none', 'raised', 'none', 'none', 'none', 'none', 'none', 'none', 'cleared', 'raised']));
-        t.equal(a.alerts, 2);
-        t.equal(a.direction, 1);
-        t.equal(a.judge(-6, 10, 0, 1), 'none', 'already active');
-        t.throws(() => new AnomalyDetector({ threshold: 2, clearThreshold: 3 }), /clearThreshold/);
-        return out;
-      },
-    },
-    {
-      name: 'zero-variance window: finite z, 0 at the mean',
-      run: (t) => {
-        const s = new SensorAnalytics('c', { window: 16, anomaly: { minSamples: 5, minStd: 0.01 } });
-        for (let i = 0; i < 16; i++) s.push(20, i * 1000);
-        t.equal(s.result.variance, 0);
-        const same = s.push(20, 16_000);
-        t.equal(same.z, 0);
-        t.equal(same.anomalous, false);
-        const up = s.push(20.0625, 17_000);
-        t.ok(Number.isFinite(up.z), 'finite z');
-        t.close(up.z, 6.25, 1e-12, 'z = deviation / minStd');
-        t.equal(up.alert, 'raised');
-        const down = new SensorAnalytics('d', { window: 16, anomaly: { minSamples: 5 } });
-        for (let i = 0; i < 16; i++) down.push(-5, i);
-        const low = down.push(-6, 16);
-        t.equal(low.z, -100);
-        t.equal(down.anomaly.direction, -1);
-        return [same.z, up.z, low.z];
+        for (let i = 0; i < 120; i++) t.equal(s.push(21.5 + (rand() - 0.5) * 0.2, (time += 1000)).alert, 'none', `noise at ${i}`);
+        const r = s.push(26.5, (time += 1000));
+        t.equal(r.alert, 'start');
+        t.equal(r.alertKind, 'spike');
+        t.equal(r.alertActive, true);
+        t.ok(r.z > 8, `robust score ${r.z}`);
+        t.ok(r.max === 26.5, 'the sample still enters the window');
+        const back = s.push(21.5, (time += 1000));
+        t.equal(back.alert, 'end');
+        t.equal(back.alertKind, 'spike');
+        t.equal(back.alertActive, false);
+        t.equal(s.detector.alerts, 1);
+        return [r.z, r.mean, back.alert];
       },
     },
     {

@@ -1,7 +1,7 @@
 /** Windowed statistics, anomaly detection and refusal of bad input, against naive models (fast-check). */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AnomalyDetector } from '../../src/analytics/anomaly';
+import { ChangeDetector } from '../../src/analytics/change-detector';
 import { SensorAnalytics } from '../../src/analytics/sensor-analytics';
 import { WindowStats } from '../../src/analytics/window-stats';
 import { twoPass } from './prng';
@@ -68,35 +68,24 @@ describe('WindowStats', () => {
   });
 });
 
-describe('AnomalyDetector', () => {
-  it('alternates raised and cleared, with finite z, whatever the scores', () => {
-    const input = fc.array(fc.record({ x: fc.double({ min: -1e6, max: 1e6, noNaN: true }), std: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 10, noNaN: true })) }), { maxLength: 300 });
+describe('ChangeDetector', () => {
+  it('alternates start and end (an update only inside an alert), with a finite score, whatever the input', () => {
+    const value = fc.oneof(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.constantFrom(20, 20.0625, 25, -55, 125));
+    const input = fc.array(fc.record({ x: value, dt: fc.integer({ min: 0, max: 600_000 }) }), { maxLength: 400 });
     fc.assert(
-      fc.property(input, fc.integer({ min: 1, max: 5 }), (steps, clearSamples) => {
-        const a = new AnomalyDetector({ threshold: 3, clearThreshold: 1.5, clearSamples, minSamples: 2 });
+      fc.property(input, fc.constantFrom(0.0625, 0.125, 0.25, 0.5), (steps, step) => {
+        const d = new ChangeDetector({ step, warmupMs: 1000, minSamples: 2 });
         let active = false;
-        let calm = 0;
-        for (const { x, std } of steps) {
-          const event = a.judge(x, 10, 0, std);
-          expect(Number.isFinite(a.z)).toBe(true);
-          const size = Math.abs(a.z);
-          // Model of the hysteresis rule.
-          let want = 'none';
-          if (!active && size >= 3) {
-            active = true;
-            calm = 0;
-            want = 'raised';
-          } else if (active) {
-            calm = size < 1.5 ? calm + 1 : 0;
-            if (calm >= clearSamples) {
-              active = false;
-              calm = 0;
-              want = 'cleared';
-            }
-          }
-          expect(event).toBe(want);
-          expect(a.active).toBe(active);
-          if (x === 0) expect(a.z).toBe(0);
+        let t = 0;
+        for (const { x, dt } of steps) {
+          const event = d.push(x, (t += dt));
+          expect(Number.isFinite(d.score)).toBe(true);
+          expect(Number.isFinite(d.reference)).toBe(true);
+          if (event === 'start') expect(active).toBe(false);
+          if (event === 'update' || event === 'end') expect(active).toBe(true);
+          if (event === 'start') active = true;
+          if (event === 'end') active = false;
+          expect(d.active).toBe(active);
         }
       }),
       { numRuns: 300 },
@@ -113,8 +102,8 @@ describe('SensorAnalytics', () => {
     );
     fc.assert(
       fc.property(fc.array(item, { maxLength: 200 }), fc.integer({ min: 1, max: 30 }), (items, window) => {
-        const clean = new SensorAnalytics('clean', { window, anomaly: { minSamples: 2 } });
-        const dirty = new SensorAnalytics('dirty', { window, anomaly: { minSamples: 2 } });
+        const clean = new SensorAnalytics('clean', { window, detector: { minSamples: 2, warmupMs: 1 } });
+        const dirty = new SensorAnalytics('dirty', { window, detector: { minSamples: 2, warmupMs: 1 } });
         let refused = 0;
         items.forEach(({ x, bad: isBad }, i) => {
           const r = dirty.push(x, i * 1000);

@@ -1,0 +1,185 @@
+/**
+ * ChangeDetector vectors, run in Node and in XS: spikes, level shifts, trends, the alert's
+ * lifetime and the quantisation floor. Each case returns plain numbers and strings so the XS lane
+ * compares both engines exactly. Samples are 1 s apart; the detector judges from minute 15.
+ */
+import type { Json, Suite } from '../harness';
+import { ChangeDetector, trendNoise, type ChangeEvent } from '../../src/analytics/change-detector';
+import { mulberry32 } from './prng';
+
+const T0 = 1_700_000_000_000;
+const WARM = 20 * 60;
+
+/** Noise of about `sigma` (sum of three uniforms), quantised down to `step` like a DS18B20. */
+function sensor(seed: number, sigma: number, step: number): (truth: number) => number {
+  const rand = mulberry32(seed);
+  const k = sigma * 2; // three uniforms in [-0.5, 0.5): sd 0.5, times 2 sigma
+  return (truth) => Math.floor((truth + k * (rand() + rand() + rand() - 1.5)) / step) * step;
+}
+
+interface Log {
+  events: string[];
+  at: number[];
+}
+
+/** Feeds `n` samples of truth(i) (i counted from 0 within this call) at 1 Hz; logs every event. */
+function feed(d: ChangeDetector, read: (x: number) => number, from: number, n: number, truth: (i: number) => number, log: Log): number {
+  for (let i = 0; i < n; i++) {
+    const e: ChangeEvent = d.push(read(truth(i)), T0 + (from + i) * 1000);
+    if (e !== 'none') {
+      log.events.push(e === 'end' ? `end:${d.endReason}` : `${e}:${d.kind}:${d.direction}`);
+      log.at.push(from + i);
+    }
+  }
+  return from + n;
+}
+
+export const suite: Suite = {
+  name: 'change-detector',
+  cases: [
+    {
+      name: 'one 12-bit step after a steady window is not an anomaly (issue #13 input 1)',
+      run: (t) => {
+        const d = new ChangeDetector({ step: 0.0625 });
+        const log: Log = { events: [], at: [] };
+        let at = feed(d, (x) => x, 0, WARM, () => 21.5, log);
+        t.equal(d.push(21.5625, T0 + at * 1000), 'none', 'one quantisation step, once');
+        t.ok(d.score <= 2, `score ${d.score} is within the quantisation floor`);
+        at = feed(d, (x) => x, at + 1, 3600, () => 21.5625, log);
+        t.equal(log.events.length, 0, 'the same step held for an hour raises nothing');
+        t.equal(d.scale, 0.03125, 'scale is floored at half the step');
+        return [d.score, d.scale, d.alerts];
+      },
+    },
+    {
+      name: 'a one-sample spike is a spike on its own sample and ends on the next',
+      run: (t) => {
+        const d = new ChangeDetector({ step: 0.0625 });
+        const read = sensor(3, 0.03, 0.0625);
+        const log: Log = { events: [], at: [] };
+        let at = feed(d, read, 0, WARM, () => 21.3, log);
+        t.equal(log.events.length, 0, 'noise raises nothing');
+        at = feed(d, read, at, 1, () => 26.3, log);
+        t.equal(JSON.stringify(log.events), JSON.stringify(['start:spike:1']));
+        t.ok(d.score > 100, 'large score');
+        at = feed(d, read, at, 600, () => 21.3, log);
+        t.equal(JSON.stringify(log.events), JSON.stringify(['start:spike:1', 'end:returned']));
+        t.equal(log.at[1] - log.at[0], 1, 'ends on the next sample');
+        return [log.events.join(','), log.at[0], d.alerts] as Json;
+      },
+    },
+    {
+      name: 'a lasting +1 °C step: a spike that becomes a shift, lasts, and is accepted as the new baseline',
+      run: (t) => {
+        const d = new ChangeDetector({ step: 0.0625 });
+        const read = sensor(4, 0.03, 0.0625);
+        const log: Log = { events: [], at: [] };
+        const at = feed(d, read, 0, WARM, () => 21.3, log);
+        feed(d, read, at, 3600, () => 22.3, log);
+        t.equal(log.events[0], 'start:spike:1', 'seen on its first sample');
+        t.equal(log.events[1], 'update:shift:1', 'the next sample makes it a level shift');
+        t.equal(log.at[1] - log.at[0], 1);
+        t.equal(log.events[2], 'end:rebaselined', 'it ends only by accepting the new level');
+        t.ok(log.at[2] - at >= 15 * 60, `accepted after 15 steady minutes (${log.at[2] - at} s)`);
+        t.equal(log.events.length, 3, 'and nothing after');
+        t.close(d.baseline, 22.3, 0.002, 'the accepted baseline is the new level');
+        return [log.events.join(','), log.at[2] - at];
+      },
+    },
+    {
+      name: 'a step that goes away ends as returned',
+      run: (t) => {
+        const d = new ChangeDetector({ step: 0.0625 });
+        const read = sensor(5, 0.01, 0.0625);
+        const log: Log = { events: [], at: [] };
+        let at = feed(d, read, 0, WARM, () => 20, log);
+        at = feed(d, read, at, 120, () => 19, log);
+        t.equal(JSON.stringify(log.events), JSON.stringify(['start:spike:-1', 'update:shift:-1']));
+        feed(d, read, at, 600, () => 20, log);
+        t.equal(log.events[2], 'end:returned');
+        t.equal(log.events.length, 3);
+        return log.events as Json;
+      },
+    },
+    {
+      name: 'a +0.3 °C step is a shift within 10 samples; a +3 °C ramp over 10 minutes is a trend within 120 s',
+      run: (t) => {
+        const step = new ChangeDetector({ step: 0.0625 });
+        const read = sensor(6, 0.03, 0.0625);
+        const log: Log = { events: [], at: [] };
+        const at = feed(step, read, 0, WARM, () => 21.1, log);
+        feed(step, read, at, 60, () => 21.4, log);
+        t.ok(log.at.length > 0 && log.at[0] - at <= 10, `detected after ${log.at[0] - at} samples`);
+        t.ok(/^start:(spike|shift):1$/.test(log.events[0]), log.events[0]);
+        const ramp = new ChangeDetector({ step: 0.0625 });
+        const read2 = sensor(7, 0.03, 0.0625);
+        const log2: Log = { events: [], at: [] };
+        const at2 = feed(ramp, read2, 0, WARM, () => 21.1, log2);
+        feed(ramp, read2, at2, 600, (i) => 21.1 + (3 * (i + 1)) / 600, log2);
+        t.ok(/^start:(shift|trend):1$/.test(log2.events[0]), log2.events[0]);
+        t.ok(log2.at[0] - at2 <= 120, `ramp seen after ${log2.at[0] - at2} s`);
+        const kinds = log2.events.join(',');
+        t.ok(kinds === 'start:trend:1' || kinds === 'start:shift:1,update:trend:1', `one alert for the whole ramp, called a trend: ${kinds}`);
+        return [log.events[0], log.at[0] - at, kinds, log2.at[0] - at2];
+      },
+    },
+    {
+      name: 'an HVAC cycle (±0.5 °C, 20 min) for 6 hours raises nothing',
+      run: (t) => {
+        const d = new ChangeDetector({ step: 0.0625 });
+        const read = sensor(8, 0.03, 0.0625);
+        const log: Log = { events: [], at: [] };
+        feed(d, read, 0, 6 * 3600, (i) => {
+          const phase = (i / 1200) % 1;
+          return 20.5 + 2 * (phase < 0.5 ? phase : 1 - phase);
+        }, log);
+        t.equal(log.events.length, 0, log.events.join(','));
+        t.ok(d.ratePerMin !== 0, 'the slope is tracked');
+        return [d.alerts];
+      },
+    },
+    {
+      name: 'interrupt ends an active alert and starts afresh; nothing is judged in the warm-up',
+      run: (t) => {
+        const d = new ChangeDetector({ step: 0.0625 });
+        const log: Log = { events: [], at: [] };
+        let at = feed(d, (x) => x, 0, 60, () => 21, log);
+        at = feed(d, (x) => x, at, 1, () => 30, log);
+        t.equal(log.events.length, 0, 'a jump in the first minutes is not judged');
+        at = feed(d, (x) => x, at, WARM, () => 21, log);
+        at = feed(d, (x) => x, at, 5, () => 25, log);
+        t.equal(d.active, true);
+        t.equal(d.interrupt(), true, 'an alert was active');
+        t.equal(d.active, false);
+        t.equal(d.interrupt(), false, 'nothing to end twice');
+        feed(d, (x) => x, at, 60, () => 25, log);
+        t.equal(d.active, false, 'a new warm-up after an interruption');
+        t.throws(() => new ChangeDetector({ step: 0 }), /step/);
+        t.throws(() => d.setStep(NaN), /step/);
+        d.setStep(0.5);
+        t.equal(d.step, 0.5);
+        return [d.samples, d.alerts];
+      },
+    },
+    {
+      name: "Brown's slope noise: closed form against the impulse response",
+      run: (t) => {
+        const out: number[] = [];
+        for (const a of [0.05, 0.28, 0.63]) {
+          let l1 = 0;
+          let l2 = 0;
+          let sum = 0;
+          for (let n = 0; n < 5000; n++) {
+            l1 += a * ((n === 0 ? 1 : 0) - l1);
+            l2 += a * (l1 - l2);
+            const b = (a / (1 - a)) * (l1 - l2);
+            sum += b * b;
+          }
+          t.close(trendNoise(a), Math.sqrt(sum), 1e-9, `a = ${a}`);
+          out.push(trendNoise(a));
+        }
+        return out;
+      },
+    },
+  ],
+};
