@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { windowAnalytics } from '../src/device/adapters/analytics';
+import { windowAnalytics, type WindowAnalyticsOptions } from '../src/device/adapters/analytics';
 import { HubClientConnection } from '../src/device/adapters/hub';
 import { BusSensorSource } from '../src/device/adapters/sensors';
 import { startDevice, type Device, type SampleEvent } from '../src/device/app';
@@ -50,6 +50,8 @@ export interface SimulatorOptions {
   config?: Partial<DeviceConfig>;
   /** Thermal noise (°C standard deviation). Default 0.05. */
   noise?: number;
+  /** Anomaly detector options (e.g. a shorter warm-up for tests); the firmware's defaults otherwise. */
+  detector?: WindowAnalyticsOptions['detector'];
   log?: 'debug' | 'info' | 'warn' | 'error';
   /** Seed for ROM ids and noise. Default 1. */
   seed?: number;
@@ -180,7 +182,7 @@ function createSimulatedDevice(
   const launch = (): Device =>
     startDevice(
       host,
-      { sensors, hub: new HubClientConnection(hubOptions, host), analytics: windowAnalytics({ window: 60 }) },
+      { sensors, hub: new HubClientConnection(hubOptions, host), analytics: windowAnalytics({ window: 60, detector: options.detector }) },
       {
         deviceId,
         firmwareVersion: FIRMWARE_VERSION,

@@ -113,13 +113,13 @@ function build(host: DeviceHost, deps: DeviceDeps, options: DeviceOptions): Part
   const ctx = new DeviceContext(host, options.deviceId, options.firmwareVersion ?? '0.0.0', options.config);
   const settings = new SensorSettings();
   settings.restore(host.storage.get(SENSORS_KEY));
-  const table = new SensorTable(deps.analytics, () => ctx.config.current.anomalyThreshold);
+  const table = new SensorTable(deps.analytics, () => ctx.config.current.anomalyThreshold, () => ctx.config.current.resolution);
   // The closures below refer to parts made after them; none runs before build returns.
   const screen = new Screen(ctx, () => pump.outbox.length);
   const pump = new TelemetryPump(ctx, deps.hub, table, { outbox: options.outbox, maxInFlight: options.maxInFlight, changed: () => screen.render() });
   const sampling = new SamplingLoop(ctx, deps.sensors, table, {
     onTransition(r, stats, transition) {
-      host.log.write('info', 'analytics', `anomaly ${transition} on ${r.name} (z=${stats.z.toFixed(2)})`);
+      host.log.write('info', 'analytics', `anomaly ${transition} on ${r.name}: ${stats.alert ? stats.alert.kind : ''}${stats.alert?.reason ? ' ' + stats.alert.reason : ''} (score ${stats.z.toFixed(2)})`);
       pump.enqueue(alertMessage(pump.envelope(), r, stats, transition, ctx.config.current.anomalyThreshold));
     },
     onRound() {

@@ -66,7 +66,10 @@ export class ConfigSync {
     const current = this.ctx.config.current;
     if (key === 'samplingIntervalMs' || key === 'telemetryIntervalMs' || key === 'aggregatePeriodMs') this.t.rearm(key);
     else if (key === 'anomalyThreshold') this.t.table.setThreshold(current.anomalyThreshold);
-    else if (key === 'resolution') this.t.sensors.setResolution(current.resolution);
+    else if (key === 'resolution') {
+      this.t.sensors.setResolution(current.resolution);
+      this.t.table.setResolution(current.resolution);
+    }
     else if (key === 'displayMessage') this.t.screen.showConfiguredMessage();
   }
 

@@ -13,7 +13,7 @@ export interface DeviceConfig {
   telemetryIntervalMs: number;
   /** Length of an aggregation period. */
   aggregatePeriodMs: number;
-  /** z-score above which a sample is anomalous. */
+  /** Spike limit of the anomaly detector, in noise-scale units (analytics/change-detector). */
   anomalyThreshold: number;
   /** DS18B20 resolution in bits. */
   resolution: number;

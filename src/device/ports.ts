@@ -113,9 +113,10 @@ export interface SensorAnalytics {
   setResolution(bits: number): void;
   /**
    * The sensor stopped giving values (missing or faulty): an active alert ends with that reason
-   * (returned as 'end', else undefined) and detection starts afresh with the next value.
+   * (transition 'end', stats.alert.reason set; else undefined) and detection starts afresh with
+   * the next value.
    */
-  interrupt(reason: 'missing' | 'faulty'): AnomalyTransition;
+  interrupt(reason: 'missing' | 'faulty'): { stats: SensorStats; transition: AnomalyTransition };
   /** Returns the aggregate of the period so far and starts a new one (undefined when empty). */
   takeAggregate(): PeriodAggregate | undefined;
 }

@@ -36,8 +36,8 @@ export interface SampleEvent {
 
 /** What a sampling round reports to the rest of the device. */
 export interface SamplingOutputs {
-  /** An anomaly started or ended on a sensor. */
-  onTransition(reading: SensorReading, stats: SensorStats, transition: 'start' | 'end'): void;
+  /** An anomaly started, changed kind or ended on a sensor (see SensorTable's TransitionHandler). */
+  onTransition(reading: SensorReading, stats: SensorStats, transition: 'start' | 'update' | 'end'): void;
   /** The round is in the table: update the display. */
   onRound(): void;
   /** A sensor appeared, vanished or changed status (reported to the twin when connected). */

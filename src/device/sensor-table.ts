@@ -22,19 +22,27 @@ export interface RoundResult {
   online: number;
 }
 
-/** Called for each anomaly start or end, with the sensor's stats after the sample. */
-export type TransitionHandler = (reading: SensorReading, stats: SensorStats, transition: 'start' | 'end') => void;
+/**
+ * Called for each anomaly start, update (a spike became a shift, a shift a trend) or end, with the
+ * sensor's stats after the sample (stats.alert says what the alert saw and, on 'end', why it ended).
+ */
+export type TransitionHandler = (reading: SensorReading, stats: SensorStats, transition: 'start' | 'update' | 'end') => void;
 
 export class SensorTable {
   private readonly analytics: AnalyticsFactory;
   private readonly threshold: () => number;
+  private readonly resolution: () => number;
   private readonly entries = new Map<string, SensorEntry>();
   private order: string[] = [];
 
-  /** `threshold`: the anomaly z-score a new sensor's analytics start with. */
-  constructor(analytics: AnalyticsFactory, threshold: () => number) {
+  /**
+   * `threshold`: the spike limit a new sensor's analytics start with; `resolution`: the sensors'
+   * resolution in bits (the detector's quantisation floor follows it).
+   */
+  constructor(analytics: AnalyticsFactory, threshold: () => number, resolution: () => number = () => 12) {
     this.analytics = analytics;
     this.threshold = threshold;
+    this.resolution = resolution;
   }
 
   /** Takes one sampling round's readings; pushes each online value into its sensor's analytics. */
@@ -52,6 +60,13 @@ export class SensorTable {
         const { stats, transition } = e.analytics.push(r.value, now);
         e.stats = stats;
         if (transition !== undefined) onTransition(r, stats, transition as Exclude<AnomalyTransition, undefined>);
+      } else if (r.status !== 'online') {
+        // No values: an alert cannot be judged, so it ends with the sensor's state as its reason.
+        const { stats, transition } = e.analytics.interrupt(r.status);
+        if (transition === 'end') {
+          if (e.stats !== undefined) e.stats = { ...e.stats, anomaly: false, alert: undefined };
+          onTransition(r, stats, 'end');
+        }
       }
     }
     this.order = newOrder;
@@ -62,6 +77,7 @@ export class SensorTable {
     let e = this.entries.get(r.id);
     if (e === undefined) {
       e = { reading: r, analytics: this.analytics.create(r.id, this.threshold()), stats: undefined };
+      e.analytics.setResolution(this.resolution());
       this.entries.set(r.id, e);
     }
     return e;
@@ -107,6 +123,10 @@ export class SensorTable {
     this.entries.forEach((e) => e.analytics.setThreshold(z));
   }
 
+  setResolution(bits: number): void {
+    this.entries.forEach((e) => e.analytics.setResolution(bits));
+  }
+
   /**
    * A sensor's setting changed: its reading (new name, offset applied) replaces the last one,
    * and its analytics move by the offset change `delta` °C.
@@ -141,6 +161,7 @@ export class SensorTable {
         max: s ? s.max : null,
         z: s ? s.z : null,
         anomaly: s ? s.anomaly : false,
+        anomalyKind: s && s.alert ? s.alert.kind : null,
       });
     }
     return list;

@@ -63,25 +63,44 @@ export function telemetryMessage(env: Envelope, sensors: SensorSnapshot[], outbo
     max: stats && stats.count > 0 ? num(stats.max) : null,
     z: stats && stats.count > 0 ? num(stats.z) : null,
     anomaly: stats ? stats.anomaly : false,
+    anomalyKind: stats && stats.alert ? stats.alert.kind : null,
     status: reading.status,
   }));
   body.outbox = { pending: outbox.pending, overflow: outbox.overflow, expired: outbox.expired };
   return { body: JSON.stringify(body), properties: properties('telemetry') };
 }
 
+/**
+ * An anomaly alert's start, update (its kind became clearer) or end. `stats.alert` says what the
+ * alert saw (kind, direction, baseline) and, on 'end', why it ended.
+ */
 export function alertMessage(
   env: Envelope,
   reading: SensorReading,
   stats: SensorStats,
-  state: 'start' | 'end',
+  state: 'start' | 'update' | 'end',
   threshold: number,
 ): Message {
   const body = header('alert', env);
+  const a = stats.alert;
   body.alert = 'anomaly';
   body.state = state;
-  body.sensor = { id: reading.id, name: reading.name, value: num(reading.value), mean: num(stats.mean), std: num(stats.std), z: num(stats.z) };
+  body.kind = a ? a.kind : null;
+  body.direction = a ? (a.direction > 0 ? 'up' : 'down') : null;
+  body.reason = a && a.reason !== undefined ? a.reason : null;
+  body.sensor = {
+    id: reading.id,
+    name: reading.name,
+    value: num(reading.value),
+    baseline: a ? num(a.baseline) : null,
+    mean: num(stats.mean),
+    std: num(stats.std),
+    z: num(stats.z),
+  };
   body.threshold = threshold;
-  return { body: JSON.stringify(body), properties: properties('alert', { alert: 'anomaly' }) };
+  const props: MessageProperties = { alert: 'anomaly' };
+  if (a) props.kind = a.kind;
+  return { body: JSON.stringify(body), properties: properties('alert', props) };
 }
 
 export interface SensorAggregate {

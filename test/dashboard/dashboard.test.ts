@@ -43,7 +43,7 @@ async function expectReadable(p: Page, state: string, minTexts: number): Promise
 
 beforeAll(async () => {
   dir = tempDir('thermo-dash-');
-  sim = await startSimulator({ dataDir: dir, dashboardPort: 0, mqttPort: 0, httpPort: null, log: 'warn', config: { samplingIntervalMs: 300, telemetryIntervalMs: 2000 } });
+  sim = await startSimulator({ dataDir: dir, dashboardPort: 0, mqttPort: 0, httpPort: null, log: 'warn', config: { samplingIntervalMs: 300, telemetryIntervalMs: 2000 }, detector: { warmupMs: 3000 } });
   // A fresh profile directory per run (playwright passes it as --user-data-dir).
   browser = await chromium.launchPersistentContext(path.join(dir, 'chromium'), {
     executablePath: '/usr/bin/chromium',
@@ -241,14 +241,15 @@ describe('dashboard', () => {
     expect(await page.locator('#twin-result').getAttribute('class')).toContain('err');
     await expectReadable(page, 'an error shown', 40);
 
-    // A spike on the second sensor once its window is judged (10 samples): the badge appears.
+    // A spike on the second sensor once the detector judges (20 samples and the warm-up, shortened
+    // to 3 s here): the badge appears.
     const second = await page.locator('[data-testid=fault-sensor] option').nth(1).getAttribute('value');
     const windowCount = async (): Promise<number> => {
       const r = await fetch(`${sim.dashboard.url}/api/devices/sim-1/methods/getStats`, { method: 'POST' });
       const body = (await r.json()) as { payload: { sensors: { id: string; count: number }[] } };
       return body.payload.sensors.find((x) => x.id === second)?.count ?? 0;
     };
-    await expect.poll(windowCount, { timeout: 30000, interval: 500 }).toBeGreaterThanOrEqual(14);
+    await expect.poll(windowCount, { timeout: 30000, interval: 500 }).toBeGreaterThanOrEqual(25);
     expect(await page.locator('[data-testid=anomaly-badge]').isVisible()).toBe(false);
     await page.selectOption('[data-testid=fault-sensor]', second as string);
     await page.click('[data-testid=fault-spike]');

@@ -334,31 +334,61 @@ export const suite: Suite = {
       },
     },
     {
-      name: 'application: a spike raises one alert message and the display badge, then clears',
+      name: 'application: a spike raises one alert message (kind spike) and the display badge, then clears',
       run(t) {
         const { host, hub, sensors } = setup();
-        const device = startDevice(host, { sensors, hub, analytics: windowAnalytics({ window: 20 }) }, { deviceId: 'dev1' });
+        const device = startDevice(host, { sensors, hub, analytics: windowAnalytics({ window: 20 }) }, { deviceId: 'dev1', config: { samplingIntervalMs: 10000 } });
         hub.connect();
-        for (let i = 0; i < 20; i++) {
-          sensors.set('28aa000000000001', 21 + (i % 2) * 0.1);
-          host.advance(1000);
+        // 20 minutes of a steady, quantised reading: the detector judges from minute 15.
+        for (let i = 0; i < 120; i++) {
+          sensors.set('28aa000000000001', 21 + (i % 3 === 0 ? 0.0625 : 0));
+          host.advance(10000);
         }
+        const alertsOf = () => hub.sent.filter((s) => s.properties.alert === 'anomaly').map((s) => JSON.parse(s.body) as { state: string; kind: string; reason: string | null; sensor: { id: string; value: number; baseline: number } });
+        t.equal(alertsOf().length, 0, 'a steady sensor one step from its mean raises nothing');
         sensors.set('28aa000000000001', 40);
-        host.advance(1000);
+        host.advance(10000);
         t.equal(device.display().anomaly, true);
-        const alerts = hub.sent.filter((s) => s.properties.alert === 'anomaly').map((s) => JSON.parse(s.body) as { state: string; sensor: { id: string; value: number } });
+        const alerts = alertsOf();
         t.equal(alerts.length, 1);
         t.equal(alerts[0].state, 'start');
+        t.equal(alerts[0].kind, 'spike');
         t.equal(alerts[0].sensor.value, 40);
-        for (let i = 0; i < 10; i++) {
-          sensors.set('28aa000000000001', 40 + (i % 2) * 0.1);
-          host.advance(1000);
-        }
-        const after = hub.sent.filter((s) => s.properties.alert === 'anomaly').map((s) => (JSON.parse(s.body) as { state: string }).state);
-        t.equal(after.join(','), 'start,end');
+        t.ok(Math.abs(alerts[0].sensor.baseline - 21.02) < 0.05, `baseline ${alerts[0].sensor.baseline}`);
+        sensors.set('28aa000000000001', 21);
+        host.advance(10000);
+        const after = alertsOf().map((a) => `${a.state}:${a.kind}:${a.reason}`);
+        t.equal(after.join(','), 'start:spike:null,end:spike:returned');
         t.equal(device.display().anomaly, false);
         device.stop();
         return after;
+      },
+    },
+    {
+      name: 'application: an alert ends with its reason when the sensor goes missing; the badge and red value clear (issue #13 input 2)',
+      run(t) {
+        const { host, hub, sensors } = setup();
+        const device = startDevice(host, { sensors, hub, analytics: windowAnalytics() }, { deviceId: 'dev1', config: { samplingIntervalMs: 10000 } });
+        hub.connect();
+        for (let i = 0; i < 120; i++) {
+          sensors.set('28aa000000000001', 21);
+          host.advance(10000);
+        }
+        sensors.set('28aa000000000001', 30);
+        host.advance(10000);
+        t.equal(device.display().anomaly, true, 'the spike shows');
+        sensors.set('28aa000000000001', undefined, 'missing');
+        host.advance(10000);
+        const alerts = hub.sent.filter((s) => s.properties.alert === 'anomaly').map((s) => JSON.parse(s.body) as { state: string; kind: string; reason: string | null });
+        t.equal(alerts.map((a) => `${a.state}:${a.kind}:${a.reason}`).join(','), 'start:spike:null,end:spike:missing');
+        t.equal(device.display().anomaly, false, 'no badge while the sensor is missing');
+        const line = device.display().sensors.find((s) => s.id === '28aa000000000001');
+        t.equal(line?.anomaly, false, 'the sensor line is not marked');
+        t.equal(line?.status, 'missing');
+        const stats = device.stats() as unknown as { sensors: { id: string; anomaly: boolean }[] };
+        t.equal(stats.sensors.find((s) => s.id === '28aa000000000001')?.anomaly, false);
+        device.stop();
+        return alerts.map((a) => a.reason);
       },
     },
   ],

@@ -29,8 +29,7 @@ class WindowAnalytics implements SensorAnalytics {
   private readonly window: WindowStats;
   private readonly period = new PeriodAggregator();
   private readonly summary: PeriodSummary = emptySummary();
-  private readonly options: WindowAnalyticsOptions;
-  private detector: ChangeDetector;
+  private readonly detector: ChangeDetector;
   private alert: AnomalyAlert | undefined = undefined;
   /**
    * Sum of calibration changes: samples are kept as (value - bias) and reported + bias, so a
@@ -39,7 +38,6 @@ class WindowAnalytics implements SensorAnalytics {
   private bias = 0;
 
   constructor(threshold: number, options: WindowAnalyticsOptions) {
-    this.options = options;
     this.window = new WindowStats(options.window ?? 60);
     this.detector = new ChangeDetector({ ...options.detector, spikeThreshold: threshold });
   }
@@ -85,23 +83,21 @@ class WindowAnalytics implements SensorAnalytics {
   }
 
   setThreshold(z: number): void {
-    if (z === this.detector.spikeThreshold) return;
-    // The new limit applies to a new detector; the running alert (if any) is carried over by
-    // ending it honestly is not needed: thresholds are options, so rebuild and keep the step.
-    const step = this.detector.step;
-    this.detector = new ChangeDetector({ ...this.options.detector, spikeThreshold: z, step });
-    this.alert = undefined;
+    this.detector.setSpikeThreshold(z);
   }
 
   setResolution(bits: number): void {
     this.detector.setStep(stepForResolution(bits));
   }
 
-  interrupt(reason: 'missing' | 'faulty'): AnomalyTransition {
+  interrupt(reason: 'missing' | 'faulty'): { stats: SensorStats; transition: AnomalyTransition } {
     const d = this.detector;
-    if (!d.interrupt()) return undefined;
-    this.alert = { kind: d.kind, direction: d.direction, baseline: (this.alert?.baseline ?? 0), reason };
-    return 'end';
+    const was = this.alert;
+    if (!d.interrupt() || was === undefined) return { stats: this.stats(), transition: undefined };
+    this.alert = { kind: was.kind, direction: was.direction, baseline: was.baseline, reason };
+    const stats = this.stats();
+    this.alert = undefined;
+    return { stats, transition: 'end' };
   }
 
   takeAggregate(): PeriodAggregate | undefined {
