@@ -206,6 +206,15 @@ export const suite: Suite = {
         r = reported(hub);
         t.equal(r.refused[`resolution/${locked}`], null, 'cleared');
         t.equal(Object.keys(r.sensors).map((id) => r.sensors[id]?.resolution), [12, 12, 12]);
+        // Refused again (10 bits); then the sensor is unplugged: a sensor that is gone refuses nothing.
+        hub.handlers?.onDesired({ $version: 4, resolution: 10 });
+        host.advance(3000);
+        t.ok(/wrote 3Fh, reads 7Fh/.test(reported(hub).refused[`resolution/${locked}`] ?? ''));
+        bus.remove(locked);
+        host.advance(3000);
+        r = reported(hub);
+        t.equal(r.sensors[locked]?.status, 'missing');
+        t.equal(r.refused[`resolution/${locked}`], null, 'cleared when the sensor is gone');
         device.stop();
         return r.refused as Json;
       },

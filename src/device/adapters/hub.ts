@@ -38,8 +38,8 @@ function message(e: unknown): string {
 }
 
 export class HubClientConnection implements HubConnection {
-  /** The client reads the full twin after every connect and delivers it (iothub/desired-order). */
-  readonly fullTwinOnConnect = true;
+  /** The client reads the full twin after every connect and delivers it (iothub/desired-order), unless twin is disabled. */
+  readonly fullTwinOnConnect: boolean;
   readonly client: HubClient;
   private handlers: HubHandlers | undefined;
   private readonly timers: Timers;
@@ -49,6 +49,7 @@ export class HubClientConnection implements HubConnection {
 
   constructor(options: HubClientOptions, host: HubClientHost) {
     this.timers = host.timers;
+    this.fullTwinOnConnect = options.features?.twin !== false;
     this.client = new HubClient(options, host, {
       onConnected: () => this.setState({ network: 'up', hub: 'connected' }),
       onDisconnected: (reason) => this.setState({ network: 'down', hub: 'connecting', error: `${reason.code}: ${reason.message}` }),

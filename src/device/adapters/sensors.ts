@@ -204,7 +204,8 @@ export class BusSensorSource implements SensorSource {
     const info: SensorInfo | undefined = this.driver.list().find((s) => s.id === e.id);
     if (info !== undefined) r.resolution = info.resolution;
     const refused = this.refusedBy.get(e.id);
-    if (refused !== undefined && this.wanted !== undefined) r.refused = { resolution: `${this.wanted} bits: ${refused}` };
+    // A sensor that is gone refuses nothing; found again, it is asked again (scan).
+    if (refused !== undefined && this.wanted !== undefined && e.status !== 'missing') r.refused = { resolution: `${this.wanted} bits: ${refused}` };
     return r;
   }
 }
