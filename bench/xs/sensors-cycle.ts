@@ -47,6 +47,21 @@ export function readTimeRatio(count: number, resolution: Resolution): { busMs: n
   return { busMs, limitMs, ratio: busMs / limitMs };
 }
 
+/** AN187's lower bound for a ROM search of N devices: one pass each, reset + F0h + 64 x 3 slots = 0.96 + 200 x 0.07 ms. */
+export function searchLimitMs(count: number): number {
+  return count * (0.96 + 200 * 0.07);
+}
+
+/** Simulated bus time of a periodic search (every sensor known already) divided by its lower bound. */
+export function searchTimeRatio(count: number): { busMs: number; limitMs: number; ratio: number } {
+  const world = makeWorld(count, 12);
+  const t0 = world.bus.now();
+  const scan = world.driver.scan();
+  if (scan.sensors.length !== count) throw new Error(`search found ${scan.sensors.length} of ${count} sensors`);
+  const busMs = world.bus.now() - t0;
+  const limitMs = searchLimitMs(count);
+  return { busMs, limitMs, ratio: busMs / limitMs };
+}
 
 /** A bus wrapper that records every primitive, so the same traffic can be replayed without the driver. */
 export class RecordingBus implements OneWireBus {
