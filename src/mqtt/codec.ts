@@ -211,6 +211,58 @@ function encodeAsciiPublish(p: PublishPacket, b: Uint8Array, offset: number): nu
   return total;
 }
 
+/**
+ * Bytes a 3.1.1 PUBLISH takes (fixed header included) whose topic is `topicBytes` bytes of an
+ * already validated topic name (./topic-cache), or -1 when the remaining length exceeds
+ * 268,435,455 (MQTT 3.1.1 section 2.2.3). Pure arithmetic: no string is read.
+ */
+export function publishLength(topicBytes: number, qos: number, payloadLength: number): number {
+  const remaining = 2 + topicBytes + (qos === 0 ? 0 : 2) + payloadLength;
+  // varintSize inlined: this runs once per message.
+  return remaining < 128 ? 2 + remaining : remaining < 16_384 ? 3 + remaining : remaining < 2_097_152 ? 4 + remaining : remaining <= MAX_REMAINING_LENGTH ? 5 + remaining : -1;
+}
+
+/** Where encodePublishAround expects the topic: room before it for the longest fixed header and the length prefix. */
+export const PUBLISH_TOPIC_AT = 7;
+
+/**
+ * Writes a 3.1.1 PUBLISH (MQTT 3.1.1 section 3.3) around its topic name, whose validated UTF-8
+ * bytes (./topic-cache) the caller has already put at b[topicAt..topicAt + topicLength):
+ * p.topic is not read. The fixed header and the topic's length prefix go just before it, the
+ * packet id and payload after it. Returns the offset where the packet starts; it is
+ * publishLength(topicLength, p.qos, p.payload.length) bytes long. A client that sends to the
+ * same topic again leaves the topic in place, so the hot path copies only the payload and
+ * allocates nothing. topicAt must be at least PUBLISH_TOPIC_AT. Throws RangeError when `b`
+ * lacks room or the packet id is not 1..65535 at QoS 1/2.
+ */
+export function encodePublishAround(p: PublishPacket, topicLength: number, b: Uint8Array, topicAt: number): number {
+  const qos = p.qos;
+  const payload = p.payload;
+  let o = topicAt + topicLength;
+  if (qos !== 0) {
+    const id = p.packetId as number;
+    if (!(id >= 1 && id <= 65535)) throw new RangeError(`PUBLISH packet id ${String(id)} is not in 1..65535`);
+    b[o++] = id >> 8;
+    b[o++] = id & 0xff;
+  }
+  const remaining = o - topicAt + 2 + payload.length;
+  const start = topicAt - (remaining < 128 ? 4 : remaining < 16_384 ? 5 : remaining < 2_097_152 ? 6 : 7);
+  if (start < 0 || o + payload.length > b.length) throw new RangeError(`MQTT encode needs ${remaining + 5} bytes around offset ${topicAt}; the buffer holds ${b.length}`);
+  b.set(payload, o);
+  b[topicAt - 2] = topicLength >> 8;
+  b[topicAt - 1] = topicLength & 0xff;
+  o = start;
+  b[o++] = 0x30 | (p.dup ? 8 : 0) | (qos << 1) | (p.retain ? 1 : 0);
+  let n = remaining;
+  do {
+    let v = n & 0x7f;
+    n >>>= 7;
+    if (n > 0) v |= 0x80;
+    b[o++] = v;
+  } while (n > 0);
+  return start;
+}
+
 function firstByte(p: Packet): number {
   switch (p.type) {
     case PacketType.PUBLISH:

@@ -167,6 +167,11 @@ export class Decoder {
     this.fixedLengths = this.v5 ? FIXED_REMAINING_LENGTH_V5 : FIXED_REMAINING_LENGTH;
   }
 
+  /** True between packets: nothing buffered, nothing being skipped, not failed. */
+  get atPacketStart(): boolean {
+    return this.state === IDLE && !this.dead;
+  }
+
   get buffered(): number {
     return this.state === IDLE || this.state === SKIP ? 0 : this.state === LENGTH ? 1 + this.lengthBytes : 1 + this.lengthBytes + this.filled;
   }

@@ -14,6 +14,12 @@ export class PacketIds {
     return 0;
   }
 
+  /** The next id when the owner knows none is in use (nothing in flight): no callback to ask. */
+  advance(): number {
+    this.last = this.last === 65535 ? 1 : this.last + 1;
+    return this.last;
+  }
+
   /** Makes `id` the last one handed out (tests: start near the wrap-around). */
   seek(id: number): void {
     this.last = id;

@@ -26,7 +26,7 @@
  * Payloads passed to publish() are held by reference until acknowledged: do not modify them.
  * Bytes given to onSend and payloads given to onMessage are valid only during the call.
  */
-import { encode, encodedLength, validatePacket } from './codec';
+import { encode, encodedLength, encodePublishAround, publishLength, PUBLISH_TOPIC_AT, validatePacket } from './codec';
 import { Decoder, DEFAULT_MAX_PACKET_SIZE } from './decoder';
 import { connackError, protocolError } from './errors';
 import { PacketIds } from './packet-ids';
@@ -42,6 +42,7 @@ import {
   type Will,
 } from './packets';
 import { validateTopicFilter } from './topic';
+import { TopicCache } from './topic-cache';
 
 /** The acknowledgements that carry only a packet id. */
 type IdPacketType = typeof PacketType.PUBACK | typeof PacketType.PUBREC | typeof PacketType.PUBREL | typeof PacketType.PUBCOMP;
@@ -148,6 +149,8 @@ const STAGE_PUBREL = 2; // QoS 2: PUBREL sent, waiting for PUBCOMP
 interface Outgoing {
   packetId: number;
   topic: string;
+  /** The topic's validated UTF-8 bytes (from the topic cache), or undefined for the general path. */
+  topicBytes: Uint8Array | undefined;
   payload: Uint8Array;
   qos: QoS;
   retain: boolean;
@@ -207,6 +210,10 @@ export class Session {
   private readonly publishPacket: PublishPacket = { type: PacketType.PUBLISH, topic: '', payload: new Uint8Array(0), qos: 0, retain: false, dup: false };
   private readonly idPacket = { type: PacketType.PUBACK as IdPacketType, packetId: 0 };
   private readonly info: MessageInfo = { qos: 0, retain: false, dup: false, oversize: 0 };
+  /** PUBLISH topics validated and encoded once (a device publishes to a handful of topics). */
+  private readonly topics = new TopicCache(4);
+  /** The topic bytes sitting at out[PUBLISH_TOPIC_AT..] since the last PUBLISH, if nothing overwrote them. */
+  private outTopic: Uint8Array | undefined;
 
   constructor(options: SessionOptions, events: SessionEvents) {
     this.events = events;
@@ -278,6 +285,16 @@ export class Session {
     if (this.phase === 'disconnected') return;
     this.now = nowMs;
     this.lastReceived = nowMs;
+    // A chunk that is exactly one PUBACK (40 02 id id: the same bytes in 3.1.1 and 5.0) at a
+    // packet boundary, the usual reply to a device's PUBLISH, is acknowledged without the general
+    // decoder: a third of the publish path's XS computrons (bench/mqtt-session.ts).
+    if (chunk.length === 4 && chunk[0] === 0x40 && chunk[1] === 2 && this.phase === 'connected' && this.decoder.atPacketStart) {
+      const id = (chunk[2] << 8) | chunk[3];
+      if (id !== 0) {
+        this.acknowledged(id, 1, STAGE_PUBLISH);
+        return;
+      }
+    }
     this.decoder.push(chunk);
   }
 
@@ -323,7 +340,7 @@ export class Session {
       this.sendMeasured(p, length);
       return 0;
     }
-    const m = this.spare.pop() ?? { packetId: 0, topic: '', payload, qos, retain, token: undefined, stage: STAGE_UNSENT, sentAt: 0 };
+    const m = this.spare.pop() ?? { packetId: 0, topic: '', topicBytes: undefined, payload, qos, retain, token: undefined, stage: STAGE_UNSENT, sentAt: 0 };
     m.topic = topic;
     m.payload = payload;
     m.qos = qos;
@@ -337,7 +354,7 @@ export class Session {
         this.spare.push(m);
         return this.invalid(this.publishPacket, length);
       }
-      m.packetId = this.ids.next(this.idInUse);
+      m.packetId = this.nextPacketId();
       this.inflight.push(m);
       if (this.phase === 'connected') this.sendPublish(m, false, length);
       return m.packetId;
@@ -566,17 +583,19 @@ export class Session {
   }
 
   private acknowledged(packetId: number, qos: QoS, stage: number): void {
-    const i = this.indexOf(packetId);
+    const inflight = this.inflight;
+    // The oldest is the usual one: looked at without a call.
+    const i = inflight.length > 0 && inflight[0].packetId === packetId ? 0 : this.indexOf(packetId);
     if (i < 0) return; // late or duplicate acknowledgement
-    const m = this.inflight[i];
+    const m = inflight[i];
     if (m.qos !== qos || (m.stage !== stage && !(qos === 2 && m.stage === STAGE_PUBLISH))) return;
-    this.inflight.splice(i, 1);
+    inflight.splice(i, 1);
     const token = m.token;
     m.payload = this.publishPacket.payload; // drop the reference to the caller's bytes
     m.token = undefined;
     this.spare.push(m);
     this.events.onPublishAcked?.(packetId, token);
-    this.drainQueue();
+    if (this.queueHead < this.queue.length) this.drainQueue();
   }
 
   // ---- outbound -------------------------------------------------------------------------
@@ -592,7 +611,7 @@ export class Session {
         this.queue = this.queue.slice(this.queueHead);
         this.queueHead = 0;
       }
-      m.packetId = this.ids.next(this.idInUse);
+      m.packetId = this.nextPacketId();
       this.inflight.push(m);
       this.sendPublish(m, false);
     }
@@ -609,11 +628,27 @@ export class Session {
     p.packetId = m.packetId;
     m.stage = STAGE_PUBLISH;
     m.sentAt = this.now;
-    if (length > 0) this.sendMeasured(p, length);
+    const topic = m.topicBytes;
+    if (topic !== undefined) {
+      // The hot path: the topic was validated and encoded once, by the topic cache.
+      const total = length > 0 ? length : publishLength(topic.length, m.qos, m.payload.length);
+      if (PUBLISH_TOPIC_AT + total > this.out.length) this.reserve(PUBLISH_TOPIC_AT + total);
+      if (this.outTopic !== topic) {
+        this.out.set(topic, PUBLISH_TOPIC_AT);
+        this.outTopic = topic;
+      }
+      const start = encodePublishAround(p, topic.length, this.out, PUBLISH_TOPIC_AT);
+      this.lastSent = this.now;
+      this.events.onSend(this.out.subarray(start, start + total));
+    } else if (length > 0) this.sendMeasured(p, length);
     else this.send(p);
   }
 
+  /** Measures m's PUBLISH and notes its topic's cached bytes in m (undefined: an invalid topic). */
   private encodedPublishLength(m: Outgoing): number {
+    const topic = this.topics.bytes(m.topic);
+    m.topicBytes = topic;
+    if (topic !== undefined) return publishLength(topic.length, m.qos, m.payload.length);
     const p = this.publishPacket;
     p.topic = m.topic;
     p.payload = m.payload;
@@ -663,13 +698,19 @@ export class Session {
     return true;
   }
 
-  private sendMeasured(packet: Packet, length: number): void {
+  /** Grows the output buffer to hold `length` bytes: only past the largest packet so far, then kept. */
+  private reserve(length: number): void {
     if (length > this.out.length) {
-      // Grow only past the largest packet so far, then keep the buffer.
       let size = this.out.length * 2;
       while (size < length) size *= 2;
       this.out = new Uint8Array(size);
+      this.outTopic = undefined;
     }
+  }
+
+  private sendMeasured(packet: Packet, length: number): void {
+    this.reserve(length);
+    this.outTopic = undefined; // written over
     encode(packet, this.out, 0);
     this.lastSent = this.now;
     this.events.onSend(this.out.subarray(0, length));
@@ -677,9 +718,15 @@ export class Session {
 
   // ---- bookkeeping ----------------------------------------------------------------------
 
+  /** A free packet id; with nothing in flight and no request pending, any next id is free. */
+  private nextPacketId(): number {
+    return this.inflight.length === 0 && this.pending.length === 0 ? this.ids.advance() : this.ids.next(this.idInUse);
+  }
+
   private isIdInUse(id: number): boolean {
     if (this.indexOf(id) >= 0) return true;
-    for (const r of this.pending) if (r.packetId === id) return true;
+    const pending = this.pending;
+    for (let i = 0; i < pending.length; i++) if (pending[i].packetId === id) return true;
     return false;
   }
 
