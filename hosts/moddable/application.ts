@@ -9,6 +9,7 @@ import type { DeviceConnectionString } from '../../src/iothub/connection-string'
 import type { HubClientOptions, HubEndpoint } from '../../src/iothub/hub-client';
 import { ProvisioningClient } from '../../src/iothub/provisioning-client';
 import { Secret } from '../../src/iothub/secret';
+import type { TransportMemory } from '../../src/iothub/transport';
 import type { FirmwareConfig } from './config';
 
 export const FIRMWARE_VERSION = '0.1.0';
@@ -29,7 +30,9 @@ export interface Application {
  * service assigned it a hub; sensors and the display run meanwhile).
  */
 export function startApplication(host: Host, config: FirmwareConfig): Application {
-  const hub = config.connectionString ? new HubClientConnection(hubOptions(config, config.connectionString), host) : provisionedHub(host, config);
+  // One memory for the run: once 'auto' moved to 443, DPS and the hub stay there until restart.
+  const memory: TransportMemory = { wss: false };
+  const hub = config.connectionString ? new HubClientConnection(hubOptions(config, config.connectionString, memory), host) : provisionedHub(host, config, memory);
   const sensors = host.oneWire ? new BusSensorSource(host.oneWire, host.timers, host.clock, host.log) : noSensors();
   const device = startDevice(
     host,
@@ -45,7 +48,7 @@ export function startApplication(host: Host, config: FirmwareConfig): Applicatio
 }
 
 /** The hub client's options: the emulator's CA (hubCa) replaces the Azure roots, and hubHost/hubPort the address dialled. */
-function hubOptions(config: FirmwareConfig, connectionString: string | DeviceConnectionString): HubClientOptions {
+function hubOptions(config: FirmwareConfig, connectionString: string | DeviceConnectionString, memory: TransportMemory): HubClientOptions {
   const endpoint: HubEndpoint = {};
   // Without a `ca` the Moddable network trusts the host's root (hubCa); the default `ca` list
   // would register DigiCert Global Root G2 instead.
@@ -55,7 +58,15 @@ function hubOptions(config: FirmwareConfig, connectionString: string | DeviceCon
     endpoint.tls = { ...endpoint.tls, serverName: hostNameOf(connectionString) };
   }
   if (config.hubPort) endpoint.port = config.hubPort;
+  transportOptions(endpoint, config, memory);
   return { connectionString, endpoint, backoff: { minMs: 1000, maxMs: 60000 }, maxIncomingPacketSize: config.maxIncomingBytes };
+}
+
+/** transport / hubWssPort onto an endpoint; `memory` keeps 'auto''s move to 443 for the whole run (DPS, then the hub). */
+function transportOptions(endpoint: HubEndpoint, config: FirmwareConfig, memory: TransportMemory): void {
+  endpoint.transport = config.transport;
+  endpoint.memory = memory;
+  if (config.hubWssPort) endpoint.wssPort = config.hubWssPort;
 }
 
 function hostNameOf(cs: string | DeviceConnectionString): string {
@@ -73,7 +84,7 @@ function deviceIdOf(config: FirmwareConfig): string {
  * A HubConnection that first registers with DPS, then runs the hub client on the assigned hub.
  * While registering, the device sees 'connecting'; a failed registration is retried.
  */
-function provisionedHub(host: Host, config: FirmwareConfig): HubConnection {
+function provisionedHub(host: Host, config: FirmwareConfig, memory: TransportMemory): HubConnection {
   let handlers: HubHandlers | undefined;
   let inner: HubClientConnection | undefined;
   let dps: ProvisioningClient | undefined;
@@ -92,6 +103,7 @@ function provisionedHub(host: Host, config: FirmwareConfig): HubConnection {
     const endpoint: HubEndpoint = { host: config.dpsHost };
     if (config.hubCa) endpoint.tls = { ca: undefined };
     if (config.hubPort) endpoint.port = config.hubPort;
+    transportOptions(endpoint, config, memory);
     dps = new ProvisioningClient({ idScope: config.idScope, registrationId: config.registrationId, auth: { kind: 'symmetricKey', key }, endpoint }, host);
     state('connecting');
     dps.register().then(
@@ -106,7 +118,7 @@ function provisionedHub(host: Host, config: FirmwareConfig): HubConnection {
           sharedAccessKey: key,
           toString: () => `HostName=${result.assignedHub};DeviceId=${result.deviceId};SharedAccessKey=<redacted>`,
         };
-        inner = new HubClientConnection(hubOptions({ ...config, hubHost: '' }, identity), host);
+        inner = new HubClientConnection(hubOptions({ ...config, hubHost: '' }, identity, memory), host);
         if (handlers) inner.setHandlers(handlers);
         inner.start();
       },

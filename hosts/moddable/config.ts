@@ -1,4 +1,5 @@
 import config from 'mc/config';
+import { parseTransport, type Transport } from '../../src/iothub/transport';
 
 /**
  * Build-time configuration: the manifest's "config" plus `name=value` arguments of mcconfig.
@@ -21,6 +22,13 @@ export interface FirmwareConfig {
   hubHost: string;
   /** Port of the hub (and DPS) instead of 8883; 0 = default. */
   hubPort: number;
+  /**
+   * 'mqtts' (MQTT over TLS, 8883), 'wss' (MQTT over secure WebSockets, 443, for networks that
+   * block 8883) or 'auto' (8883, then 443 for the rest of the run once 8883 is refused or times out).
+   */
+  transport: Transport;
+  /** Port for wss instead of 443 (e.g. the emulator's --wss-port); 0 = default. */
+  hubWssPort: number;
   /** GPIO of the 1-Wire data line (ESP32). */
   onewirePin: number;
   sampleIntervalMs: number;
@@ -55,6 +63,8 @@ export function readConfig(): FirmwareConfig {
     hubCa: text(c.hubCa),
     hubHost: text(c.hubHost),
     hubPort: integer(c.hubPort, 0),
+    transport: parseTransport(text(c.transport) || 'mqtts'),
+    hubWssPort: integer(c.hubWssPort, 0),
     onewirePin: integer(c.onewirePin, 16),
     sampleIntervalMs: integer(c.sampleIntervalMs, 10000),
     telemetryIntervalMs: integer(c.telemetryIntervalMs, 60000),

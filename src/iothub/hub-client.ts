@@ -42,6 +42,7 @@ import type { C2dProperties, MessageProperties } from './properties';
 import { rootCaPems } from './root-cas';
 import { buildSasToken, DEFAULT_SAS_LIFETIME_S, hubResourceUri, sasExpiry, sasRenewalDelayMs } from './sas';
 import type { Secret } from './secret';
+import { transportNetwork, type TransportNetwork, type TransportOptions } from './transport';
 import {
   c2dSubscription,
   hubClientId,
@@ -104,7 +105,12 @@ export interface HubClientHost {
   crypto: Crypto;
 }
 
-export interface HubEndpoint {
+/**
+ * Where and how to connect. `transport` (./transport): 'mqtts' (default) dials `port`, 'wss'
+ * dials `wssPort` (default 443) with MQTT over WebSockets at `/$iothub/websocket`, 'auto' tries
+ * `port` first and moves to `wssPort` for good once that connect is refused or times out.
+ */
+export interface HubEndpoint extends TransportOptions {
   /** Where to connect. Default: GatewayHostName, else HostName. */
   host?: string;
   /** Default 8883. */
@@ -202,6 +208,7 @@ export class HubClient {
   readonly hostName: string;
 
   private readonly mqtt: HubMqtt;
+  private readonly network: TransportNetwork;
   private readonly identity: DeviceConnectionString;
   private readonly sasLifetimeS: number;
   private readonly operationTimeoutMs: number;
@@ -295,7 +302,9 @@ export class HubClient {
       onPublishAcked: (_id, token) => this.acked(token),
       onError: (error: ClientError) => this.events.onError?.(error),
     };
-    const factory = options.mqtt ?? ((o, e) => new MqttClient(o, host, e));
+    this.network = transportNetwork(host.network, host, endpoint, (message) => new HubError('CONFIG', message));
+    const mqttHost = { clock: host.clock, timers: host.timers, random: host.random, network: this.network };
+    const factory = options.mqtt ?? ((o, e) => new MqttClient(o, mqttHost, e));
     this.mqtt = factory(mqttOptions, mqttEvents);
     this.mqtt.subscribe(subscriptions);
   }
@@ -303,6 +312,11 @@ export class HubClient {
   /** 'idle' before start() and after close(); then 'connecting' | 'connected' | 'waiting'. */
   get state(): ClientState {
     return this.mqtt.state;
+  }
+
+  /** The transport the next (or current) connection uses; 'auto' starts on 'mqtts'. */
+  get transport(): 'mqtts' | 'wss' {
+    return this.network.current;
   }
 
   /**
@@ -656,3 +670,4 @@ function parseTwin(text: string): Twin {
   const reported = typeof doc.reported === 'object' && doc.reported !== null ? doc.reported : {};
   return { desired: doc.desired as Record<string, unknown>, reported: reported as Record<string, unknown> };
 }
+

@@ -18,3 +18,7 @@ export const DEFAULT_KEEPALIVE_S = 240;
 /** Hub's MQTT API version, sent in the username. */
 export const HUB_API_VERSION = '2021-04-12';
 export const HUB_PORT = 8883;
+/** MQTT over secure WebSockets: port and path of IoT Hub and DPS, with subprotocol `mqtt`. */
+export const HUB_WSS_PORT = 443;
+export const HUB_WSS_PATH = '/$iothub/websocket';
+export const MQTT_WS_SUBPROTOCOL = 'mqtt';

@@ -15,7 +15,8 @@ import type { TimerId, TlsOptions } from '../platform';
 import type { BackoffOptions } from '../mqtt/backoff';
 import { MqttClient, type MqttClientEvents, type MqttClientOptions } from '../mqtt/client';
 import { PUBLISH_INVALID, PUBLISH_REJECTED } from '../mqtt/session';
-import type { HubClientHost, HubMqtt, HubMqttFactory } from './hub-client';
+import type { HubClientHost, HubEndpoint, HubMqtt, HubMqttFactory } from './hub-client';
+import { transportNetwork } from './transport';
 import { HUB_PORT } from './limits';
 import {
   DPS_DEFAULT_RETRY_AFTER_S,
@@ -66,8 +67,12 @@ export interface ProvisioningOptions {
   /** Also the MQTT client id and, by default, the device id the service assigns. */
   registrationId: string;
   auth: ProvisioningAuth;
-  /** Default global.azure-devices-provisioning.net:8883 over TLS with the bundled roots. */
-  endpoint?: { host?: string; port?: number; tls?: Partial<TlsOptions> | false };
+  /**
+   * Default global.azure-devices-provisioning.net:8883 over TLS with the bundled roots;
+   * `transport` 'wss' / 'auto' as for the hub (DPS serves MQTT over WebSockets on 443 at
+   * `/$iothub/websocket` too).
+   */
+  endpoint?: HubEndpoint;
   /** Custom allocation payload sent with the registration (any JSON). */
   payload?: unknown;
   /** Overall limit for register(). Default 120 s. */
@@ -140,7 +145,9 @@ export class ProvisioningClient {
         }
       },
     };
-    const factory = options.mqtt ?? ((o, e) => new MqttClient(o, host, e));
+    const network = transportNetwork(host.network, host, endpoint, (message) => new ProvisioningError('CONFIG', message));
+    const mqttHost = { clock: host.clock, timers: host.timers, random: host.random, network };
+    const factory = options.mqtt ?? ((o, e) => new MqttClient(o, mqttHost, e));
     this.mqtt = factory(mqttOptions, events);
   }
 
