@@ -140,6 +140,10 @@ export interface DisplaySensor {
   celsius: number | undefined;
   status: 'online' | 'missing' | 'faulty';
   anomaly: boolean;
+  /** What the sensor's anomaly alert saw (spike, shift, trend) while it lasts. */
+  anomalyKind?: 'spike' | 'shift' | 'trend';
+  /** The sensor's active limit alarm, if any. */
+  alarm?: 'high' | 'low';
 }
 
 /** What the device shows. Built by src/device, rendered by each host in its own way. */
@@ -152,6 +156,8 @@ export interface DisplayModel {
   message: { text: string; sender?: string; receivedAt?: number } | undefined;
   /** True while any sensor is in an anomaly. */
   anomaly: boolean;
+  /** True while any sensor's limit alarm is active. */
+  alarm?: boolean;
   /** True while the device is asked to identify itself (flash the screen). */
   identify: boolean;
 }

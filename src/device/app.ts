@@ -16,11 +16,13 @@
  *   commands.ts       what C2D, methods and the twin may do (DeviceControl)
  */
 import type { DisplayModel } from '../platform';
+import { alarmMessage } from './alarm-message';
 import { handleC2D } from './c2d';
 import type { ApplyResult, DeviceConfig } from './config';
 import { ConfigSync, SENSORS_KEY } from './config-sync';
 import { DeviceCommands } from './commands';
 import { DeviceContext, type DeviceHost } from './context';
+import { LimitAlarms, type AlarmHandler } from './limit-alarms';
 import { handleMethod } from './methods';
 import type { OutboxCounts, OutboxOptions } from './outbox';
 import type { AnalyticsFactory, HubConnection, SensorSource } from './ports';
@@ -114,8 +116,16 @@ function build(host: DeviceHost, deps: DeviceDeps, options: DeviceOptions): Part
   const settings = new SensorSettings();
   settings.restore(host.storage.get(SENSORS_KEY));
   const table = new SensorTable(deps.analytics, () => ctx.config.current.anomalyThreshold, () => ctx.config.current.resolution);
+  const alarms = new LimitAlarms(host.storage);
   // The closures below refer to parts made after them; none runs before build returns.
   const screen = new Screen(ctx, () => pump.outbox.length);
+  screen.alarmOf = (id) => alarms.active(id);
+  const onAlarm: AlarmHandler = (r, change) => {
+    host.log.write('info', 'alarm', `${change.side} alarm ${change.state} on ${r.name}${change.reason ? ' (' + change.reason + ')' : ''}`);
+    pump.enqueue(alarmMessage(pump.envelope(), r, change));
+    screen.setSensors(table.readings(), (id) => table.stats(id));
+    screen.render();
+  };
   const pump = new TelemetryPump(ctx, deps.hub, table, { outbox: options.outbox, maxInFlight: options.maxInFlight, changed: () => screen.render() });
   const sampling = new SamplingLoop(ctx, deps.sensors, table, {
     onTransition(r, stats, transition) {
@@ -123,6 +133,7 @@ function build(host: DeviceHost, deps: DeviceDeps, options: DeviceOptions): Part
       pump.enqueue(alertMessage(pump.envelope(), r, stats, transition, ctx.config.current.anomalyThreshold));
     },
     onRound() {
+      alarms.update(table.readings(), host.clock.now(), onAlarm);
       screen.setSensors(table.readings(), (id) => table.stats(id));
       screen.render();
     },
@@ -132,12 +143,13 @@ function build(host: DeviceHost, deps: DeviceDeps, options: DeviceOptions): Part
     onSample: options.onSample,
   }, { rescanIntervalMs: options.rescanIntervalMs ?? 10000, searchIntervalMs: options.searchIntervalMs ?? 30000 });
   const schedules = { samplingIntervalMs: sampling.schedule, telemetryIntervalMs: pump.telemetry, aggregatePeriodMs: pump.aggregation };
-  const sync = new ConfigSync(ctx, { sensors: deps.sensors, settings, table, screen, rearm: (key) => schedules[key].arm(true), report: () => twin.report() });
+  const sync = new ConfigSync(ctx, { sensors: deps.sensors, settings, table, screen, rearm: (key) => schedules[key].arm(true), report: () => twin.report(), alarms, onAlarm });
   const commands = new DeviceCommands(ctx, { sync, screen, table, settings, pump, stop: () => stop(deps.hub, parts) });
   const twin = new TwinSync(deps.hub, commands, () => ({
     firmware: ctx.firmware,
     config: ctx.config.reported() as unknown as Record<string, unknown>,
     sensors: table.reported(settings),
+    alarms: alarms.reported(),
     lastError: ctx.lastError,
     uptimeMs: ctx.uptime(),
   }));

@@ -10,6 +10,7 @@ import type { SensorSource } from './ports';
 import type { Screen } from './screen';
 import type { SensorSettings } from './sensor-settings';
 import type { SensorTable } from './sensor-table';
+import type { AlarmHandler, LimitAlarms } from './limit-alarms';
 
 /** Storage key of the per-sensor names and offsets (SensorSettings.serialize: at most 8 entries, well under 2 KB). */
 export const SENSORS_KEY = 'sensors';
@@ -24,6 +25,9 @@ export interface ConfigTargets {
   rearm(key: 'samplingIntervalMs' | 'telemetryIntervalMs' | 'aggregatePeriodMs'): void;
   /** Sends the reported properties (after a change from a source other than the twin). */
   report(): void;
+  /** Limit alarms (twin `alarms`), and where their changes go. */
+  alarms?: LimitAlarms;
+  onAlarm: AlarmHandler;
 }
 
 export class ConfigSync {
@@ -42,9 +46,10 @@ export class ConfigSync {
   configure(patch: Record<string, unknown>, source: string, replace = false): ApplyResult {
     let rest = patch;
     const hasSensors = Object.prototype.hasOwnProperty.call(patch, 'sensors');
-    if (hasSensors) {
+    const hasAlarms = Object.prototype.hasOwnProperty.call(patch, 'alarms');
+    if (hasSensors || hasAlarms) {
       rest = {};
-      for (const key of Object.keys(patch)) if (key !== 'sensors') rest[key] = patch[key];
+      for (const key of Object.keys(patch)) if (key !== 'sensors' && key !== 'alarms') rest[key] = patch[key];
     }
     const config = this.ctx.config;
     const result = config.apply(rest);
@@ -55,6 +60,11 @@ export class ConfigSync {
     if (result.applied.length > 0) this.ctx.host.storage.set(CONFIG_KEY, config.serialize());
     // A complete document without `sensors` configures none: every sensor back to its defaults.
     if (hasSensors || replace) this.configureSensors(hasSensors ? patch.sensors : {}, source, replace, result);
+    if ((hasAlarms || replace) && this.t.alarms) {
+      for (const id of this.t.alarms.configure(hasAlarms ? patch.alarms : {}, replace, result, this.t.onAlarm)) {
+        this.ctx.host.log.write('info', 'config', `alarm ${id} = ${JSON.stringify(this.t.alarms.settings.get(id) ?? null)} (${source})`);
+      }
+    }
     if (result.applied.length > 0) {
       this.t.screen.render();
       if (source !== 'twin' && this.ctx.connected) this.t.report();

@@ -20,8 +20,11 @@ export class DisplayModelBuilder {
     this.deviceId = deviceId;
   }
 
-  /** Updates the sensor lines; a sensor keeps its last good temperature while it is not online. */
-  setSensors(readings: SensorReading[], stats: (id: string) => SensorStats | undefined): void {
+  /**
+   * Updates the sensor lines; a sensor keeps its last good temperature while it is not online.
+   * `alarm`: a sensor's active limit alarm, if any.
+   */
+  setSensors(readings: SensorReading[], stats: (id: string) => SensorStats | undefined, alarm?: (id: string) => 'high' | 'low' | undefined): void {
     const previous = this.sensors;
     this.sensors = readings.map((r) => {
       let celsius = r.status === 'online' ? r.value : undefined;
@@ -29,7 +32,11 @@ export class DisplayModelBuilder {
         for (const p of previous) if (p.id === r.id) celsius = p.celsius;
       }
       const s = stats(r.id);
-      return { id: r.id, name: r.name, celsius, status: r.status, anomaly: s ? s.anomaly : false };
+      const line: DisplaySensor = { id: r.id, name: r.name, celsius, status: r.status, anomaly: s ? s.anomaly : false };
+      if (s && s.anomaly && s.alert) line.anomalyKind = s.alert.kind;
+      const side = alarm ? alarm(r.id) : undefined;
+      if (side !== undefined) line.alarm = side;
+      return line;
     });
   }
 
@@ -67,13 +74,18 @@ export class DisplayModelBuilder {
 
   build(): DisplayModel {
     let anomaly = false;
-    for (const s of this.sensors) if (s.anomaly) anomaly = true;
+    let alarm = false;
+    for (const s of this.sensors) {
+      if (s.anomaly) anomaly = true;
+      if (s.alarm !== undefined) alarm = true;
+    }
     return {
       deviceId: this.deviceId,
       sensors: this.sensors.map((s) => ({ ...s })),
       status: { network: this.hub.network, hub: this.hub.hub, outbox: this.outbox },
       message: this.message ? { ...this.message } : undefined,
       anomaly,
+      alarm,
       identify: this.identifying,
     };
   }

@@ -34,9 +34,12 @@ export class Screen {
     this.ctx.host.display.render(this.lastModel);
   }
 
+  /** Where a sensor's active limit alarm is looked up (LimitAlarms.active). */
+  alarmOf: ((id: string) => 'high' | 'low' | undefined) | undefined = undefined;
+
   /** Updates the sensor lines (shown at the next render). */
   setSensors(readings: SensorReading[], stats: (id: string) => SensorStats | undefined): void {
-    this.builder.setSensors(readings, stats);
+    this.builder.setSensors(readings, stats, this.alarmOf);
   }
 
   /** Shows the configured displayMessage, or clears the message when it is ''. */

@@ -12,7 +12,7 @@ export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-function num(x: number | undefined): number | null {
+export function num(x: number | undefined): number | null {
   return x === undefined || !Number.isFinite(x) ? null : round3(x);
 }
 
@@ -29,7 +29,7 @@ export interface Envelope {
   uptimeMs: number;
 }
 
-function header(type: string, env: Envelope): Record<string, unknown> {
+export function header(type: string, env: Envelope): Record<string, unknown> {
   return {
     v: SCHEMA_VERSION,
     type,
@@ -46,7 +46,7 @@ export interface Message {
 }
 
 /** Properties every message carries (IoT Hub routes on them). */
-function properties(type: string, extra?: MessageProperties): MessageProperties {
+export function properties(type: string, extra?: MessageProperties): MessageProperties {
   const p: MessageProperties = { '$.ct': 'application/json', '$.ce': 'utf-8', type };
   return extra ? Object.assign(p, extra) : p;
 }

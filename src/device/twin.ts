@@ -14,6 +14,8 @@
  *                   that does not take a configured setting adds `<property>/<ROM id>` (e.g.
  *                   `resolution/28FF...`: the configuration register ignores writes), cleared
  *                   with null once it takes it, the setting changes or the sensor is gone
+ *   alarms          { <ROM id>: { high, low, hysteresis, holdMs } } — limit alarm settings in
+ *                   effect (null for one removed); refusals at `alarms/<ROM id>`
  *   desiredVersion  $version of the last desired document or patch processed
  *   lastError       { source, message, at } or null
  *   uptimeMs
@@ -45,6 +47,8 @@ export interface ReportedState {
   firmware: string;
   config: Record<string, unknown>;
   sensors: ReportedSensor[];
+  /** Limit alarm settings by ROM id (LimitAlarms.reported), when the device has them. */
+  alarms?: Record<string, unknown>;
   lastError: LastError | undefined;
   uptimeMs: number;
 }
@@ -165,7 +169,7 @@ export class TwinSync {
       if (r.refused === undefined) continue;
       for (const property of Object.keys(r.refused)) refused[`${property}/${r.id}`] = r.refused[property];
     }
-    return {
+    const patch: Record<string, unknown> = {
       firmware: s.firmware,
       config: s.config,
       sensors,
@@ -174,6 +178,8 @@ export class TwinSync {
       lastError: s.lastError === undefined ? null : { ...s.lastError },
       uptimeMs: Math.round(s.uptimeMs),
     };
+    if (s.alarms !== undefined) patch.alarms = s.alarms;
+    return patch;
   }
 
   report(): void {

@@ -391,5 +391,50 @@ export const suite: Suite = {
         return alerts.map((a) => a.reason);
       },
     },
+    {
+      name: 'application: limit alarms set through the twin (refusals reported), sent as alarm=high start/end, shown; missing ends them',
+      run(t) {
+        const { host, hub, sensors } = setup();
+        const device = startDevice(host, { sensors, hub, analytics: windowAnalytics() }, { deviceId: 'dev1', config: { samplingIntervalMs: 10000 } });
+        hub.connect();
+        const id = '28AA000000000001';
+        hub.handlers?.onDesired({
+          $version: 7,
+          alarms: { [id]: { high: 25, hysteresis: 1, holdMs: 30000 }, '28AA000000000002': { high: 20, low: 19.5 }, bogus: { high: 1 } },
+        });
+        const r1 = hub.reported[hub.reported.length - 1] as { alarms: Record<string, Json>; refused: Record<string, string> };
+        t.equal(JSON.stringify(r1.alarms[id]), JSON.stringify({ high: 25, low: null, hysteresis: 1, holdMs: 30000 }));
+        t.ok(/twice the hysteresis/.test(r1.refused['alarms/28AA000000000002']), r1.refused['alarms/28AA000000000002']);
+        t.ok(/ROM id/.test(r1.refused['alarms/bogus']));
+        const alarmsSent = () => hub.sent.filter((m) => m.properties.alert === 'alarm').map((m) => {
+          const b = JSON.parse(m.body) as { alarm: string; state: string; reason: string | null; limit: number; sensor: { value: number } };
+          return `${m.properties.alarm}:${b.alarm}:${b.state}:${b.reason}:${b.limit}:${b.sensor.value}`;
+        });
+        // Noise around the limit: above for 30 s -> one alarm; dips to 24.5 stay inside the band.
+        const values = [24, 25.5, 24.6, 25.4, 24.5, 25.2, 25.8, 24.4, 23.9, 23.5];
+        for (const v of values) {
+          sensors.set('28aa000000000001', v);
+          host.advance(10000);
+        }
+        t.equal(alarmsSent().join(' '), 'high:high:start:null:25:24.5 high:high:end:returned:25:23.9');
+        sensors.set('28aa000000000001', 27);
+        for (let i = 0; i < 4; i++) host.advance(10000);
+        t.equal(device.display().alarm, true);
+        t.equal(device.display().sensors[0].alarm, 'high');
+        sensors.set('28aa000000000001', undefined, 'missing');
+        host.advance(10000);
+        const all = alarmsSent();
+        t.equal(all[all.length - 1], 'high:high:end:missing:25:null');
+        t.equal(device.display().alarm, false);
+        t.equal(device.display().sensors[0].alarm, undefined);
+        hub.handlers?.onDesired({ $version: 8, alarms: { [id]: null, '28AA000000000002': null } });
+        const r2 = hub.reported[hub.reported.length - 1] as { alarms: Record<string, Json>; refused: Record<string, string | null> };
+        t.equal(r2.alarms[id], null, 'removed alarm reported as null');
+        t.equal(r2.refused['alarms/28AA000000000002'], null, 'refusal cleared');
+        t.ok(host.storage.get('alarms') === '{}', 'stored');
+        device.stop();
+        return all;
+      },
+    },
   ],
 };
