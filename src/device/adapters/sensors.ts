@@ -42,6 +42,8 @@ export class BusSensorSource implements SensorSource {
   private reading = false;
   private scanPending = false;
   private resolutionPending: number | undefined;
+  /** The one sensor the pending resolution is for (undefined: all of them). */
+  private pendingFor: string | undefined;
   /** The configured resolution (undefined: leave the sensors as they are). */
   private wanted: number | undefined;
   /** Sensors that refused `wanted`, with why. */
@@ -102,6 +104,7 @@ export class BusSensorSource implements SensorSource {
         // New sensors get the configured resolution too; one found again may take it now.
         for (const id of diff.added.concat(diff.returned)) this.refusedBy.delete(id);
         this.resolutionPending = this.wanted;
+        this.pendingFor = undefined;
       }
     } catch (error) {
       this.log?.write('warn', 'sensors', `scan failed: ${String(error)}`);
@@ -113,15 +116,18 @@ export class BusSensorSource implements SensorSource {
     if (bits !== this.wanted) this.refusedBy.clear();
     this.wanted = bits;
     this.resolutionPending = bits;
+    this.pendingFor = undefined;
     if (!this.reading) this.applyResolution();
   }
 
   private applyResolution(): void {
     const bits = this.resolutionPending;
     if (bits === undefined || this.driver.list().length === 0 || this.copyTimer !== undefined) return;
+    const only = this.pendingFor;
     this.resolutionPending = undefined;
+    this.pendingFor = undefined;
     try {
-      const result = this.driver.configure({ resolution: bits as Resolution }, { persist: true });
+      const result = this.driver.configure({ resolution: bits as Resolution }, { persist: true, only });
       for (const r of result.refused) {
         // Info here: the device reports it (twin refused, lastError) and warns once.
         if (this.refusedBy.get(r.id) !== r.reason) this.log?.write('info', 'sensors', `resolution ${bits} refused by ${r.id}: ${r.reason}`);
@@ -132,6 +138,7 @@ export class BusSensorSource implements SensorSource {
       if (result.waitMs > 0) this.busyUntil = this.clock.now() + result.waitMs;
       if (result.copyPending.length > 0) {
         this.resolutionPending = bits;
+        this.pendingFor = undefined;
         this.copyTimer = this.timers.set(() => {
           this.copyTimer = undefined;
           if (!this.reading) this.applyResolution();
@@ -142,15 +149,24 @@ export class BusSensorSource implements SensorSource {
     }
   }
 
-  /** After a cycle: a sensor whose resolution reads back other than configured (and has not refused it) gets it again. */
+  /**
+   * After a cycle: an online sensor whose resolution reads back other than configured (and has
+   * not refused it) gets it again, addressed alone when it is the only one.
+   */
   private checkResolutions(): void {
     const wanted = this.wanted;
     if (wanted === undefined) return;
+    const off: string[] = [];
     for (const s of this.driver.list()) {
       if (s.resolution === wanted || this.refusedBy.has(s.id) || (s.family === FAMILY_DS18S20 && wanted !== 9)) continue;
+      if (this.registry.get(s.id)?.status !== 'online') continue;
       this.log?.write('info', 'sensors', `${s.id} reads ${s.resolution} bits, configured ${wanted} (power-on reset?): applying it again`);
-      this.resolutionPending = wanted;
+      off.push(s.id);
     }
+    if (off.length === 0) return;
+    const alreadyAll = this.resolutionPending !== undefined && this.pendingFor === undefined;
+    this.resolutionPending = wanted;
+    this.pendingFor = off.length === 1 && !alreadyAll ? off[0] : undefined;
   }
 
   read(onReadings: (readings: SensorReading[]) => void): void {
