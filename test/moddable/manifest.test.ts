@@ -3,7 +3,8 @@
  * mcconfig only when MODDABLE_BUILD=1 and $MODDABLE point at a built SDK.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -226,7 +227,10 @@ describe('manifest.json', () => {
     const esp32 = fragments.find((f) => f.name === 'esp32')!;
     const m = load(esp32.path);
     expect(m.modules?.['hosts/moddable/onewire/bus']).toBe('./onewire/esp32/bus');
-    expect(JSON.stringify(m.dependency)).toContain('onewire_bus');
+    // mcconfig (tools/mcmanifest.js) takes ESP-IDF component dependencies only from a matching
+    // platforms entry ("esp32"), never from a manifest's top level: there it is silently ignored.
+    expect(m.dependency).toBeUndefined();
+    expect(m.platforms?.['esp32']?.dependency).toEqual([{ name: 'onewire_bus', version: '^1.0.2' }]);
     const sim = fragments.find((f) => f.name === 'lin')!;
     expect(load(sim.path).modules?.['hosts/moddable/onewire/bus']).toBe('./onewire/bus');
   });
@@ -258,4 +262,22 @@ if (process.env.MODDABLE_BUILD === '1') describe('mcconfig build (MODDABLE_BUILD
     expect(existsSync(so)).toBe(true);
     expect(statSync(so).mtimeMs).toBeGreaterThan(Date.now() - 900_000);
   }, 900_000);
+
+  it('mcconfig -p esp32/moddable_two (makefile only, no ESP-IDF needed) adds the onewire_bus component and its include dir', () => {
+    const out = mkdtempSync(join(tmpdir(), 'thermo-esp32-'));
+    try {
+      const run = spawnSync('mcconfig', ['-d', '-p', 'esp32/moddable_two', '-o', out, '-t', 'build'], {
+        cwd: root,
+        env: { ...process.env, PATH: `${sdk}/build/bin/lin/release:${process.env.PATH}` },
+        encoding: 'utf8',
+        timeout: 300_000,
+      });
+      expect(run.status, run.stderr).toBe(0);
+      const makefile = readFileSync(join(out, 'tmp/esp32/moddable_two/debug', root.split('/').pop()!, 'makefile'), 'utf8');
+      expect(makefile).toMatch(/^BUILD_DEPENDENCIES = .*idf\.py add-dependency "espressif\/onewire_bus\^1\.0\.2"/m);
+      expect(makefile).toMatch(/managed_components\/espressif__onewire_bus\/include/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
