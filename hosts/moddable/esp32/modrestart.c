@@ -3,9 +3,11 @@
  */
 
 #include "xsmc.h"
+#include "mc.xs.h"	// xsl declares each host function the scripts bind: checks this signature
 #include "esp_system.h"
 
 void xs_thermo_restart(xsMachine *the)
 {
+	(void)the;
 	esp_restart();
 }
