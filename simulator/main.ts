@@ -6,6 +6,7 @@
  * instead (verified against the bundled Azure roots); cloud-side controls are then off.
  *
  *   npm start -- [--devices N] [--port DASHBOARD_PORT] [--data DIR] [--connection-string "HostName=..."]
+ *                [--transport mqtts|wss|auto] [--wss-port P]
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,6 +18,7 @@ import { BusSensorSource } from '../src/device/adapters/sensors';
 import { startDevice, type Device, type SampleEvent } from '../src/device/app';
 import type { DeviceConfig } from '../src/device/config';
 import type { HubClientOptions } from '../src/iothub/hub-client';
+import { parseTransport, type Transport } from '../src/iothub/transport';
 import type { Network } from '../src/platform';
 import { CuttableNetwork } from '../hosts/node/cuttable-network';
 import { createNodeHost, type NodeHost } from '../hosts/node/host';
@@ -61,6 +63,16 @@ export interface SimulatorOptions {
   network?: () => Network;
   /** The devices' bound on a packet from the hub (the firmware's maxIncomingBytes). Default: IoT Hub's limits. */
   maxIncomingPacketSize?: number;
+  /**
+   * How the devices reach the hub: 'mqtts' (default), 'wss' (MQTT over secure WebSockets) or
+   * 'auto' (MQTT port first, then wss): src/iothub/transport.
+   */
+  transport?: Transport;
+  /**
+   * The emulator's MQTT-over-WebSockets port (0: a free one). Default off, or a free port when
+   * `transport` is wss/auto. With a real hub, the port the devices dial for wss (default 443).
+   */
+  wssPort?: number;
 }
 
 export interface SimulatedDevice {
@@ -113,7 +125,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const ownHub = !realHub && options.hub === undefined;
   const hub = realHub
     ? undefined
-    : options.hub ?? await startHub({ dataDir: path.join(dataDir, 'hub'), mqttPort: options.mqttPort ?? 8883, httpPort: options.httpPort === undefined ? 8090 : options.httpPort, dpsPort: null });
+    : options.hub ?? await startHub({ dataDir: path.join(dataDir, 'hub'), mqttPort: options.mqttPort ?? 8883, httpPort: options.httpPort === undefined ? 8090 : options.httpPort, dpsPort: null, wssPort: emulatorWssPort(options) });
+  const transport = options.transport ?? 'mqtts';
+  if (hub && transport !== 'mqtts' && hub.wssPort === undefined) throw new Error(`--transport ${transport} needs the emulator's WebSocket port (start it with --wss-port)`);
 
   const count = realHub ? 1 : Math.max(1, options.devices ?? 1);
   const devices: SimulatedDevice[] = [];
@@ -125,14 +139,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (!hub.device(deviceId)) hub.createDevice({ deviceId });
       hubOptions = {
         connectionString: hub.connectionString(deviceId),
-        endpoint: { host: '127.0.0.1', port: hub.mqttPort, tls: { ca: [hub.caPem], serverName: hub.hostName } },
+        endpoint: { host: '127.0.0.1', port: hub.mqttPort, tls: { ca: [hub.caPem], serverName: hub.hostName }, transport, wssPort: hub.wssPort },
         backoff: { minMs: 500, maxMs: 5000 },
       };
     } else {
       const cs = options.connectionString as string;
       const m = /(?:^|;)DeviceId=([^;]+)/i.exec(cs);
       deviceId = m ? m[1] : 'device';
-      hubOptions = { connectionString: cs };
+      hubOptions = { connectionString: cs, endpoint: { transport, ...(options.wssPort ? { wssPort: options.wssPort } : {}) } };
     }
     if (options.maxIncomingPacketSize !== undefined) hubOptions.maxIncomingPacketSize = options.maxIncomingPacketSize;
     devices.push(createSimulatedDevice(i, deviceId, hubOptions, dataDir, options, emit));
@@ -274,6 +288,12 @@ function makeBackend(hub: Hub | undefined, devices: SimulatedDevice[], listeners
   };
 }
 
+/** The emulator's wss port: as asked, else a free one when the devices need it, else off. */
+function emulatorWssPort(options: SimulatorOptions): number | null {
+  if (options.wssPort !== undefined) return options.wssPort;
+  return options.transport === 'wss' || options.transport === 'auto' ? 0 : null;
+}
+
 function parseArgs(argv: string[]): SimulatorOptions {
   const options: SimulatorOptions = {};
   for (let i = 0; i < argv.length; i++) {
@@ -291,8 +311,10 @@ function parseArgs(argv: string[]): SimulatorOptions {
     else if (a === '--http-port') options.httpPort = Number(value());
     else if (a === '--sensors') options.sensors = Number(value());
     else if (a === '--log') options.log = value() as SimulatorOptions['log'];
+    else if (a === '--transport') options.transport = parseTransport(value());
+    else if (a === '--wss-port') options.wssPort = port(a, value());
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm start -- [--devices N] [--sensors N] [--port PORT] [--data DIR] [--mqtt-port P] [--http-port P] [--connection-string "HostName=..."]');
+      console.log('usage: npm start -- [--devices N] [--sensors N] [--port PORT] [--data DIR] [--mqtt-port P] [--http-port P] [--transport mqtts|wss|auto] [--wss-port P] [--connection-string "HostName=..."]');
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
   }
@@ -302,11 +324,17 @@ function parseArgs(argv: string[]): SimulatorOptions {
   return options;
 }
 
+function port(option: string, text: string): number {
+  const n = Number(text);
+  if (!(/^\d+$/.test(text) && n <= 65535)) throw new Error(`${option} must be a port number 0..65535`);
+  return n;
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const sim = await startSimulator(options);
   if (sim.hub) {
-    console.log(`IoT Hub emulator: ${sim.hub.hostName} on mqtts://127.0.0.1:${sim.hub.mqttPort}` + (sim.hub.httpPort ? `, service API http://127.0.0.1:${sim.hub.httpPort}` : ''));
+    console.log(`IoT Hub emulator: ${sim.hub.hostName} on mqtts://127.0.0.1:${sim.hub.mqttPort}` + (sim.hub.wssPort !== undefined ? `, wss://127.0.0.1:${sim.hub.wssPort}/$iothub/websocket` : '') + (sim.hub.httpPort ? `, service API http://127.0.0.1:${sim.hub.httpPort}` : ''));
   }
   console.log(`devices: ${sim.devices.map((d) => d.id).join(', ')}`);
   console.log(`dashboard: ${sim.dashboard.url}`);

@@ -7,6 +7,7 @@ export const USAGE = `usage: npm run hub -- <command> [options]
 
   start [--data-dir .hub] [--host-name thermo-hub.localhost] [--mqtt-port 8883]
         [--dps-port 8884|off] [--http-port 8090|off] [--tcp-port N] [--id-scope 0ne0000THRM]
+        [--wss-port N] [--dps-wss-port N]  MQTT over secure WebSockets (IoT Hub's 443), off by default
   devices                                   list devices
   create-device [id] [--key base64] [--thumbprint hex]
   delete-device <id>
@@ -34,6 +35,8 @@ const OPTIONS = {
   'dps-port': { type: 'string' },
   'http-port': { type: 'string' },
   'tcp-port': { type: 'string' },
+  'wss-port': { type: 'string' },
+  'dps-wss-port': { type: 'string' },
   'id-scope': { type: 'string' },
   api: { type: 'string' },
   key: { type: 'string' },
@@ -59,7 +62,7 @@ interface CommandSpec {
 
 const COMMANDS: Record<string, CommandSpec> = {
   help: { args: [] },
-  start: { args: [], options: ['host-name', 'mqtt-port', 'dps-port', 'http-port', 'tcp-port', 'id-scope'] },
+  start: { args: [], options: ['host-name', 'mqtt-port', 'dps-port', 'http-port', 'tcp-port', 'wss-port', 'dps-wss-port', 'id-scope'] },
   devices: { args: [] },
   'create-device': { args: [], optional: ['id'], options: ['key', 'thumbprint'] },
   'delete-device': { args: ['id'] },
@@ -89,6 +92,8 @@ export interface CliCommand {
   dpsPort?: number | null;
   httpPort?: number | null;
   tcpPort?: number | null;
+  wssPort?: number | null;
+  dpsWssPort?: number | null;
   properties?: Record<string, string>;
   /** --set, parsed: a desired-properties patch */
   set?: Record<string, unknown>;
@@ -136,6 +141,8 @@ export function parseCli(argv: string[]): CliCommand {
     ...(values['dps-port'] !== undefined ? { dpsPort: port('dps-port', values['dps-port'], true) } : {}),
     ...(values['http-port'] !== undefined ? { httpPort: port('http-port', values['http-port'], true) } : {}),
     ...(values['tcp-port'] !== undefined ? { tcpPort: port('tcp-port', values['tcp-port'], true) } : {}),
+    ...(values['wss-port'] !== undefined ? { wssPort: port('wss-port', values['wss-port'], true) } : {}),
+    ...(values['dps-wss-port'] !== undefined ? { dpsWssPort: port('dps-wss-port', values['dps-wss-port'], true) } : {}),
     ...(values.prop !== undefined ? { properties: properties(values.prop) } : {}),
     ...(values.set !== undefined ? { set: jsonObject('--set', values.set) } : {}),
     ...(name === 'method' ? { payload: args.json === undefined ? null : json('<json>', args.json) } : {}),

@@ -70,12 +70,15 @@ async function main(): Promise<void> {
         dpsPort: cli.dpsPort === undefined ? 8884 : cli.dpsPort,
         httpPort: cli.httpPort === undefined ? 8090 : cli.httpPort,
         tcpPort: cli.tcpPort ?? null,
+        wssPort: cli.wssPort ?? null,
+        dpsWssPort: cli.dpsWssPort ?? null,
       });
       const state = join(dataDir, 'hub.json');
-      writeFileSync(state, JSON.stringify({ pid: process.pid, hostName: hub.hostName, mqttPort: hub.mqttPort, dpsPort: hub.dpsPort, httpPort: hub.httpPort, tcpPort: hub.tcpPort, caPath: hub.caPath, idScope: hub.idScope }, null, 2));
+      writeFileSync(state, JSON.stringify({ pid: process.pid, hostName: hub.hostName, mqttPort: hub.mqttPort, dpsPort: hub.dpsPort, httpPort: hub.httpPort, tcpPort: hub.tcpPort, wssPort: hub.wssPort, dpsWssPort: hub.dpsWssPort, caPath: hub.caPath, idScope: hub.idScope }, null, 2));
       console.log(`IoT Hub emulator ${hub.hostName}
   MQTT/TLS   127.0.0.1:${hub.mqttPort}${hub.tcpPort ? `\n  MQTT/TCP   127.0.0.1:${hub.tcpPort} (tests only)` : ''}
-  DPS        ${hub.dpsPort ? `127.0.0.1:${hub.dpsPort} (ID scope ${hub.idScope})` : 'off'}
+  MQTT/WSS   ${hub.wssPort !== undefined ? `wss://127.0.0.1:${hub.wssPort}/$iothub/websocket (subprotocol mqtt)` : 'off'}
+  DPS        ${hub.dpsPort ? `127.0.0.1:${hub.dpsPort} (ID scope ${hub.idScope})` : 'off'}${hub.dpsWssPort !== undefined ? `\n  DPS/WSS    wss://127.0.0.1:${hub.dpsWssPort}/$iothub/websocket` : ''}
   API        ${hub.httpPort ? `http://127.0.0.1:${hub.httpPort}/api` : 'off'}
   CA         ${hub.caPath}`);
       hub.on('connected', (e) => console.log(`connected    ${e.deviceId} (${e.auth}, clean=${e.clean})`));

@@ -13,6 +13,7 @@ import { connectionString, Registry, RegistryError, type CreateDeviceInput, type
 import { startServiceApi } from './service-api';
 import { TelemetryStore, type D2CEvent } from './telemetry-store';
 import { TwinStore, type Json, type JsonObject } from './twin-store';
+import { createWssServer } from './wss';
 
 export interface HubOptions {
   /** where certificates, registry.json, twins.json, dps.json and the C2D queues (c2d/) live (default `.hub` in the working directory) */
@@ -29,6 +30,10 @@ export interface HubOptions {
   httpPort?: number | null;
   /** plain MQTT without TLS, for tests only (default off) */
   tcpPort?: number | null;
+  /** MQTT over secure WebSockets at /$iothub/websocket, subprotocol mqtt, as IoT Hub on 443 (default off; 0 picks a free port) */
+  wssPort?: number | null;
+  /** DPS over secure WebSockets, likewise (default off; 0 picks a free port; needs DPS on) */
+  dpsWssPort?: number | null;
   /** DPS ID scope (default `0ne0000THRM`) */
   idScope?: string;
   /** DPS retry-after seconds (default 3, like DPS) */
@@ -84,6 +89,8 @@ export interface Hub {
   dpsPort: number | undefined;
   httpPort: number | undefined;
   tcpPort: number | undefined;
+  wssPort: number | undefined;
+  dpsWssPort: number | undefined;
   caPem: string;
   caPath: string;
   caDerPath: string;
@@ -160,6 +167,19 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     servers.push(dpsServer);
     dpsPort = await listen(dpsServer, options.dpsPort ?? 8884);
   }
+  let wssPort: number | undefined;
+  if (options.wssPort !== undefined && options.wssPort !== null) {
+    const wss = createWssServer(tlsOptions, (stream) => broker.handle(stream));
+    servers.push(wss);
+    wssPort = await listen(wss, options.wssPort);
+  }
+  let dpsWssPort: number | undefined;
+  if (dps && options.dpsWssPort !== undefined && options.dpsWssPort !== null) {
+    const d = dps;
+    const wss = createWssServer(tlsOptions, (stream) => d.handle(stream));
+    servers.push(wss);
+    dpsWssPort = await listen(wss, options.dpsWssPort);
+  }
 
   const requireDevice = (deviceId: string): DeviceRecord => {
     const d = registry.get(deviceId);
@@ -187,6 +207,8 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     dpsPort,
     httpPort: undefined,
     tcpPort,
+    wssPort,
+    dpsWssPort,
     caPem: certs.caPem,
     caPath: certs.caPath,
     caDerPath: certs.caDerPath,
