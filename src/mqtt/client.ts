@@ -10,7 +10,8 @@
  */
 import type { Clock, Connection, ConnectionError, Network, Random, Timers, TimerId, TlsOptions } from '../platform';
 import { Backoff, type BackoffOptions } from './backoff';
-import type { ProtocolError, QoS, SubackCode, Subscription, Will } from './packets';
+import type { Properties, ProtocolError, ProtocolVersion, QoS, SubackCode, Subscription, Will } from './packets';
+import type { SessionV5Options } from './session-v5';
 import {
   Session,
   type CloseReason,
@@ -22,8 +23,11 @@ import { utf8Length, writeUtf8 } from '../text/utf8';
 
 export type Password = string | Uint8Array;
 
-export interface MqttClientOptions {
+/** The 5.0 options (protocolVersion 5) are SessionOptions' (sessionExpiryInterval, receiveMaximum, ...). */
+export interface MqttClientOptions extends SessionV5Options {
   host: string;
+  /** 4 (MQTT 3.1.1, the default) or 5 (MQTT 5.0). */
+  protocolVersion?: ProtocolVersion;
   port: number;
   /** Present: connect over TLS (verification is always on). */
   tls?: TlsOptions;
@@ -67,19 +71,35 @@ export interface ClientError {
 }
 
 export interface DisconnectReason {
-  /** A session CloseCode, a transport code (ECONNREFUSED, TLS_CERT_UNTRUSTED, CLOSED, ...) or CONNACK_TIMEOUT. */
+  /**
+   * A session CloseCode (SERVER_DISCONNECT: a 5.0 server's DISCONNECT), a transport code
+   * (ECONNREFUSED, TLS_CERT_UNTRUSTED, CLOSED, ...) or CONNACK_TIMEOUT.
+   */
   code: string;
   message: string;
+  /** 5.0: the reason code of the server's DISCONNECT (or refusing CONNACK). */
+  reasonCode?: number;
+  /** 5.0: that packet's properties (reason string, server reference). */
+  properties?: Properties;
 }
 
+/**
+ * 5.0 DISCONNECT reason codes after which reconnecting at once would only repeat the problem,
+ * so the next attempt waits the backoff ceiling: Not authorized, Session taken over (two devices
+ * with one client id would otherwise take the session from each other in a tight loop), Message
+ * rate too high, Quota exceeded, Connection rate exceeded.
+ */
+const WAIT_CEILING_AFTER: readonly number[] = Object.freeze([0x87, 0x8e, 0x96, 0x97, 0x9f]);
+
 export interface MqttClientEvents {
-  onConnected?(sessionPresent: boolean): void;
+  onConnected?(sessionPresent: boolean, properties?: Properties): void;
   /** A connection that reached CONNACK ended. */
   onDisconnected?(reason: DisconnectReason): void;
   onMessage?(topic: string, payload: Uint8Array, info: MessageInfo): void;
-  onPublishAcked?(packetId: number, token: unknown): void;
+  /** reasonCode: 0 delivered (always in 3.1.1); 5.0 >= 0x80: refused by the server. */
+  onPublishAcked?(packetId: number, token: unknown, reasonCode: number): void;
   onSubscribed?(packetId: number, granted: SubackCode[]): void;
-  onUnsubscribed?(packetId: number): void;
+  onUnsubscribed?(packetId: number, reasonCodes?: number[]): void;
   onError?(error: ClientError): void;
   /** The next attempt starts in `delayMs`. */
   onReconnectScheduled?(delayMs: number, reason: DisconnectReason): void;
@@ -127,14 +147,23 @@ export class MqttClient {
         maxIncomingPacketSize: options.maxIncomingPacketSize,
         ackTimeoutMs: options.ackTimeoutMs,
         pingTimeoutMs: options.pingTimeoutMs,
+        protocolVersion: options.protocolVersion,
+        sessionExpiryInterval: options.sessionExpiryInterval,
+        receiveMaximum: options.receiveMaximum,
+        topicAliasMaximum: options.topicAliasMaximum,
+        outboundTopicAliases: options.outboundTopicAliases,
+        requestResponseInformation: options.requestResponseInformation,
+        requestProblemInformation: options.requestProblemInformation,
+        userProperties: options.userProperties,
+        auth: options.auth,
       },
       {
         onSend: (bytes) => this.connection?.write(bytes),
-        onConnected: (sessionPresent) => this.connected(sessionPresent),
+        onConnected: (sessionPresent, properties) => this.connected(sessionPresent, properties),
         onMessage: (topic, payload, info) => this.events.onMessage?.(topic, payload, info),
-        onPublishAcked: (id, token) => this.events.onPublishAcked?.(id, token),
+        onPublishAcked: (id, token, reasonCode) => this.events.onPublishAcked?.(id, token, reasonCode),
         onSubscribed: (id, granted) => this.events.onSubscribed?.(id, granted),
-        onUnsubscribed: (id) => this.events.onUnsubscribed?.(id),
+        onUnsubscribed: (id, reasonCodes) => this.events.onUnsubscribed?.(id, reasonCodes),
         onError: (error: ProtocolError) => this.events.onError?.(error),
         onClose: (reason) => this.sessionClosed(reason),
       },
@@ -159,8 +188,9 @@ export class MqttClient {
     return result;
   }
 
-  subscribe(subscriptions: Subscription[]): number {
-    return this.session.subscribe(subscriptions, this.host.clock.now());
+  /** 5.0: `subscriptionIdentifier` comes back in the properties of the messages it matches. */
+  subscribe(subscriptions: Subscription[], subscriptionIdentifier?: number): number {
+    return this.session.subscribe(subscriptions, this.host.clock.now(), subscriptionIdentifier);
   }
 
   /** Convenience for one filter. */
@@ -258,28 +288,35 @@ export class MqttClient {
     }
   }
 
-  private connected(sessionPresent: boolean): void {
+  private connected(sessionPresent: boolean, properties: Properties | undefined): void {
     this.host.timers.clear(this.connectTimer);
     this.connectTimer = undefined;
     this.phase = 'connected';
     this.everConnected = true;
     this.backoff.reset();
     this.armKeepalive();
-    this.events.onConnected?.(sessionPresent);
+    this.events.onConnected?.(sessionPresent, properties);
   }
 
   private sessionClosed(reason: CloseReason): void {
     const overridden = this.override;
     this.override = undefined;
     const why: DisconnectReason = overridden ?? { code: reason.code, message: reason.message };
+    if (!overridden && reason.reasonCode !== undefined) {
+      why.reasonCode = reason.reasonCode;
+      if (reason.properties) why.properties = reason.properties;
+    }
     if (reason.code === 'CONNACK_REFUSED' && reason.error) {
       // The session already reported the named error. Refused credentials wait the ceiling before
       // being tried again; other refusals (server unavailable...) back off as usual.
       const code = reason.error.code;
-      this.attemptEnded({ code, message: reason.message }, code === 'CONNACK_BAD_USERNAME_OR_PASSWORD' || code === 'CONNACK_NOT_AUTHORIZED');
+      const ended: DisconnectReason = { code, message: reason.message };
+      if (reason.reasonCode !== undefined) ended.reasonCode = reason.reasonCode;
+      this.attemptEnded(ended, code === 'CONNACK_BAD_USERNAME_OR_PASSWORD' || code === 'CONNACK_NOT_AUTHORIZED');
       return;
     }
-    this.attemptEnded(why);
+    // A server's DISCONNECT that reconnecting at once would only repeat waits the ceiling too.
+    this.attemptEnded(why, !overridden && reason.code === 'SERVER_DISCONNECT' && WAIT_CEILING_AFTER.indexOf(reason.reasonCode ?? 0) >= 0);
   }
 
   /** Common end of an attempt: close the transport, report, schedule the next one. */

@@ -3,6 +3,7 @@
  * Errors are plain objects (no stack capture) so reporting one costs little and never throws.
  */
 import { ConnackCode, type ProtocolError, type ProtocolErrorCode } from './packets';
+import { describeReasonCode } from './reason-codes';
 import { UTF8_INVALID, UTF8_NUL } from '../text/utf8';
 
 export function protocolError(code: ProtocolErrorCode, message: string): ProtocolError {
@@ -56,5 +57,57 @@ export function scanError(result: number, what: string): ProtocolError {
       return protocolError('EMPTY_TOPIC', `${what} is empty`);
     default:
       return protocolError('INVALID_TOPIC_FILTER', `${what} is not a valid topic filter`);
+  }
+}
+
+/**
+ * The named error for a refused MQTT 5.0 CONNACK (Connect Reason Code, 5.0 3.2.2.2), or
+ * undefined for 0x00 Success. Codes with a 3.1.1 counterpart map to its name, so the policy
+ * treats them alike (0x86 and 0x8C as bad credentials, 0x87 and 0x8A as not authorized, 0x88 and
+ * 0x89 as server unavailable); the rest are CONNACK_REFUSED. The message names the code.
+ */
+export function connackError5(code: number, reasonString?: string): ProtocolError | undefined {
+  if (code === 0) return undefined;
+  const message = `connection refused: ${describeReasonCode(code)}${reasonString ? ` (${reasonString})` : ''}`;
+  switch (code) {
+    case 0x84:
+      return protocolError('CONNACK_UNACCEPTABLE_PROTOCOL_VERSION', message);
+    case 0x85:
+      return protocolError('CONNACK_IDENTIFIER_REJECTED', message);
+    case 0x86:
+    case 0x8c:
+      return protocolError('CONNACK_BAD_USERNAME_OR_PASSWORD', message);
+    case 0x87:
+    case 0x8a:
+      return protocolError('CONNACK_NOT_AUTHORIZED', message);
+    case 0x88:
+    case 0x89:
+      return protocolError('CONNACK_SERVER_UNAVAILABLE', message);
+    default:
+      return protocolError('CONNACK_REFUSED', message);
+  }
+}
+
+/**
+ * The DISCONNECT reason code a 5.0 client sends before closing for `error` [MQTT-4.13.1]:
+ * 0x81 Malformed Packet for what could not be parsed, 0x93/0x94/0x95 for the limits, 0x82
+ * Protocol Error otherwise.
+ */
+export function disconnectReasonFor(error: ProtocolError): number {
+  switch (error.code) {
+    case 'RECEIVE_MAXIMUM_EXCEEDED':
+      return 0x93;
+    case 'TOPIC_ALIAS_INVALID':
+      return 0x94;
+    case 'PACKET_TOO_LARGE':
+      return 0x95;
+    case 'UNEXPECTED_PACKET':
+    case 'AUTH_NOT_HANDLED':
+    case 'DUPLICATE_PROPERTY':
+    case 'PROPERTY_NOT_ALLOWED':
+    case 'INVALID_PROPERTY':
+      return 0x82;
+    default:
+      return 0x81;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * MQTT 3.1.1 client session: a sans-IO state machine. Bytes in (receive), calls in (connect,
+ * MQTT 3.1.1 and 5.0 client session: a sans-IO state machine. Bytes in (receive), calls in (connect,
  * publish, subscribe...), bytes out (onSend) and events out. Time is passed in; there are no
  * timers inside: call tick(now) at nextDeadline(now) and the session sends PINGREQ or declares
  * the connection dead. The policy above it (client.ts) owns sockets, timers and reconnects.
@@ -23,26 +23,46 @@
  * QoS 2 messages waiting for PUBCOMP (PUBREL resent), inbound QoS 2 ids waiting for PUBREL
  * (delivered once), and the subscription list (sent again when CONNACK says sessionPresent=0).
  *
+ * MQTT 5.0 (protocolVersion 5; the 5.0 part lives in ./session-v5): the same state and recovery,
+ * plus per connection what CONNACK allows: the send window shrinks to the server's Receive
+ * Maximum (messages beyond it wait, already numbered, and go as acknowledgements free slots),
+ * packets over the server's Maximum Packet Size are refused locally (PUBLISH_INVALID,
+ * PACKET_TOO_LARGE), Server Keep Alive replaces keepAlive, outbound topics get aliases within the
+ * server's Topic Alias Maximum, and an Assigned Client Identifier is reused. Inbound: our Receive
+ * Maximum is enforced (RECEIVE_MAXIMUM_EXCEEDED), topic aliases resolved (TOPIC_ALIAS_INVALID),
+ * properties handed to onMessage. A PUBACK/PUBREC with a reason code >= 0x80 ends the message
+ * (onPublishAcked with that code; no PUBREL). A server DISCONNECT closes with SERVER_DISCONNECT
+ * and its reason code; a protocol error is answered with a DISCONNECT naming it [MQTT-4.13.1].
+ *
  * Payloads passed to publish() are held by reference until acknowledged: do not modify them.
  * Bytes given to onSend and payloads given to onMessage are valid only during the call.
  */
 import { encode, encodedLength, encodePublishAround, publishLength, PUBLISH_TOPIC_AT, validatePacket } from './codec';
 import { Decoder, DEFAULT_MAX_PACKET_SIZE } from './decoder';
-import { connackError, protocolError } from './errors';
+import { connackError, connackError5, disconnectReasonFor, protocolError } from './errors';
 import { PacketIds } from './packet-ids';
 import {
   PacketType,
+  type AuthPacket,
+  type ConnackPacket,
   type ConnectPacket,
+  type DisconnectPacket,
   type Packet,
+  type Properties,
   type ProtocolError,
+  type ProtocolVersion,
   type PublishPacket,
   type QoS,
   type SubackCode,
   type Subscription,
   type Will,
 } from './packets';
+import { describeReasonCode } from './reason-codes';
+import { SessionV5, type SessionV5Options } from './session-v5';
 import { validateTopicFilter } from './topic';
 import { TopicCache } from './topic-cache';
+
+export type { EnhancedAuth } from './session-v5';
 
 /** The acknowledgements that carry only a packet id. */
 type IdPacketType = typeof PacketType.PUBACK | typeof PacketType.PUBREC | typeof PacketType.PUBREL | typeof PacketType.PUBCOMP;
@@ -58,8 +78,20 @@ export const PUBLISH_INVALID = -4;
 
 export type SessionState = 'disconnected' | 'connecting' | 'connected';
 
-export interface SessionOptions {
+/**
+ * Session options. The 5.0 ones (SessionV5Options, ignored in 3.1.1): sessionExpiryInterval
+ * (seconds the server keeps the session after the connection; 0xFFFFFFFF never expires; default
+ * 0), receiveMaximum (QoS 1/2 PUBLISHes the server may leave unacknowledged towards us, 1..65535,
+ * default 65535), topicAliasMaximum (aliases the server may use towards us, default 0),
+ * outboundTopicAliases (use the server's aliases for our topics, default true),
+ * requestResponseInformation, requestProblemInformation, userProperties (CONNECT), auth
+ * (EnhancedAuth hook for the AUTH exchange). In 5.0 cleanSession is Clean Start, and
+ * maxIncomingPacketSize (or maxPacketSize) is sent as Maximum Packet Size.
+ */
+export interface SessionOptions extends SessionV5Options {
   clientId: string;
+  /** 4 (MQTT 3.1.1, the default) or 5 (MQTT 5.0). */
+  protocolVersion?: ProtocolVersion;
   /** Default true. */
   cleanSession?: boolean;
   /** Seconds, 0..65535; 0 disables keepalive. Default 60. */
@@ -95,6 +127,12 @@ export interface PublishOptions {
   retain?: boolean;
   /** Opaque value handed back by onPublishAcked (e.g. an outbox key). */
   token?: unknown;
+  /**
+   * 5.0 PUBLISH properties: messageExpiryInterval, payloadFormatIndicator, contentType,
+   * responseTopic and correlationData (request/response), userProperties. Held by reference
+   * like the payload. (The session sets topicAlias itself.)
+   */
+  properties?: Properties;
 }
 
 /** Reused for every onMessage call: copy what you keep. */
@@ -104,6 +142,8 @@ export interface MessageInfo {
   dup: boolean;
   /** 0, or the size in bytes of a PUBLISH over maxIncomingPacketSize (its payload is then empty). */
   oversize: number;
+  /** 5.0: the PUBLISH's properties (response topic, correlation data, user properties...), or undefined. */
+  properties?: Properties;
 }
 
 export type CloseCode =
@@ -112,13 +152,18 @@ export type CloseCode =
   | 'KEEPALIVE_TIMEOUT'
   | 'ACK_TIMEOUT' // a sent message waited longer than ackTimeout for its acknowledgement
   | 'PROTOCOL_ERROR'
-  | 'CONNACK_REFUSED';
+  | 'CONNACK_REFUSED'
+  | 'SERVER_DISCONNECT'; // 5.0: the server sent DISCONNECT (reasonCode says why)
 
 export interface CloseReason {
   code: CloseCode;
   message: string;
   /** For PROTOCOL_ERROR and CONNACK_REFUSED. */
   error?: ProtocolError;
+  /** 5.0: the reason code of the server's DISCONNECT or refusing CONNACK. */
+  reasonCode?: number;
+  /** 5.0: that packet's properties (reason string, server reference, user properties). */
+  properties?: Properties;
 }
 
 /** Handlers must not throw: an exception would leave the rest of the received chunk undecoded. */
@@ -130,13 +175,18 @@ export interface SessionEvents {
    * unacknowledged messages resent with DUP, the queue drained into the window; what the handler
    * sends goes after them, once.
    */
-  onConnected?(sessionPresent: boolean): void;
+  onConnected?(sessionPresent: boolean, properties?: Properties): void;
   onMessage?(topic: string, payload: Uint8Array, info: MessageInfo): void;
-  /** QoS 1: PUBACK arrived; QoS 2: PUBCOMP arrived. The message is delivered. */
-  onPublishAcked?(packetId: number, token: unknown): void;
+  /**
+   * QoS 1: PUBACK arrived; QoS 2: PUBCOMP arrived. reasonCode 0 (and always in 3.1.1): delivered;
+   * 5.0 0x10: accepted, no subscribers; >= 0x80: refused by the server (PUBACK or PUBREC), not
+   * delivered and not resent.
+   */
+  onPublishAcked?(packetId: number, token: unknown, reasonCode: number): void;
   /** SUBACK; also for the automatic resubscription after sessionPresent=0. */
   onSubscribed?(packetId: number, granted: SubackCode[]): void;
-  onUnsubscribed?(packetId: number): void;
+  /** UNSUBACK; 5.0 gives a reason code per filter. */
+  onUnsubscribed?(packetId: number, reasonCodes?: number[]): void;
   onError?(error: ProtocolError): void;
   /** The connection must end (the owner closes the transport). Once per connect(). */
   onClose?(reason: CloseReason): void;
@@ -149,7 +199,7 @@ const STAGE_PUBREL = 2; // QoS 2: PUBREL sent, waiting for PUBCOMP
 interface Outgoing {
   packetId: number;
   topic: string;
-  /** The topic's validated UTF-8 bytes (from the topic cache), or undefined for the general path. */
+  /** The topic's validated UTF-8 bytes (from the topic cache), or undefined for the general path (and 5.0). */
   topicBytes: Uint8Array | undefined;
   payload: Uint8Array;
   qos: QoS;
@@ -158,6 +208,10 @@ interface Outgoing {
   stage: number;
   /** When the PUBLISH (or, for QoS 2, the PUBREL) was last sent. */
   sentAt: number;
+  /** Sent at least once (so a resend carries DUP), also while waiting for a 5.0 window slot. */
+  sent: boolean;
+  /** 5.0 properties given to publish(). */
+  properties: Properties | undefined;
 }
 
 interface PendingRequest {
@@ -171,14 +225,26 @@ export class Session {
   private readonly events: SessionEvents;
   private readonly clientId: string;
   private readonly cleanSession: boolean;
-  private readonly keepAliveMs: number;
+  /** The keepAlive option, ms; keepAliveMs is it or, in 5.0, the server's Server Keep Alive. */
+  private readonly keepAliveOptionMs: number;
+  private readonly pingTimeoutMs: number | undefined;
+  private keepAliveMs: number;
   private readonly will: Will | undefined;
   private readonly window: number;
+  /** The window for this connection: `window`, or less in 5.0 (the server's Receive Maximum). */
+  private sendWindow: number;
   private readonly maxQueued: number;
   private readonly maxPacketSize: number;
+  /** Largest packet sent on this connection: maxPacketSize, or less in 5.0 (the server's maximum). */
+  private outLimit: number;
+  /** What this client accepts, announced in a 5.0 CONNECT as Maximum Packet Size. */
+  private readonly inLimit: number;
   private readonly ackTimeoutMs: number;
   /** Silence after which the connection is dead: keepalive plus the ping timeout. */
-  private readonly deadAfterMs: number;
+  private deadAfterMs = 0;
+  private readonly version: ProtocolVersion;
+  /** The 5.0 state; undefined for 3.1.1. */
+  private readonly v5: SessionV5 | undefined;
 
   private phase: SessionState = 'disconnected';
   private readonly decoder: Decoder;
@@ -198,8 +264,10 @@ export class Session {
   private readonly spare: Outgoing[] = [];
   /** Inbound QoS 2 packet ids delivered, waiting for PUBREL. */
   private readonly inboundQos2: number[] = [];
-  /** Topic filter -> requested QoS, as the application wants it. */
-  private readonly subscriptions = new Map<string, QoS>();
+  /** Topic filter -> the subscription (QoS, 5.0 options) as the application wants it. */
+  private readonly subscriptions = new Map<string, Subscription>();
+  /** 5.0: topic filter -> its Subscription Identifier. */
+  private readonly subscriptionIds = new Map<string, number>();
   /** Filters whose SUBSCRIBE the broker has not acknowledged yet. */
   private readonly unconfirmed = new Set<string>();
   private readonly pending: PendingRequest[] = [];
@@ -208,8 +276,8 @@ export class Session {
 
   // Scratch packets, reused so the steady state allocates no packet objects.
   private readonly publishPacket: PublishPacket = { type: PacketType.PUBLISH, topic: '', payload: new Uint8Array(0), qos: 0, retain: false, dup: false };
-  private readonly idPacket = { type: PacketType.PUBACK as IdPacketType, packetId: 0 };
-  private readonly info: MessageInfo = { qos: 0, retain: false, dup: false, oversize: 0 };
+  private readonly idPacket: { type: IdPacketType; packetId: number; reasonCode: number | undefined } = { type: PacketType.PUBACK, packetId: 0, reasonCode: undefined };
+  private readonly info: MessageInfo = { qos: 0, retain: false, dup: false, oversize: 0, properties: undefined };
   /** PUBLISH topics validated and encoded once (a device publishes to a handful of topics). */
   private readonly topics = new TopicCache(4);
   /** The topic bytes sitting at out[PUBLISH_TOPIC_AT..] since the last PUBLISH, if nothing overwrote them. */
@@ -219,18 +287,27 @@ export class Session {
     this.events = events;
     this.clientId = options.clientId;
     this.cleanSession = options.cleanSession ?? true;
-    this.keepAliveMs = Math.max(0, Math.min(65535, Math.floor(options.keepAlive ?? 60))) * 1000;
+    this.keepAliveOptionMs = Math.max(0, Math.min(65535, Math.floor(options.keepAlive ?? 60))) * 1000;
+    this.pingTimeoutMs = options.pingTimeoutMs;
+    this.keepAliveMs = this.keepAliveOptionMs;
+    this.setKeepAlive(this.keepAliveOptionMs);
     this.will = options.will;
     this.window = Math.max(1, options.inflightWindow ?? 10);
+    this.sendWindow = this.window;
     this.maxQueued = Math.max(0, options.maxQueued ?? 1000);
     this.maxPacketSize = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
+    this.outLimit = this.maxPacketSize;
     this.ackTimeoutMs = Math.max(0, options.ackTimeoutMs ?? 30_000);
-    this.deadAfterMs = this.keepAliveMs + Math.max(0, Math.min(this.keepAliveMs / 2, options.pingTimeoutMs ?? this.keepAliveMs / 4));
+    this.version = options.protocolVersion === 5 ? 5 : 4;
+    this.v5 = this.version === 5 ? new SessionV5(options) : undefined;
     // Payloads are views valid during onMessage only: no copy per inbound message.
     const maxIncoming = options.maxIncomingPacketSize;
+    this.inLimit = maxIncoming !== undefined && maxIncoming < this.maxPacketSize ? maxIncoming : this.maxPacketSize;
     this.decoder = new Decoder({
-      maxPacketSize: maxIncoming !== undefined && maxIncoming < this.maxPacketSize ? maxIncoming : this.maxPacketSize,
+      maxPacketSize: this.inLimit,
+      // 5.0 announces the limit instead: a server must not send more [MQTT-3.1.2-24].
       skipOversizedPublish: maxIncoming !== undefined && maxIncoming < this.maxPacketSize,
+      protocolVersion: this.version,
       copyPayload: false,
       onPacket: (packet) => this.handle(packet),
       onError: (error) => this.fail(error),
@@ -249,7 +326,24 @@ export class Session {
   }
   /** True when publish() would send at once instead of queueing. */
   get canSend(): boolean {
-    return this.phase === 'connected' && this.inflight.length < this.window && this.queuedCount === 0;
+    return this.phase === 'connected' && this.inflight.length < this.sendWindow && this.queuedCount === 0;
+  }
+  /** 4 or 5. */
+  get protocolVersion(): ProtocolVersion {
+    return this.version;
+  }
+  /** Seconds of keep alive in force: the option, or the 5.0 server's Server Keep Alive. */
+  get keepAlive(): number {
+    return this.keepAliveMs / 1000;
+  }
+  /** 5.0: the client id the server assigned (for an empty clientId), or ''. */
+  get assignedClientIdentifier(): string {
+    return this.v5?.assignedClientIdentifier ?? '';
+  }
+
+  private setKeepAlive(ms: number): void {
+    this.keepAliveMs = ms;
+    this.deadAfterMs = ms + Math.max(0, Math.min(ms / 2, this.pingTimeoutMs ?? ms / 4));
   }
 
   /**
@@ -263,6 +357,10 @@ export class Session {
     this.lastReceived = nowMs;
     this.pingOutstanding = false;
     this.decoder.reset();
+    this.decoder.protocolVersion = this.version;
+    this.setKeepAlive(this.keepAliveOptionMs);
+    this.sendWindow = this.window;
+    this.outLimit = this.maxPacketSize;
     const packet: ConnectPacket = {
       type: PacketType.CONNECT,
       clientId: this.clientId,
@@ -272,6 +370,14 @@ export class Session {
       username: credentials.username,
       password: credentials.password,
     };
+    const v5 = this.v5;
+    if (v5) {
+      packet.protocolVersion = 5;
+      // A persistent session with a server-assigned id reconnects under that id.
+      if (packet.clientId === '' && v5.assignedClientIdentifier !== '') packet.clientId = v5.assignedClientIdentifier;
+      const properties = v5.connectProperties(this.inLimit);
+      if (properties) packet.properties = properties;
+    }
     const error = validatePacket(packet);
     if (error) {
       this.fail(error);
@@ -285,13 +391,13 @@ export class Session {
     if (this.phase === 'disconnected') return;
     this.now = nowMs;
     this.lastReceived = nowMs;
-    // A chunk that is exactly one PUBACK (40 02 id id: the same bytes in 3.1.1 and 5.0) at a
-    // packet boundary, the usual reply to a device's PUBLISH, is acknowledged without the general
-    // decoder: a third of the publish path's XS computrons (bench/mqtt-session.ts).
+    // A chunk that is exactly one PUBACK (40 02 id id: the same bytes in 3.1.1 and 5.0, Success)
+    // at a packet boundary, the usual reply to a device's PUBLISH, is acknowledged without the
+    // general decoder: a third of the publish path's XS computrons (bench/mqtt-session.ts).
     if (chunk.length === 4 && chunk[0] === 0x40 && chunk[1] === 2 && this.phase === 'connected' && this.decoder.atPacketStart) {
       const id = (chunk[2] << 8) | chunk[3];
       if (id !== 0) {
-        this.acknowledged(id, 1, STAGE_PUBLISH);
+        this.acknowledged(id, 1, STAGE_PUBLISH, 0);
         return;
       }
     }
@@ -304,12 +410,29 @@ export class Session {
     if (this.phase !== 'disconnected') this.close('CONNECTION_LOST', message);
   }
 
-  /** Sends DISCONNECT (no will) and ends the connection; the session state is kept. */
-  disconnect(nowMs: number): void {
+  /**
+   * Sends DISCONNECT and ends the connection; the session state is kept. 5.0: reasonCode 0x00
+   * (default: no will) or 0x04 Disconnect with Will Message, and properties, e.g. a new
+   * sessionExpiryInterval (not from 0 to non-zero [MQTT-3.14.2-2]) or a reasonString.
+   */
+  disconnect(nowMs: number, reasonCode = 0, properties?: Properties): void {
     this.now = nowMs;
     if (this.phase === 'disconnected') return;
-    this.send({ type: PacketType.DISCONNECT });
+    const packet: DisconnectPacket = { type: PacketType.DISCONNECT };
+    if (this.v5) {
+      packet.reasonCode = reasonCode;
+      if (properties) packet.properties = properties;
+    }
+    this.send(packet);
     this.close('DISCONNECTED', 'disconnected by the client');
+  }
+
+  /** 5.0: starts a re-authentication (AUTH 0x19) with the EnhancedAuth hook; false without one or when not connected. */
+  reauthenticate(nowMs: number): boolean {
+    this.now = nowMs;
+    const auth = this.phase === 'connected' ? this.v5?.reauthenticate() : undefined;
+    if (!auth) return false;
+    return this.send(auth);
   }
 
   /**
@@ -325,6 +448,14 @@ export class Session {
       this.events.onError?.(protocolError('INVALID_QOS', `QoS ${String(qos)} is not 0, 1 or 2`));
       return PUBLISH_INVALID;
     }
+    const properties = options.properties;
+    if (this.v5 && this.phase === 'connected') {
+      const refused = this.v5.refusePublish(qos, retain);
+      if (refused) {
+        this.events.onError?.(refused);
+        return PUBLISH_INVALID;
+      }
+    }
     // The topic is checked once, by measuring the packet (the codec names what is wrong).
     if (qos === 0) {
       if (this.phase !== 'connected') return PUBLISH_DROPPED;
@@ -335,12 +466,16 @@ export class Session {
       p.retain = retain;
       p.dup = false;
       p.packetId = undefined;
-      const length = encodedLength(p);
-      if (length < 0 || length > this.maxPacketSize) return this.invalid(p, length);
-      this.sendMeasured(p, length);
+      p.properties = properties;
+      const length = encodedLength(p, this.version);
+      if (length < 0 || length > this.outLimit) return this.invalid(p, length);
+      if (this.v5) this.sendAliased(p, topic, properties);
+      else this.sendMeasured(p, length);
       return 0;
     }
-    const m = this.spare.pop() ?? { packetId: 0, topic: '', topicBytes: undefined, payload, qos, retain, token: undefined, stage: STAGE_UNSENT, sentAt: 0 };
+    const m = this.spare.pop() ?? { packetId: 0, topic: '', topicBytes: undefined, payload, qos, retain, token: undefined, stage: STAGE_UNSENT, sentAt: 0, sent: false, properties: undefined };
+    m.properties = properties;
+    m.sent = false;
     m.topic = topic;
     m.payload = payload;
     m.qos = qos;
@@ -348,15 +483,15 @@ export class Session {
     m.token = options.token;
     m.stage = STAGE_UNSENT;
     m.packetId = 0;
-    if (this.inflight.length < this.window && this.queuedCount === 0) {
+    if (this.inflight.length < this.sendWindow && this.queuedCount === 0) {
       const length = this.encodedPublishLength(m);
-      if (length < 0 || length > this.maxPacketSize) {
+      if (length < 0 || length > this.outLimit) {
         this.spare.push(m);
         return this.invalid(this.publishPacket, length);
       }
       m.packetId = this.nextPacketId();
       this.inflight.push(m);
-      if (this.phase === 'connected') this.sendPublish(m, false, length);
+      if (this.phase === 'connected') this.sendPublish(m, length);
       return m.packetId;
     }
     if (this.queuedCount >= this.maxQueued) {
@@ -364,7 +499,7 @@ export class Session {
       return PUBLISH_REJECTED;
     }
     const length = this.encodedPublishLength(m);
-    if (length < 0 || length > this.maxPacketSize) {
+    if (length < 0 || length > this.outLimit) {
       this.spare.push(m);
       return this.invalid(this.publishPacket, length);
     }
@@ -374,9 +509,12 @@ export class Session {
 
   /**
    * Subscribes. Returns the SUBSCRIBE packet id, 0 when not connected (sent on connect), or -1
-   * when a filter is invalid (onError says which). The filters are remembered for resubscription.
+   * when a filter is invalid (onError says which). The filters are remembered, with their 5.0
+   * options (noLocal, retainAsPublished, retainHandling) and Subscription Identifier, for
+   * resubscription. 5.0: `subscriptionIdentifier` (1..268,435,455) comes back in the
+   * MessageInfo.properties of the messages this subscription matches.
    */
-  subscribe(subscriptions: Subscription[], nowMs: number): number {
+  subscribe(subscriptions: Subscription[], nowMs: number, subscriptionIdentifier?: number): number {
     this.now = nowMs;
     for (const s of subscriptions) {
       const error = validateTopicFilter(s.topicFilter) ?? (s.qos === 0 || s.qos === 1 || s.qos === 2 ? undefined : protocolError('INVALID_QOS', `QoS ${String(s.qos)} is not 0, 1 or 2`));
@@ -385,9 +523,15 @@ export class Session {
         return -1;
       }
     }
+    if (subscriptionIdentifier !== undefined && (!this.v5 || !(subscriptionIdentifier >= 1 && subscriptionIdentifier <= 268_435_455))) {
+      this.events.onError?.(protocolError('INVALID_PROPERTY', `Subscription Identifier ${subscriptionIdentifier} needs MQTT 5.0 and 1..268435455`));
+      return -1;
+    }
     if (subscriptions.length === 0) return -1;
     for (const s of subscriptions) {
-      this.subscriptions.set(s.topicFilter, s.qos);
+      this.subscriptions.set(s.topicFilter, s);
+      if (subscriptionIdentifier !== undefined) this.subscriptionIds.set(s.topicFilter, subscriptionIdentifier);
+      else this.subscriptionIds.delete(s.topicFilter);
       this.unconfirmed.add(s.topicFilter);
       this.unsubscribeLater.delete(s.topicFilter);
     }
@@ -408,6 +552,7 @@ export class Session {
     if (topicFilters.length === 0) return -1;
     for (const f of topicFilters) {
       this.subscriptions.delete(f);
+      this.subscriptionIds.delete(f);
       this.unconfirmed.delete(f);
       this.unsubscribeLater.add(f);
     }
@@ -467,18 +612,7 @@ export class Session {
 
   private handle(packet: Packet): void {
     if (this.phase === 'connecting') {
-      if (packet.type !== PacketType.CONNACK) {
-        this.fail(protocolError('UNEXPECTED_PACKET', `packet type ${packet.type} before CONNACK`));
-        return;
-      }
-      const refused = connackError(packet.returnCode);
-      if (refused) {
-        this.events.onError?.(refused);
-        this.close('CONNACK_REFUSED', refused.message, refused);
-        return;
-      }
-      this.phase = 'connected';
-      this.onConnack(packet.sessionPresent);
+      this.handleConnecting(packet);
       return;
     }
     if (this.phase !== 'connected') return;
@@ -487,34 +621,40 @@ export class Session {
         this.onPublish(packet);
         return;
       case PacketType.PUBACK:
-        this.acknowledged(packet.packetId, 1, STAGE_PUBLISH);
+        this.acknowledged(packet.packetId, 1, STAGE_PUBLISH, packet.reasonCode ?? 0);
         return;
       case PacketType.PUBREC: {
+        const code = packet.reasonCode ?? 0;
+        // 5.0: a PUBREC refusing the message ends its flow; no PUBREL [MQTT-4.3.3-4].
+        if (code >= 0x80) {
+          this.acknowledged(packet.packetId, 2, STAGE_PUBLISH, code);
+          return;
+        }
         const m = this.find(packet.packetId);
         if (m && m.qos === 2 && m.stage === STAGE_PUBLISH) {
           m.stage = STAGE_PUBREL;
           m.sentAt = this.now;
         }
-        // An unknown id still gets its PUBREL, so the broker can finish its side.
-        this.sendId(PacketType.PUBREL, packet.packetId);
+        // An unknown id still gets its PUBREL, so the broker can finish its side (5.0 says why).
+        this.sendId(PacketType.PUBREL, packet.packetId, m ? 0 : 0x92);
         return;
       }
       case PacketType.PUBREL: {
         const i = this.inboundQos2.indexOf(packet.packetId);
         if (i >= 0) this.inboundQos2.splice(i, 1);
-        this.sendId(PacketType.PUBCOMP, packet.packetId);
+        this.sendId(PacketType.PUBCOMP, packet.packetId, i >= 0 ? 0 : 0x92);
         return;
       }
       case PacketType.PUBCOMP:
-        this.acknowledged(packet.packetId, 2, STAGE_PUBREL);
+        this.acknowledged(packet.packetId, 2, STAGE_PUBREL, packet.reasonCode ?? 0);
         return;
       case PacketType.SUBACK: {
         const request = this.takePending(packet.packetId, 'subscribe');
         if (!request) return;
         request.filters.forEach((f, i) => {
           this.unconfirmed.delete(f);
-          // A refused filter (0x80) is forgotten: resubscribing would only be refused again.
-          if (packet.granted[i] === 0x80) this.subscriptions.delete(f);
+          // A refused filter (0x80 and up) is forgotten: resubscribing would only be refused again.
+          if (packet.granted[i] >= 0x80) this.subscriptions.delete(f);
         });
         this.events.onSubscribed?.(packet.packetId, packet.granted);
         return;
@@ -523,18 +663,85 @@ export class Session {
         const request = this.takePending(packet.packetId, 'unsubscribe');
         if (!request) return;
         for (const f of request.filters) this.unsubscribeLater.delete(f);
-        this.events.onUnsubscribed?.(packet.packetId);
+        this.events.onUnsubscribed?.(packet.packetId, packet.reasonCodes);
         return;
       }
       case PacketType.PINGRESP:
         this.pingOutstanding = false;
         return;
+      case PacketType.DISCONNECT:
+        if (this.v5) {
+          this.serverDisconnect(packet);
+          return;
+        }
+        break;
+      case PacketType.AUTH:
+        this.onAuth(packet);
+        return;
       default:
-        this.fail(protocolError('UNEXPECTED_PACKET', `a client does not accept packet type ${packet.type}`));
+        break;
     }
+    this.fail(protocolError('UNEXPECTED_PACKET', `a client does not accept packet type ${packet.type}`));
   }
 
-  private onConnack(sessionPresent: boolean): void {
+  /** CONNACK (or, 5.0, an AUTH exchange before it, or a DISCONNECT refusing us). */
+  private handleConnecting(packet: Packet): void {
+    if (this.v5 && packet.type === PacketType.AUTH && this.v5.authenticating) {
+      this.onAuth(packet);
+      return;
+    }
+    if (this.v5 && packet.type === PacketType.DISCONNECT) {
+      this.serverDisconnect(packet);
+      return;
+    }
+    if (packet.type !== PacketType.CONNACK) {
+      this.fail(protocolError('UNEXPECTED_PACKET', `packet type ${packet.type} before CONNACK`));
+      return;
+    }
+    const refused = this.v5 ? connackError5(packet.returnCode, packet.properties?.reasonString) : connackError(packet.returnCode);
+    if (refused) {
+      this.events.onError?.(refused);
+      this.close('CONNACK_REFUSED', refused.message, refused, this.v5 ? packet : undefined);
+      return;
+    }
+    if (this.v5) {
+      const error = this.v5.connack(packet);
+      if (error) {
+        this.fail(error);
+        return;
+      }
+      this.applyServerLimits(this.v5);
+    }
+    this.phase = 'connected';
+    this.onConnack(packet.sessionPresent, packet);
+  }
+
+  /** 5.0: what the CONNACK allows for this connection. */
+  private applyServerLimits(v5: SessionV5): void {
+    this.sendWindow = Math.min(this.window, v5.serverReceiveMaximum);
+    this.outLimit = Math.min(this.maxPacketSize, v5.serverMaximumPacketSize);
+    if (v5.serverKeepAlive >= 0) this.setKeepAlive(v5.serverKeepAlive * 1000);
+  }
+
+  /** 5.0: the server ends the connection and says why; the application and the policy hear it. */
+  private serverDisconnect(packet: DisconnectPacket): void {
+    const code = packet.reasonCode ?? 0;
+    const reason = packet.properties?.reasonString;
+    this.close('SERVER_DISCONNECT', `the server disconnected: ${describeReasonCode(code)}${reason ? ` (${reason})` : ''}`, undefined, packet);
+  }
+
+  /** 5.0 AUTH: answered through the EnhancedAuth hook. */
+  private onAuth(packet: AuthPacket): void {
+    const answer = this.v5 ? this.v5.onAuth(packet) : protocolError('UNEXPECTED_PACKET', 'AUTH in MQTT 3.1.1');
+    if (answer === 'done') return;
+    if ('type' in answer) {
+      this.send(answer);
+      return;
+    }
+    this.fail(answer);
+  }
+
+  private onConnack(sessionPresent: boolean, connack: ConnackPacket): void {
     // Replies for requests of the previous connection will never come.
     this.pending.length = 0;
     if (!sessionPresent) this.inboundQos2.length = 0;
@@ -548,16 +755,24 @@ export class Session {
     if (filters.length > 0) this.sendSubscribe(filters);
     if (sessionPresent && this.unsubscribeLater.size > 0) this.sendRequest('unsubscribe', Array.from(this.unsubscribeLater));
     if (!sessionPresent) this.unsubscribeLater.clear();
-    // Unacknowledged messages first, in their original order and with their ids.
+    // Unacknowledged messages first, in their original order and with their ids; in 5.0 only as
+    // many as the server's Receive Maximum allows, the rest as acknowledgements free slots.
+    let active = 0;
     for (const m of this.inflight) {
       if (this.phase !== 'connected') return;
       if (m.stage === STAGE_PUBREL) {
         m.sentAt = this.now;
         this.sendId(PacketType.PUBREL, m.packetId);
-      } else this.sendPublish(m, m.stage === STAGE_PUBLISH);
+        active++;
+      } else if (active < this.sendWindow) {
+        this.sendPublish(m);
+        active++;
+      } else {
+        m.stage = STAGE_UNSENT;
+      }
     }
     this.drainQueue();
-    if (this.phase === 'connected') this.events.onConnected?.(sessionPresent);
+    if (this.phase === 'connected') this.events.onConnected?.(sessionPresent, connack.properties);
   }
 
   private onPublish(p: PublishPacket): void {
@@ -566,6 +781,14 @@ export class Session {
     info.retain = p.retain;
     info.dup = p.dup;
     info.oversize = p.oversize ?? 0;
+    info.properties = p.properties;
+    if (this.v5) {
+      const error = this.v5.resolveInbound(p);
+      if (error) {
+        this.fail(error);
+        return;
+      }
+    }
     if (p.qos === 0) {
       this.events.onMessage?.(p.topic, p.payload, info);
     } else if (p.qos === 1) {
@@ -575,6 +798,11 @@ export class Session {
       const id = p.packetId ?? 0;
       // Deliver once: a resent PUBLISH for an id still waiting for PUBREL is only acknowledged.
       if (this.inboundQos2.indexOf(id) < 0) {
+        // 5.0: the server may have at most our Receive Maximum unacknowledged [MQTT-3.3.4-9].
+        if (this.v5 && this.inboundQos2.length >= this.v5.receiveMaximum) {
+          this.fail(protocolError('RECEIVE_MAXIMUM_EXCEEDED', `a QoS 2 PUBLISH beyond the Receive Maximum of ${this.v5.receiveMaximum}`));
+          return;
+        }
         this.inboundQos2.push(id);
         this.events.onMessage?.(p.topic, p.payload, info);
       }
@@ -582,7 +810,7 @@ export class Session {
     }
   }
 
-  private acknowledged(packetId: number, qos: QoS, stage: number): void {
+  private acknowledged(packetId: number, qos: QoS, stage: number, reasonCode: number): void {
     const inflight = this.inflight;
     // The oldest is the usual one: looked at without a call.
     const i = inflight.length > 0 && inflight[0].packetId === packetId ? 0 : this.indexOf(packetId);
@@ -593,15 +821,31 @@ export class Session {
     const token = m.token;
     m.payload = this.publishPacket.payload; // drop the reference to the caller's bytes
     m.token = undefined;
+    m.properties = undefined;
     this.spare.push(m);
-    this.events.onPublishAcked?.(packetId, token);
+    this.events.onPublishAcked?.(packetId, token, reasonCode);
+    if (this.v5) this.sendWaiting();
     if (this.queueHead < this.queue.length) this.drainQueue();
   }
 
   // ---- outbound -------------------------------------------------------------------------
 
+  /** 5.0: numbered messages that waited for a window slot (the server's Receive Maximum shrank it). */
+  private sendWaiting(): void {
+    if (!this.v5 || this.phase !== 'connected') return;
+    let active = 0;
+    for (const m of this.inflight) if (m.stage !== STAGE_UNSENT) active++;
+    for (const m of this.inflight) {
+      if (active >= this.sendWindow || this.phase !== 'connected') return;
+      if (m.stage === STAGE_UNSENT) {
+        this.sendPublish(m);
+        active++;
+      }
+    }
+  }
+
   private drainQueue(): void {
-    while (this.phase === 'connected' && this.inflight.length < this.window && this.queueHead < this.queue.length) {
+    while (this.phase === 'connected' && this.inflight.length < this.sendWindow && this.queueHead < this.queue.length) {
       const m = this.queue[this.queueHead] as Outgoing;
       this.queue[this.queueHead++] = undefined; // release the slot's reference
       if (this.queueHead === this.queue.length) {
@@ -613,23 +857,30 @@ export class Session {
       }
       m.packetId = this.nextPacketId();
       this.inflight.push(m);
-      this.sendPublish(m, false);
+      this.sendPublish(m);
     }
   }
 
-  /** `length`, when known, spares measuring the packet again (it does not depend on id or DUP). */
-  private sendPublish(m: Outgoing, dup: boolean, length = -1): void {
+  /**
+   * Sends (or resends, with DUP when it went out before) a numbered message. `length`, when
+   * known, spares measuring the packet again (it does not depend on id or DUP; 3.1.1 only, as a
+   * 5.0 topic alias changes it).
+   */
+  private sendPublish(m: Outgoing, length = -1): void {
     const p = this.publishPacket;
     p.topic = m.topic;
     p.payload = m.payload;
     p.qos = m.qos;
     p.retain = m.retain;
-    p.dup = dup;
+    p.dup = m.sent;
     p.packetId = m.packetId;
+    p.properties = m.properties;
     m.stage = STAGE_PUBLISH;
     m.sentAt = this.now;
+    m.sent = true;
     const topic = m.topicBytes;
-    if (topic !== undefined) {
+    if (this.v5) this.sendAliased(p, m.topic, m.properties);
+    else if (topic !== undefined) {
       // The hot path: the topic was validated and encoded once, by the topic cache.
       const total = length > 0 ? length : publishLength(topic.length, m.qos, m.payload.length);
       if (PUBLISH_TOPIC_AT + total > this.out.length) this.reserve(PUBLISH_TOPIC_AT + total);
@@ -644,11 +895,22 @@ export class Session {
     else this.send(p);
   }
 
-  /** Measures m's PUBLISH and notes its topic's cached bytes in m (undefined: an invalid topic). */
+  /** 5.0: a PUBLISH with this connection's topic alias for `topic`. */
+  private sendAliased(p: PublishPacket, topic: string, properties: Properties | undefined): void {
+    (this.v5 as SessionV5).applyOutboundAlias(p, topic, properties);
+    this.send(p);
+  }
+
+  /**
+   * Measures m's PUBLISH and, in 3.1.1, notes its topic's cached bytes in m (undefined: an
+   * invalid topic, or 5.0, whose PUBLISH carries properties and aliases the cache's layout lacks).
+   */
   private encodedPublishLength(m: Outgoing): number {
-    const topic = this.topics.bytes(m.topic);
-    m.topicBytes = topic;
-    if (topic !== undefined) return publishLength(topic.length, m.qos, m.payload.length);
+    if (!this.v5) {
+      const topic = this.topics.bytes(m.topic);
+      m.topicBytes = topic;
+      if (topic !== undefined) return publishLength(topic.length, m.qos, m.payload.length);
+    } else m.topicBytes = undefined;
     const p = this.publishPacket;
     p.topic = m.topic;
     p.payload = m.payload;
@@ -656,42 +918,64 @@ export class Session {
     p.retain = m.retain;
     p.dup = false;
     p.packetId = m.packetId || 1;
-    return encodedLength(p);
+    p.properties = m.properties;
+    return encodedLength(p, this.version);
   }
 
   private invalid(p: PublishPacket, length: number): number {
-    const error = length < 0 ? validatePacket(p) : protocolError('PACKET_TOO_LARGE', `PUBLISH to ${p.topic} is ${length} bytes; the limit is ${this.maxPacketSize}`);
+    const error = length < 0 ? validatePacket(p, this.version) : protocolError('PACKET_TOO_LARGE', `PUBLISH to ${p.topic} is ${length} bytes; the limit is ${this.outLimit}`);
     if (error) this.events.onError?.(error);
     return PUBLISH_INVALID;
   }
 
+  /**
+   * SUBSCRIBEs for `filters`, one per Subscription Identifier (5.0: the identifier is a property
+   * of the whole packet), so a resubscription keeps each filter's identifier. Returns the first id.
+   */
   private sendSubscribe(filters: string[]): number {
-    return this.sendRequest('subscribe', filters);
+    if (this.subscriptionIds.size === 0) return this.sendRequest('subscribe', filters);
+    const groups = new Map<number, string[]>();
+    for (const f of filters) {
+      const id = this.subscriptionIds.get(f) ?? 0;
+      const group = groups.get(id);
+      if (group) group.push(f);
+      else groups.set(id, [f]);
+    }
+    let first = 0;
+    for (const [id, group] of groups) {
+      const packetId = this.sendRequest('subscribe', group, id);
+      if (first === 0) first = packetId;
+    }
+    return first;
   }
 
-  private sendRequest(kind: 'subscribe' | 'unsubscribe', filters: string[]): number {
+  private sendRequest(kind: 'subscribe' | 'unsubscribe', filters: string[], subscriptionIdentifier = 0): number {
     const packetId = this.ids.next(this.idInUse);
     this.pending.push({ packetId, kind, filters });
     if (kind === 'subscribe') {
-      const subscriptions: Subscription[] = filters.map((topicFilter) => ({ topicFilter, qos: this.subscriptions.get(topicFilter) ?? 0 }));
-      this.send({ type: PacketType.SUBSCRIBE, packetId, subscriptions });
+      const subscriptions: Subscription[] = filters.map((topicFilter) => this.subscriptions.get(topicFilter) ?? { topicFilter, qos: 0 });
+      const packet: Packet = { type: PacketType.SUBSCRIBE, packetId, subscriptions };
+      if (subscriptionIdentifier > 0) packet.properties = { subscriptionIdentifier };
+      this.send(packet);
     } else {
       this.send({ type: PacketType.UNSUBSCRIBE, packetId, topicFilters: filters });
     }
     return packetId;
   }
 
-  private sendId(type: IdPacketType, packetId: number): void {
+  /** An acknowledgement; `reasonCode` (5.0 only, 0 left off the wire) e.g. 0x92 for an unknown id. */
+  private sendId(type: IdPacketType, packetId: number, reasonCode = 0): void {
     this.idPacket.type = type;
     this.idPacket.packetId = packetId;
+    this.idPacket.reasonCode = this.v5 ? reasonCode : undefined;
     this.send(this.idPacket as Packet);
   }
 
   /** Encodes into the reused buffer and hands the bytes to onSend. False (and onError) when the packet cannot be encoded. */
   private send(packet: Packet): boolean {
-    const length = encodedLength(packet);
+    const length = encodedLength(packet, this.version);
     if (length < 0) {
-      this.events.onError?.(validatePacket(packet) ?? protocolError('BAD_LENGTH', 'packet cannot be encoded'));
+      this.events.onError?.(validatePacket(packet, this.version) ?? protocolError('BAD_LENGTH', 'packet cannot be encoded'));
       return false;
     }
     this.sendMeasured(packet, length);
@@ -711,7 +995,7 @@ export class Session {
   private sendMeasured(packet: Packet, length: number): void {
     this.reserve(length);
     this.outTopic = undefined; // written over
-    encode(packet, this.out, 0);
+    encode(packet, this.out, 0, this.version);
     this.lastSent = this.now;
     this.events.onSend(this.out.subarray(0, length));
   }
@@ -755,15 +1039,24 @@ export class Session {
   private fail(error: ProtocolError): void {
     if (this.phase === 'disconnected') return;
     this.events.onError?.(error);
+    // 5.0: tell the server why before closing [MQTT-4.13.1].
+    if (this.v5) this.send({ type: PacketType.DISCONNECT, reasonCode: disconnectReasonFor(error) });
     this.close('PROTOCOL_ERROR', error.message, error);
   }
 
-  private close(code: CloseCode, message: string, error?: ProtocolError): void {
+  /** `from`: the 5.0 DISCONNECT or CONNACK that ended the connection, for its reason code and properties. */
+  private close(code: CloseCode, message: string, error?: ProtocolError, from?: DisconnectPacket | ConnackPacket): void {
     if (this.phase === 'disconnected') return;
     this.phase = 'disconnected';
     this.decoder.reset(); // the rest of the current chunk belongs to a dead connection
     this.pingOutstanding = false;
     this.pending.length = 0;
-    this.events.onClose?.(error ? { code, message, error } : { code, message });
+    const reason: CloseReason = { code, message };
+    if (error) reason.error = error;
+    if (from) {
+      reason.reasonCode = from.type === PacketType.CONNACK ? from.returnCode : (from.reasonCode ?? 0);
+      if (from.properties) reason.properties = from.properties;
+    }
+    this.events.onClose?.(reason);
   }
 }

@@ -141,7 +141,7 @@ export class FakeMqtt implements HubMqtt {
     const i = this.unacked.findIndex((u) => u.topic.startsWith(topicPrefix));
     if (i < 0) throw new Error(`nothing unacknowledged on ${topicPrefix}`);
     const [u] = this.unacked.splice(i, 1);
-    this.events.onPublishAcked?.(1, u.token);
+    this.events.onPublishAcked?.(1, u.token, 0);
   }
 
   deliver(topic: string, payload: string | object = ''): void {

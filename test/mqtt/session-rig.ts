@@ -4,24 +4,48 @@
  */
 import { encode } from '../../src/mqtt/codec';
 import { Decoder } from '../../src/mqtt/decoder';
-import { ConnackCode, packetTypeName, PacketType, type Packet, type QoS } from '../../src/mqtt/packets';
+import { ConnackCode, packetTypeName, PacketType, type Packet, type Properties, type QoS } from '../../src/mqtt/packets';
 import { Session, type SessionOptions } from '../../src/mqtt/session';
+
+/** Properties as short text, keys sorted, bytes as hex: ' {contentType=x,topicAlias=1}', or '' for none. */
+export function describeProperties(props: Properties | undefined): string {
+  if (props === undefined) return '';
+  const parts: string[] = [];
+  for (const key of Object.keys(props).sort()) {
+    const v = (props as Record<string, unknown>)[key];
+    let shown: string;
+    if (v instanceof Uint8Array) {
+      shown = '';
+      for (const b of v) shown += (b < 16 ? '0' : '') + b.toString(16);
+    } else shown = Array.isArray(v) ? v.map((x) => (Array.isArray(x) ? x.join(':') : String(x))).join('|') : String(v);
+    parts.push(`${key}=${shown}`);
+  }
+  return ` {${parts.join(',')}}`;
+}
+
+/** ' rc=0x87' for a 5.0 reason code other than 0, else ''. */
+const rc = (code: number | undefined): string => (code ? ` rc=0x${code.toString(16)}` : '');
 
 export function describePacket(p: Packet): string {
   switch (p.type) {
     case PacketType.CONNECT:
-      return `CONNECT ${p.clientId} clean=${p.cleanSession ? 1 : 0} ka=${p.keepAlive}${p.username !== undefined ? ' user=' + p.username : ''}${p.password ? ' pw=' + p.password.length : ''}${p.will ? ' will=' + p.will.topic : ''}`;
+      return `CONNECT ${p.clientId} clean=${p.cleanSession ? 1 : 0} ka=${p.keepAlive}${p.username !== undefined ? ' user=' + p.username : ''}${p.password ? ' pw=' + p.password.length : ''}${p.will ? ' will=' + p.will.topic + describeProperties(p.will.properties) : ''}${p.protocolVersion === 5 ? ' v5' : ''}${describeProperties(p.properties)}`;
     case PacketType.PUBLISH:
-      return `PUBLISH ${p.topic} q${p.qos}${p.packetId ? ' id' + p.packetId : ''}${p.dup ? ' dup' : ''}${p.retain ? ' retain' : ''} ${p.payload.length}B`;
+      return `PUBLISH ${p.topic} q${p.qos}${p.packetId ? ' id' + p.packetId : ''}${p.dup ? ' dup' : ''}${p.retain ? ' retain' : ''} ${p.payload.length}B${describeProperties(p.properties)}`;
     case PacketType.SUBSCRIBE:
-      return `SUBSCRIBE id${p.packetId} ${p.subscriptions.map((s) => s.topicFilter + ':' + s.qos).join(',')}`;
+      return `SUBSCRIBE id${p.packetId} ${p.subscriptions
+        .map((s) => s.topicFilter + ':' + s.qos + (s.noLocal ? ':nl' : '') + (s.retainAsPublished ? ':rap' : '') + (s.retainHandling ? ':rh' + s.retainHandling : ''))
+        .join(',')}${describeProperties(p.properties)}`;
     case PacketType.UNSUBSCRIBE:
       return `UNSUBSCRIBE id${p.packetId} ${p.topicFilters.join(',')}`;
     case PacketType.PUBACK:
     case PacketType.PUBREC:
     case PacketType.PUBREL:
     case PacketType.PUBCOMP:
-      return `${packetTypeName(p.type)} id${p.packetId}`;
+      return `${packetTypeName(p.type)} id${p.packetId}${rc(p.reasonCode)}${describeProperties(p.properties)}`;
+    case PacketType.DISCONNECT:
+    case PacketType.AUTH:
+      return `${packetTypeName(p.type)}${rc(p.reasonCode)}${describeProperties(p.properties)}`;
     default:
       return packetTypeName(p.type);
   }
@@ -38,8 +62,8 @@ export interface Rig {
   deliverBytes(bytes: number[], now: number): void;
   /** Like deliver, in chunks of `size` bytes (as a socket hands them over). */
   deliverChunked(packet: Packet, now: number, size: number): void;
-  /** connect + CONNACK accepted. */
-  open(now: number, sessionPresent?: boolean): void;
+  /** connect + CONNACK accepted (5.0: with these CONNACK properties). */
+  open(now: number, sessionPresent?: boolean, properties?: Properties): void;
   /** Buffers handed to onSend (to check reuse). */
   sendBuffers: ArrayBufferLike[];
 }
@@ -49,8 +73,10 @@ export function rig(options: Partial<SessionOptions> = {}, hooks: { onConnected?
   const sent: string[] = [];
   const log: string[] = [];
   const sendBuffers: ArrayBufferLike[] = [];
+  const version = options.protocolVersion === 5 ? 5 : 4;
   const sniffer = new Decoder({
     maxPacketSize: 1 << 20,
+    protocolVersion: version,
     onPacket: (p) => sent.push(describePacket(p)),
     onError: (e) => sent.push('UNDECODABLE ' + e.code),
   });
@@ -61,17 +87,17 @@ export function rig(options: Partial<SessionOptions> = {}, hooks: { onConnected?
         sendBuffers.push(bytes.buffer);
         sniffer.push(bytes);
       },
-      onConnected: (present) => {
-        log.push(`connected present=${present ? 1 : 0}`);
+      onConnected: (present, properties) => {
+        log.push(`connected present=${present ? 1 : 0}${describeProperties(properties)}`);
         hooks.onConnected?.(session);
       },
       onMessage: (topic, payload, info) =>
-        log.push(`message ${topic} q${info.qos}${info.dup ? ' dup' : ''}${info.retain ? ' retain' : ''}${info.oversize ? ` oversize=${info.oversize}` : ''} ${text(payload)}`),
-      onPublishAcked: (id, token) => log.push(`acked id${id} ${String(token)}`),
+        log.push(`message ${topic} q${info.qos}${info.dup ? ' dup' : ''}${info.retain ? ' retain' : ''}${info.oversize ? ` oversize=${info.oversize}` : ''} ${text(payload)}${describeProperties(info.properties)}`),
+      onPublishAcked: (id, token, reasonCode) => log.push(`acked id${id} ${String(token)}${rc(reasonCode)}`),
       onSubscribed: (id, granted) => log.push(`subscribed id${id} ${granted.join(',')}`),
-      onUnsubscribed: (id) => log.push(`unsubscribed id${id}`),
+      onUnsubscribed: (id, reasonCodes) => log.push(`unsubscribed id${id}${reasonCodes ? ' ' + reasonCodes.join(',') : ''}`),
       onError: (e) => log.push(`error ${e.code}`),
-      onClose: (r) => log.push(`close ${r.code}${r.error ? ' ' + r.error.code : ''}`),
+      onClose: (r) => log.push(`close ${r.code}${r.error ? ' ' + r.error.code : ''}${rc(r.reasonCode)}${describeProperties(r.properties)}`),
     },
   );
   const buf = new Uint8Array(1 << 20);
@@ -81,19 +107,21 @@ export function rig(options: Partial<SessionOptions> = {}, hooks: { onConnected?
     take: () => sent.splice(0, sent.length),
     events: () => log.splice(0, log.length),
     deliver(packet, now) {
-      const n = encode(packet, buf, 0);
+      const n = encode(packet, buf, 0, version);
       session.receive(buf.slice(0, n), now);
     },
     deliverBytes(bytes, now) {
       session.receive(new Uint8Array(bytes), now);
     },
     deliverChunked(packet, now, size) {
-      const n = encode(packet, buf, 0);
+      const n = encode(packet, buf, 0, version);
       for (let i = 0; i < n; i += size) session.receive(buf.slice(i, Math.min(n, i + size)), now);
     },
-    open(now, sessionPresent = false) {
+    open(now, sessionPresent = false, properties) {
       session.connect({}, now);
-      r.deliver({ type: PacketType.CONNACK, sessionPresent, returnCode: ConnackCode.ACCEPTED }, now);
+      const connack: Packet = { type: PacketType.CONNACK, sessionPresent, returnCode: ConnackCode.ACCEPTED };
+      if (properties) connack.properties = properties;
+      r.deliver(connack, now);
     },
   };
   return r;
