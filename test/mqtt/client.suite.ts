@@ -7,7 +7,7 @@ import { Backoff } from '../../src/mqtt/backoff';
 import { MqttClient, type MqttClientOptions } from '../../src/mqtt/client';
 import { encode } from '../../src/mqtt/codec';
 import { Decoder } from '../../src/mqtt/decoder';
-import { ConnackCode, PacketType, type Packet } from '../../src/mqtt/packets';
+import { ConnackCode, PacketType, type Packet, type ProtocolVersion } from '../../src/mqtt/packets';
 import type { Connection, ConnectionHandlers, ConnectOptions, Network, TimerId } from '../../src/platform';
 import { describePacket } from './session-rig';
 
@@ -52,8 +52,10 @@ class SimTime {
 class SimConnection implements Connection {
   closed = false;
   readonly sent: string[] = [];
-  private readonly sniffer = new Decoder({ maxPacketSize: 1 << 20, onPacket: (p) => this.sent.push(describePacket(p)) });
-  constructor(readonly handlers: ConnectionHandlers, readonly at: number) {}
+  private readonly sniffer: Decoder;
+  constructor(readonly handlers: ConnectionHandlers, readonly at: number, readonly version: ProtocolVersion = 4) {
+    this.sniffer = new Decoder({ maxPacketSize: 1 << 20, protocolVersion: version, onPacket: (p) => this.sent.push(describePacket(p)) });
+  }
   write(data: Uint8Array): boolean {
     if (!this.closed) this.sniffer.push(data);
     return true;
@@ -66,7 +68,7 @@ class SimConnection implements Connection {
   /** The broker sends `packet`. */
   deliver(packet: Packet): void {
     const buf = new Uint8Array(1024);
-    const n = encode(packet, buf, 0);
+    const n = encode(packet, buf, 0, this.version);
     this.handlers.onData(buf.subarray(0, n));
   }
   /** The link fails. */
@@ -79,9 +81,9 @@ class SimConnection implements Connection {
 
 class SimNetwork implements Network {
   readonly connections: SimConnection[] = [];
-  constructor(private readonly time: SimTime) {}
+  constructor(private readonly time: SimTime, private readonly version: ProtocolVersion = 4) {}
   connect(_options: ConnectOptions, handlers: ConnectionHandlers): SimConnection {
-    const c = new SimConnection(handlers, this.time.now);
+    const c = new SimConnection(handlers, this.time.now, this.version);
     this.connections.push(c);
     return c;
   }
@@ -92,7 +94,7 @@ class SimNetwork implements Network {
 
 function setup(options: Partial<MqttClientOptions> = {}, randoms: number[] = [0.5]) {
   const time = new SimTime();
-  const network = new SimNetwork(time);
+  const network = new SimNetwork(time, options.protocolVersion);
   const log: string[] = [];
   let r = 0;
   const client = new MqttClient(
@@ -100,7 +102,7 @@ function setup(options: Partial<MqttClientOptions> = {}, randoms: number[] = [0.
     { clock: time.clock, timers: time.timersApi, network, random: { next: () => randoms[r++ % randoms.length] } },
     {
       onConnected: (present) => log.push(`${time.now} connected present=${present ? 1 : 0}`),
-      onDisconnected: (reason) => log.push(`${time.now} disconnected ${reason.code}`),
+      onDisconnected: (reason) => log.push(`${time.now} disconnected ${reason.code}${reason.reasonCode !== undefined ? ' rc=0x' + reason.reasonCode.toString(16) : ''}`),
       onError: (error) => log.push(`${time.now} error ${error.code}`),
       onReconnectScheduled: (delay, reason) => log.push(`${time.now} retry in ${delay} after ${reason.code}`),
       onPublishAcked: (id, token) => log.push(`${time.now} acked id${id} ${String(token)}`),
@@ -117,6 +119,40 @@ function setup(options: Partial<MqttClientOptions> = {}, randoms: number[] = [0.
 export const suite: Suite = {
   name: 'mqtt-client',
   cases: [
+    {
+      name: '5.0: a server DISCONNECT reaches onDisconnected with its reason code; Session taken over waits the backoff ceiling, Server busy backs off as usual',
+      run: (t) => {
+        const { time, network, log, client, connack } = setup({ protocolVersion: 5 });
+        client.start();
+        connack();
+        t.equal(network.last.sent, ['CONNECT dev1 clean=1 ka=60 v5 {maximumPacketSize=263168}']);
+        network.last.deliver({ type: PacketType.DISCONNECT, reasonCode: 0x8e });
+        t.equal(network.connections[0].closed, true, 'the transport is closed');
+        time.advance(99_999);
+        t.equal(network.connections.length, 1, 'no reconnect before the ceiling after a session takeover');
+        time.advance(1);
+        t.equal(network.connections.length, 2);
+        connack();
+        network.last.deliver({ type: PacketType.DISCONNECT, reasonCode: 0x89, properties: { reasonString: 'busy' } });
+        time.advance(1500); // first retry: uniform in [1 s, 2 s], random 0.5
+        t.equal(network.connections.length, 3);
+        // 5.0 refusals map to the 3.1.1 names the policy knows: 0x86 waits the ceiling.
+        connack(0x86 as ConnackCode);
+        time.advance(99_999);
+        t.equal(network.connections.length, 3);
+        client.close();
+        t.equal(log.slice(0, 6), [
+          '0 connected present=0',
+          '0 disconnected SERVER_DISCONNECT rc=0x8e',
+          '0 retry in 100000 after SERVER_DISCONNECT',
+          '100000 connected present=0',
+          '100000 disconnected SERVER_DISCONNECT rc=0x89',
+          '100000 retry in 1500 after SERVER_DISCONNECT',
+        ]);
+        t.equal(log.slice(6), ['101500 error CONNACK_BAD_USERNAME_OR_PASSWORD', '101500 retry in 100000 after CONNACK_BAD_USERNAME_OR_PASSWORD']);
+        return log;
+      },
+    },
     {
       name: 'a string password is sent as its UTF-8 bytes, U+0000 included (MQTT passwords are binary; it used to be sent empty)',
       run: (t) => {

@@ -127,6 +127,57 @@ describe('mqtt fuzz', () => {
     expect(new Set(a).size).toBeGreaterThan(150);
   });
 
+  it(`session, MQTT 5.0: ${COUNT} mutated 5.0 inputs from the broker side, no escaped exception, the session keeps working`, () => {
+    const rng = rng32(13);
+    let sent = 0;
+    let closes = 0;
+    let messages = 0;
+    let serverDisconnects = 0;
+    const session = new Session(
+      { clientId: 'd1', keepAlive: 60, cleanSession: false, protocolVersion: 5, sessionExpiryInterval: 60, receiveMaximum: 5, topicAliasMaximum: 5 },
+      {
+        onSend: (bytes) => {
+          sent += bytes.length;
+        },
+        onMessage: () => {
+          messages++;
+        },
+        onClose: (reason) => {
+          closes++;
+          if (reason.code === 'SERVER_DISCONNECT') serverDisconnects++;
+        },
+      },
+    );
+    const connack = encodePacket({ type: PacketType.CONNACK, sessionPresent: false, returnCode: 0, properties: { topicAliasMaximum: 3, receiveMaximum: 4 } }, 5);
+    const payload = new Uint8Array(16);
+    let now = 0;
+    let inputs = 0;
+    const reopen = () => {
+      session.connect({ username: 'u', password: payload }, now);
+      if (rng() < 0.8) session.receive(connack, now);
+    };
+    reopen();
+    for (const input of fuzzPackets(COUNT, 515151, 5)) {
+      inputs++;
+      now += 1 + Math.floor(rng() * 500);
+      if (session.state === 'disconnected') reopen();
+      const r = rng();
+      if (r < 0.05) session.publish('devices/d1/telemetry', payload, { qos: 1, properties: { contentType: 'application/json' } }, now);
+      else if (r < 0.07) session.subscribe([{ topicFilter: 'devices/d1/commands/#', qos: 1, noLocal: true }], now, 3);
+      else if (r < 0.08) session.publish('devices/d1/telemetry', payload, { qos: 2 }, now);
+      for (const chunk of chunkings(input, rng)) session.receive(chunk, now);
+      session.tick(now);
+    }
+    expect(inputs).toBe(COUNT);
+    expect(closes).toBeGreaterThan(1000);
+    expect(serverDisconnects).toBeGreaterThan(10);
+    expect(sent).toBeGreaterThan(COUNT);
+    expect(messages).toBeGreaterThan(100);
+    session.connect({}, now);
+    session.receive(connack, now);
+    expect(session.state).toBe('connected');
+  });
+
   it(`session: ${COUNT} mutated inputs from the broker side, no escaped exception, the session keeps working`, () => {
     const rng = rng32(11);
     let sent = 0;

@@ -4,17 +4,25 @@ import { performance } from 'node:perf_hooks';
 import { NodeNetwork, type NodeConnection } from '../../hosts/node/network';
 import { nodeClock, nodeRandom, nodeTimers } from '../../hosts/node/host';
 import { MqttClient, type DisconnectReason, type MqttClientOptions, type ClientError } from '../../src/mqtt/client';
+import type { Properties } from '../../src/mqtt/packets';
 import type { ConnectionHandlers, ConnectOptions, Network } from '../../src/platform';
 
 /** NodeNetwork that remembers when each attempt started and keeps the connections (to destroy them). */
 export class TrackingNetwork implements Network {
   readonly attempts: number[] = [];
   readonly connections: NodeConnection[] = [];
+  /** When set, sees every chunk the client writes (to decode what went on the wire). */
+  sniff: ((bytes: Uint8Array) => void) | undefined;
   private readonly inner = new NodeNetwork({ connectTimeoutMs: 5_000 });
 
   connect(options: ConnectOptions, handlers: ConnectionHandlers): NodeConnection {
     this.attempts.push(performance.now());
     const c = this.inner.connect(options, handlers);
+    const write = c.write.bind(c);
+    c.write = (data: Uint8Array): boolean => {
+      this.sniff?.(data);
+      return write(data);
+    };
     this.connections.push(c);
     return c;
   }
@@ -30,6 +38,8 @@ export interface Received {
   qos: number;
   retain: boolean;
   dup: boolean;
+  /** 5.0 properties, copied. */
+  properties?: Properties;
 }
 
 /** An MqttClient on the Node host plus everything it reported, with a way to wait for it. */
@@ -40,18 +50,26 @@ export class Harness {
   readonly errors: ClientError[] = [];
   readonly disconnects: DisconnectReason[] = [];
   readonly connects: boolean[] = [];
-  readonly acked: { id: number; token: unknown }[] = [];
+  /** 5.0 CONNACK properties per connection. */
+  readonly connackProperties: (Properties | undefined)[] = [];
+  readonly acked: { id: number; token: unknown; reasonCode: number }[] = [];
   readonly subacks: number[][] = [];
   readonly scheduled: { delayMs: number; reason: DisconnectReason }[] = [];
   private waiters: (() => void)[] = [];
 
   constructor(options: MqttClientOptions) {
     this.client = new MqttClient(options, { clock: nodeClock, timers: nodeTimers, random: nodeRandom, network: this.network }, {
-      onConnected: (present) => this.push(() => this.connects.push(present)),
+      onConnected: (present, properties) =>
+        this.push(() => {
+          this.connackProperties.push(properties);
+          this.connects.push(present);
+        }),
       onDisconnected: (reason) => this.push(() => this.disconnects.push(reason)),
       onMessage: (topic, payload, info) =>
-        this.push(() => this.messages.push({ topic, payload: Buffer.from(payload), qos: info.qos, retain: info.retain, dup: info.dup })),
-      onPublishAcked: (id, token) => this.push(() => this.acked.push({ id, token })),
+        this.push(() =>
+          this.messages.push({ topic, payload: Buffer.from(payload), qos: info.qos, retain: info.retain, dup: info.dup, properties: copyProperties(info.properties) }),
+        ),
+      onPublishAcked: (id, token, reasonCode) => this.push(() => this.acked.push({ id, token, reasonCode })),
       onSubscribed: (_id, granted) => this.push(() => this.subacks.push(granted.slice())),
       onError: (error) => this.push(() => this.errors.push(error)),
       onReconnectScheduled: (delayMs, reason) => this.push(() => this.scheduled.push({ delayMs, reason })),
@@ -85,6 +103,14 @@ export class Harness {
     this.client.start();
     await this.until(() => this.connects.length >= count, `connection #${count}`);
   }
+}
+
+/** Properties are valid only during onMessage (binary values may be views): a deep enough copy. */
+function copyProperties(p: Properties | undefined): Properties | undefined {
+  if (p === undefined) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p)) out[k] = v instanceof Uint8Array ? Uint8Array.from(v) : Array.isArray(v) ? v.slice() : v;
+  return out as Properties;
 }
 
 /** A TCP relay that can hold traffic in either direction and cut every connection at once. */
