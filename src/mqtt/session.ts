@@ -130,7 +130,7 @@ export interface PublishOptions {
   /**
    * 5.0 PUBLISH properties: messageExpiryInterval, payloadFormatIndicator, contentType,
    * responseTopic and correlationData (request/response), userProperties. Held by reference
-   * like the payload. (The session sets topicAlias itself.)
+   * like the payload. (The session sets topicAlias itself.) Not read in 3.1.1.
    */
   properties?: Properties;
 }
@@ -193,6 +193,8 @@ export interface SessionEvents {
 }
 
 const STAGE_UNSENT = 0; // waiting in the window for the connection (never sent)
+/** 5.0: sent on an earlier connection, waiting for a slot under the server's Receive Maximum (resent with DUP). */
+const STAGE_WAITING = 3;
 const STAGE_PUBLISH = 1; // PUBLISH sent, waiting for PUBACK / PUBREC
 const STAGE_PUBREL = 2; // QoS 2: PUBREL sent, waiting for PUBCOMP
 
@@ -208,8 +210,6 @@ interface Outgoing {
   stage: number;
   /** When the PUBLISH (or, for QoS 2, the PUBREL) was last sent. */
   sentAt: number;
-  /** Sent at least once (so a resend carries DUP), also while waiting for a 5.0 window slot. */
-  sent: boolean;
   /** 5.0 properties given to publish(). */
   properties: Properties | undefined;
 }
@@ -448,9 +448,11 @@ export class Session {
       this.events.onError?.(protocolError('INVALID_QOS', `QoS ${String(qos)} is not 0, 1 or 2`));
       return PUBLISH_INVALID;
     }
-    const properties = options.properties;
-    if (this.v5 && this.phase === 'connected') {
-      const refused = this.v5.refusePublish(qos, retain);
+    // Read only in 5.0: a missing property costs XS a prototype walk on the 3.1.1 hot path.
+    let properties: Properties | undefined;
+    if (this.v5) {
+      properties = options.properties;
+      const refused = this.phase === 'connected' ? this.v5.refusePublish(qos, retain) : undefined;
       if (refused) {
         this.events.onError?.(refused);
         return PUBLISH_INVALID;
@@ -473,9 +475,8 @@ export class Session {
       else this.sendMeasured(p, length);
       return 0;
     }
-    const m = this.spare.pop() ?? { packetId: 0, topic: '', topicBytes: undefined, payload, qos, retain, token: undefined, stage: STAGE_UNSENT, sentAt: 0, sent: false, properties: undefined };
+    const m = this.spare.pop() ?? { packetId: 0, topic: '', topicBytes: undefined, payload, qos, retain, token: undefined, stage: STAGE_UNSENT, sentAt: 0, properties: undefined };
     m.properties = properties;
-    m.sent = false;
     m.topic = topic;
     m.payload = payload;
     m.qos = qos;
@@ -491,7 +492,7 @@ export class Session {
       }
       m.packetId = this.nextPacketId();
       this.inflight.push(m);
-      if (this.phase === 'connected') this.sendPublish(m, length);
+      if (this.phase === 'connected') this.sendPublish(m, false, length);
       return m.packetId;
     }
     if (this.queuedCount >= this.maxQueued) {
@@ -765,10 +766,11 @@ export class Session {
         this.sendId(PacketType.PUBREL, m.packetId);
         active++;
       } else if (active < this.sendWindow) {
-        this.sendPublish(m);
+        this.sendPublish(m, m.stage === STAGE_PUBLISH || m.stage === STAGE_WAITING);
         active++;
-      } else {
-        m.stage = STAGE_UNSENT;
+      } else if (m.stage === STAGE_PUBLISH) {
+        m.stage = STAGE_WAITING;
+        m.sentAt = Infinity; // not in flight: no acknowledgement timeout
       }
     }
     this.drainQueue();
@@ -821,10 +823,12 @@ export class Session {
     const token = m.token;
     m.payload = this.publishPacket.payload; // drop the reference to the caller's bytes
     m.token = undefined;
-    m.properties = undefined;
     this.spare.push(m);
     this.events.onPublishAcked?.(packetId, token, reasonCode);
-    if (this.v5) this.sendWaiting();
+    if (this.v5) {
+      m.properties = undefined;
+      this.sendWaiting();
+    }
     if (this.queueHead < this.queue.length) this.drainQueue();
   }
 
@@ -834,11 +838,11 @@ export class Session {
   private sendWaiting(): void {
     if (!this.v5 || this.phase !== 'connected') return;
     let active = 0;
-    for (const m of this.inflight) if (m.stage !== STAGE_UNSENT) active++;
+    for (const m of this.inflight) if (m.stage === STAGE_PUBLISH || m.stage === STAGE_PUBREL) active++;
     for (const m of this.inflight) {
       if (active >= this.sendWindow || this.phase !== 'connected') return;
-      if (m.stage === STAGE_UNSENT) {
-        this.sendPublish(m);
+      if (m.stage === STAGE_UNSENT || m.stage === STAGE_WAITING) {
+        this.sendPublish(m, m.stage === STAGE_WAITING);
         active++;
       }
     }
@@ -857,30 +861,27 @@ export class Session {
       }
       m.packetId = this.nextPacketId();
       this.inflight.push(m);
-      this.sendPublish(m);
+      this.sendPublish(m, false);
     }
   }
 
   /**
-   * Sends (or resends, with DUP when it went out before) a numbered message. `length`, when
+   * Sends (or resends, with DUP) a numbered message. `length`, when
    * known, spares measuring the packet again (it does not depend on id or DUP; 3.1.1 only, as a
    * 5.0 topic alias changes it).
    */
-  private sendPublish(m: Outgoing, length = -1): void {
+  private sendPublish(m: Outgoing, dup: boolean, length = -1): void {
     const p = this.publishPacket;
     p.topic = m.topic;
     p.payload = m.payload;
     p.qos = m.qos;
     p.retain = m.retain;
-    p.dup = m.sent;
+    p.dup = dup;
     p.packetId = m.packetId;
-    p.properties = m.properties;
     m.stage = STAGE_PUBLISH;
     m.sentAt = this.now;
-    m.sent = true;
     const topic = m.topicBytes;
-    if (this.v5) this.sendAliased(p, m.topic, m.properties);
-    else if (topic !== undefined) {
+    if (topic !== undefined) {
       // The hot path: the topic was validated and encoded once, by the topic cache.
       const total = length > 0 ? length : publishLength(topic.length, m.qos, m.payload.length);
       if (PUBLISH_TOPIC_AT + total > this.out.length) this.reserve(PUBLISH_TOPIC_AT + total);
@@ -891,11 +892,13 @@ export class Session {
       const start = encodePublishAround(p, topic.length, this.out, PUBLISH_TOPIC_AT);
       this.lastSent = this.now;
       this.events.onSend(this.out.subarray(start, start + total));
+    } else if (this.v5) {
+      this.sendAliased(p, m.topic, m.properties); // 5.0 never has topicBytes
     } else if (length > 0) this.sendMeasured(p, length);
     else this.send(p);
   }
 
-  /** 5.0: a PUBLISH with this connection's topic alias for `topic`. */
+  /** 5.0: a PUBLISH with `properties` and this connection's topic alias for `topic`. */
   private sendAliased(p: PublishPacket, topic: string, properties: Properties | undefined): void {
     (this.v5 as SessionV5).applyOutboundAlias(p, topic, properties);
     this.send(p);

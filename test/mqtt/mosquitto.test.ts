@@ -274,7 +274,7 @@ describe('MQTT client against mosquitto', () => {
     const [got] = await arriving;
     expect(got.payload.toString()).toBe('in flight');
     await h.until(() => h.acked.length === 1, 'PUBACK after the resend');
-    expect(h.acked[0]).toEqual({ id, token: 'row-17' });
+    expect(h.acked[0]).toEqual({ id, token: 'row-17', reasonCode: 0 });
     const log = await broker.waitForLog(new RegExp(`Received PUBLISH from ${clientId} \\(d1, q1, r0, m${id}, 'persist/up'`));
     expect(log).toMatch(new RegExp(`Received PUBLISH from ${clientId} \\(d1, q1, r0, m${id}`));
   });
