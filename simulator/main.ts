@@ -109,6 +109,10 @@ function chartSample(e: SampleEvent): ChartSample {
       mean: stats && stats.count > 0 ? stats.mean : null,
       std: stats && stats.count > 0 ? stats.std : null,
       anomaly: stats ? stats.anomaly : false,
+      anomalyKind: stats && stats.anomaly && stats.alert ? stats.alert.kind : null,
+      alarm: e.alarms?.[reading.id]?.active ?? null,
+      high: e.alarms?.[reading.id]?.high ?? null,
+      low: e.alarms?.[reading.id]?.low ?? null,
       status: reading.status,
     })),
   };

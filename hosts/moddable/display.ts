@@ -61,11 +61,12 @@ export class PocoDisplay implements Display {
     let y = line + 8;
     this.center(big, this.large, first?.anomaly ? c.bad : c.fg, y);
     y += this.large.height;
-    if (model.anomaly) {
-      const badge = 'ANOMALY';
+    if (model.anomaly || model.alarm) {
+      // A limit alarm outranks an anomaly: it is the user's own threshold.
+      const badge = model.alarm ? 'ALARM' : 'ANOMALY';
       const bw = p.getTextWidth(badge, this.small) + 12;
-      p.fillRectangle(c.bad, (w - bw) >> 1, y, bw, line + 2);
-      this.center(badge, this.small, c.fg, y + 1);
+      p.fillRectangle(model.alarm ? c.warn : c.bad, (w - bw) >> 1, y, bw, line + 2);
+      this.center(badge, this.small, model.alarm ? c.bg : c.fg, y + 1);
     }
     y += line + 6;
 
@@ -73,8 +74,9 @@ export class PocoDisplay implements Display {
     const messageTop = h - 3 * line - 4;
     for (const s of model.sensors) {
       if (y + line > messageTop) break;
-      const value = s.celsius !== undefined ? `${s.celsius.toFixed(2)} C` : s.status;
-      const color = s.status === 'online' ? (s.anomaly ? c.bad : c.fg) : s.status === 'missing' ? c.dim : c.warn;
+      const mark = s.status !== 'online' ? '' : s.alarm !== undefined ? (s.alarm === 'high' ? 'HI ' : 'LO ') : s.anomaly ? '! ' : '';
+      const value = s.celsius !== undefined ? `${mark}${s.celsius.toFixed(2)} C` : s.status;
+      const color = s.status === 'online' ? (s.alarm !== undefined ? c.warn : s.anomaly ? c.bad : c.fg) : s.status === 'missing' ? c.dim : c.warn;
       p.drawText(s.name || s.id, this.small, color, 4, y, w - 90);
       p.drawText(value, this.small, color, w - 4 - p.getTextWidth(value, this.small), y);
       y += line;

@@ -31,7 +31,21 @@ import { invalid, RequestError } from '../hub/request-fields';
 /** One sampling round, flattened for the browser. */
 export interface ChartSample {
   t: number;
-  sensors: { id: string; name: string; value: number | null; mean: number | null; std: number | null; anomaly: boolean; status: string }[];
+  sensors: {
+    id: string;
+    name: string;
+    value: number | null;
+    mean: number | null;
+    std: number | null;
+    anomaly: boolean;
+    /** spike, shift or trend while an anomaly alert lasts. */
+    anomalyKind?: string | null;
+    /** The sensor's active limit alarm, and its limits (°C), when it has any. */
+    alarm?: 'high' | 'low' | null;
+    high?: number | null;
+    low?: number | null;
+    status: string;
+  }[];
 }
 
 export type FaultKind = 'disconnect' | 'reconnect' | 'spike' | 'crc' | 'clear';

@@ -140,7 +140,7 @@ function build(host: DeviceHost, deps: DeviceDeps, options: DeviceOptions): Part
     onStatusChanged() {
       if (ctx.connected) twin.report();
     },
-    onSample: options.onSample,
+    onSample: options.onSample && alarms.observer(options.onSample),
   }, { rescanIntervalMs: options.rescanIntervalMs ?? 10000, searchIntervalMs: options.searchIntervalMs ?? 30000 });
   const schedules = { samplingIntervalMs: sampling.schedule, telemetryIntervalMs: pump.telemetry, aggregatePeriodMs: pump.aggregation };
   const sync = new ConfigSync(ctx, { sensors: deps.sensors, settings, table, screen, rearm: (key) => schedules[key].arm(true), report: () => twin.report(), alarms, onAlarm });

@@ -9,6 +9,7 @@ import type { AlarmChange } from './alarm-message';
 import { AlarmSettings, MAX_ALARM_SETTINGS } from './alarm-settings';
 import type { ApplyResult } from './config';
 import type { SensorReading } from './ports';
+import type { SampleEvent } from './sampling';
 import type { Storage } from '../platform';
 
 /** Storage key of the alarm settings (AlarmSettings.serialize: at most 8 entries, well under 1 KB). */
@@ -104,6 +105,18 @@ export class LimitAlarms {
   active(id: string): LimitSide | undefined {
     const a = this.alarms.get(id.toUpperCase());
     return a && a.active ? a.side : undefined;
+  }
+
+  /** Wraps a round observer so each SampleEvent carries the sensors' alarms and limits. */
+  observer(observe: (sample: SampleEvent) => void): (sample: SampleEvent) => void {
+    return (e) => {
+      const byId: NonNullable<SampleEvent['alarms']> = {};
+      for (const { reading } of e.sensors) {
+        const limits = this.limits(reading.id);
+        if (limits) byId[reading.id] = { active: this.active(reading.id) ?? null, high: limits.high, low: limits.low };
+      }
+      observe({ ...e, alarms: byId });
+    };
   }
 
   /** A sensor's limits for display (undefined without a setting). */

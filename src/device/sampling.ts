@@ -32,6 +32,8 @@ export interface SampleEvent {
   timeMs: number;
   epochMs: number | undefined;
   sensors: { reading: SensorReading; stats: SensorStats | undefined }[];
+  /** Limit alarms by sensor id (added by the application): active side and limits. */
+  alarms?: Record<string, { active: 'high' | 'low' | null; high: number | null; low: number | null }>;
 }
 
 /** What a sampling round reports to the rest of the device. */

@@ -128,7 +128,7 @@ describe('dashboard', () => {
 
   it('shows a legend whose colour swatches are those of the chart', async () => {
     const legend = page.locator('.chart').first().locator('.legend .item');
-    expect(await legend.allTextContents()).toEqual(['±σ', 'mean', 'value', 'anomaly', 'not online']);
+    expect(await legend.allTextContents()).toEqual(['±σ', 'mean', 'value', 'limits', 'anomaly (S spike · L shift · T trend)', 'limit alarm (HIGH/LOW)', 'not online']);
     const swatches = await legend.evaluateAll((items) =>
       items.map((item) => {
         const sw = (item as unknown as { querySelector(s: string): unknown }).querySelector('.sw') as { getBoundingClientRect(): { width: number; height: number } };
@@ -141,7 +141,9 @@ describe('dashboard', () => {
       ['rgba(142, 68, 173, 0.2)', null],
       ['rgba(0, 0, 0, 0)', 'rgb(142, 68, 173)'],
       ['rgb(44, 111, 187)', null],
+      ['rgba(0, 0, 0, 0)', 'rgb(160, 90, 0)'],
       ['rgb(231, 76, 60)', null],
+      ['rgba(0, 0, 0, 0)', null],
       ['rgba(231, 76, 60, 0.25)', null],
     ]);
     for (const s of swatches) expect(s.width * Math.max(s.height, 2)).toBeGreaterThanOrEqual(16);
@@ -257,6 +259,22 @@ describe('dashboard', () => {
     await expect.poll(() => page.locator(`.chart[data-sensor="${second}"] .st`).textContent()).toContain('anomaly');
     const alarm = await expectReadable(page, 'anomaly', 40);
     expect(alarm.some((t) => t.text === 'ANOMALY')).toBe(true);
+
+    // A high limit below the second sensor's temperature, set through the twin: the limit alarm
+    // shows on the screen (badge, HIGH on the sensor's line) and on the chart (status, limit line).
+    await page.fill('[data-testid=twin-desired]', JSON.stringify({ alarms: { [second as string]: { high: 5, hysteresis: 0.5, holdMs: 0 } } }));
+    await page.click('[data-testid=twin-apply]');
+    await expect.poll(() => page.locator('[data-testid=alarm-badge]').isVisible(), { timeout: 15000 }).toBe(true);
+    await expect.poll(() => page.locator(`[data-testid=screen-sensors] li[data-sensor="${second}"]`).textContent()).toContain('HIGH');
+    await expect.poll(() => page.locator(`.chart[data-sensor="${second}"] .st`).textContent()).toContain('HIGH alarm');
+    const limitPixels = () => page.locator(`.chart[data-sensor="${second}"] canvas`).evaluate((el) => {
+      const c = el as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null };
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 160) < 20 && Math.abs(d[i + 1] - 90) < 20 && d[i + 2] < 30 && d[i + 3] > 200) n++;
+      return n;
+    });
+    await expect.poll(limitPixels, { timeout: 10000 }).toBeGreaterThan(5);
 
     await page.click('[data-testid=net-cut]');
     await expect.poll(() => page.locator('[data-testid=screen-status]').textContent(), { timeout: 15000 }).toMatch(/net down/);

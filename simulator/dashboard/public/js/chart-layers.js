@@ -4,7 +4,8 @@
 // to add a mark to every chart and its legend.
 //
 // A layer's draw(g, frame, points, colour): g the 2D context, frame {x(i), y(celsius), top,
-// bottom} in CSS pixels, points the samples of one sensor {value, mean, std, anomaly, status}.
+// bottom} in CSS pixels, points the samples of one sensor {value, mean, std, anomaly,
+// anomalyKind, alarm, high, low, status}.
 
 function band(g, f, points, colour) {
   const pts = [];
@@ -41,11 +42,47 @@ function value(g, f, points, colour) {
   line(g, f, points, (p) => p.value);
 }
 
+/** The letter each anomaly kind is labelled with: S spike, L level shift, T trend. */
+export const KIND_LETTER = Object.freeze({ spike: 'S', shift: 'L', trend: 'T' });
+
+/** Anomalies: dots, and the kind's letter where the kind starts (or changes). */
 function anomaly(g, f, points, colour) {
   g.fillStyle = colour;
+  g.font = 'bold 10px system-ui, sans-serif';
+  let previous = null;
   points.forEach((p, i) => {
-    if (!p.anomaly || p.value === null) return;
-    g.beginPath(); g.arc(f.x(i), f.y(p.value), 3.5, 0, 2 * Math.PI); g.fill();
+    const kind = p.anomaly ? p.anomalyKind || null : null;
+    if (p.anomaly && p.value !== null) {
+      g.beginPath(); g.arc(f.x(i), f.y(p.value), 3.5, 0, 2 * Math.PI); g.fill();
+      if (kind !== previous && kind) g.fillText(KIND_LETTER[kind] || '?', f.x(i) - 3, f.y(p.value) - 6);
+    }
+    previous = kind;
+  });
+}
+
+/** Limits: a dashed line at each configured high and low limit, where it was set. */
+function limit(g, f, points, colour) {
+  g.strokeStyle = colour; g.setLineDash([6, 3]); g.lineWidth = 2;
+  line(g, f, points, (p) => (typeof p.high === 'number' ? p.high : null));
+  line(g, f, points, (p) => (typeof p.low === 'number' ? p.low : null));
+  g.setLineDash([]);
+}
+
+/** Limit alarms: a triangle (up for high, down for low) on each sample while one lasts, labelled where it starts. */
+function alarm(g, f, points, colour) {
+  g.fillStyle = colour;
+  g.font = 'bold 10px system-ui, sans-serif';
+  let previous = null;
+  points.forEach((p, i) => {
+    const side = p.alarm || null;
+    if (side && p.value !== null) {
+      const x = f.x(i);
+      const y = f.y(p.value);
+      const d = side === 'high' ? -1 : 1;
+      g.beginPath(); g.moveTo(x, y + 5 * d); g.lineTo(x - 4, y - 3 * d); g.lineTo(x + 4, y - 3 * d); g.closePath(); g.fill();
+      if (side !== previous) g.fillText(side.toUpperCase(), x + 5, y + 12 * d);
+    }
+    previous = side;
   });
 }
 
@@ -58,7 +95,9 @@ export const LAYERS = Object.freeze([
   { key: 'band', label: '±σ', swatch: 'area', draw: band },
   { key: 'mean', label: 'mean', swatch: 'dashed', draw: mean },
   { key: 'value', label: 'value', swatch: 'line', draw: value },
-  { key: 'anomaly', label: 'anomaly', swatch: 'dot', draw: anomaly },
+  { key: 'limit', label: 'limits', swatch: 'dashed', draw: limit },
+  { key: 'anomaly', label: 'anomaly (S spike · L shift · T trend)', swatch: 'dot', draw: anomaly },
+  { key: 'alarm', label: 'limit alarm (HIGH/LOW)', swatch: 'tri', draw: alarm },
   { key: 'fault', label: 'not online', swatch: 'area', draw: fault },
 ]);
 
@@ -67,5 +106,7 @@ export function extent(p) {
   const out = [];
   if (typeof p.value === 'number') out.push(p.value);
   if (p.mean !== null && p.std !== null) out.push(p.mean - p.std, p.mean + p.std);
+  if (typeof p.high === 'number') out.push(p.high);
+  if (typeof p.low === 'number') out.push(p.low);
   return out;
 }

@@ -72,7 +72,7 @@ export function renderCharts(samples, model) {
     const c = cardFor(id);
     const last = points[points.length - 1];
     c.title.textContent = `${name} (${id}) ${last.value !== null ? last.value.toFixed(2) + ' °C' : ''}`;
-    c.st.textContent = last.status + (last.anomaly ? ' · anomaly' : '');
+    c.st.textContent = last.status + (last.anomaly ? ` · anomaly${last.anomalyKind ? ' (' + last.anomalyKind + ')' : ''}` : '') + (last.alarm ? ` · ${last.alarm.toUpperCase()} alarm` : '');
     c.st.className = 'st ' + last.status;
     c.box.dataset.points = String(points.length);
     c.box.dataset.status = last.status;

@@ -24,8 +24,12 @@ export function renderScreen(model) {
   for (const s of model.sensors) {
     const li = el('li');
     li.dataset.sensor = s.id;
-    const value = s.status === 'online' ? `${fmt(s.celsius)}°C${s.anomaly ? ' !' : ''}` : s.status.toUpperCase();
-    li.append(el('span', '', s.name), el('span', `st-${s.status}` + (s.anomaly ? ' anom' : ''), value));
+    const kind = s.anomaly ? ` !${s.anomalyKind ? ' ' + s.anomalyKind : ''}` : '';
+    const value = s.status === 'online' ? `${fmt(s.celsius)}°C${kind}` : s.status.toUpperCase();
+    const cells = [el('span', '', s.name)];
+    if (s.alarm) cells.push(el('span', 'alm', s.alarm.toUpperCase()));
+    cells.push(el('span', `st-${s.status}` + (s.anomaly ? ' anom' : ''), value));
+    li.append(...cells);
     list.append(li);
   }
   const msg = $('scr-msg');
@@ -37,6 +41,7 @@ export function renderScreen(model) {
   const st = model.status;
   $('scr-status').textContent = `net ${st.network} · hub ${st.hub} · outbox ${st.outbox}`;
   $('scr-badge').classList.toggle('hidden', !model.anomaly);
-  screen.classList.toggle('alarm', !!model.anomaly);
+  $('scr-alarm').classList.toggle('hidden', !model.alarm);
+  screen.classList.toggle('alarm', !!model.anomaly || !!model.alarm);
   screen.classList.toggle('identify', !!model.identify);
 }
