@@ -172,6 +172,8 @@ function connectHub(hub: HubConnection, p: Parts): void {
         if (state.hub === 'connected') {
           twin.synchronize();
           pump.pump();
+        } else if (was === 'connected') {
+          pump.connectionLost();
         }
       }
       screen.render();

@@ -1,17 +1,26 @@
 /**
  * The QoS 1 offline outbox: telemetry waits here until the hub acknowledges it.
  *
- * Write-ahead: a message is stored before it is sent and deleted only when PUBACKed, so an
- * outage or a restart loses nothing within capacity. Bounded by count and bytes: when full,
- * the oldest message is dropped (counted as overflow). Messages older than their time to live
- * are dropped before sending (counted as expired). Sending is oldest first.
+ * Write-ahead while the hub is unreachable, write-behind while it answers: a message pushed
+ * `durable` (the hub is not connected) is stored at once; one pushed while connected stays in
+ * RAM and is stored only if it is still unacknowledged when the owner calls persist() (the
+ * connection was lost, the device stops, or the message waited longer than the owner's
+ * write-behind delay: persistOlderThan). A stored message is deleted when PUBACKed; one that was
+ * never stored is simply forgotten. So an outage or a restart loses nothing within capacity,
+ * and the flash (NVS on the ESP32: every write wears it) sees no write at all per message while
+ * the hub acknowledges promptly. What a sudden power cut can lose: the messages not yet stored,
+ * i.e. built while connected and not acknowledged within the write-behind delay (usually the one
+ * message in flight). Bounded by count and bytes: when full, the oldest message is dropped
+ * (counted as overflow). Messages older than their time to live are dropped before sending
+ * (counted as expired). Sending is oldest first.
  *
  * Storage layout (small values, so ESP32 Preference works too), a fixed set of keys:
  *   <prefix>m            "next,overflow,expired,slots" — the index (`slots`: how many slot keys
  *                        may hold a message)
  *   <prefix><slot>       one message in slot 0..maxCount-1: JSON {s: sequence number, e: expiry
  *                        epoch ms or 0, p: properties, b: body}
- * A message takes the lowest free slot, so the keys in use never exceed maxCount whatever the
+ * The index is written only when the stored set or the counters change. A message stored takes
+ * the lowest free slot, so the keys in use never exceed maxCount whatever the
  * uptime: no platform accumulates keys (NVS entries, files). Restart reads every slot and orders
  * the messages by sequence number; a message written just before a crash whose index update was
  * lost is found the same way.
@@ -48,7 +57,12 @@ export interface OutboxCounts {
 
 interface Entry {
   seq: number;
+  /** Storage slot, or -1 while the message lives only in RAM (`value`). */
   slot: number;
+  /** The stored form while not stored yet; undefined once stored. */
+  value: string | undefined;
+  /** Monotonic ms when pushed (for persistOlderThan). */
+  pushedAt: number;
   size: number;
   expiry: number;
   inFlight: boolean;
@@ -90,10 +104,12 @@ export class Outbox {
   }
 
   /**
-   * Stores a message. Returns false when it can never fit (larger than maxBytes); otherwise
-   * drops the oldest messages as needed (overflow) and returns true.
+   * Queues a message: stored at once when `durable` (write-ahead), else kept in RAM until
+   * persist() or persistOlderThan() stores it or it is acknowledged. Returns false when it can
+   * never fit (larger than maxBytes); otherwise drops the oldest messages as needed (overflow)
+   * and returns true.
    */
-  push(body: string, properties: MessageProperties): boolean {
+  push(body: string, properties: MessageProperties, durable = true): boolean {
     const now = this.clock.epochMs();
     const expiry = this.ttlMs > 0 && now !== undefined ? now + this.ttlMs : 0;
     const seq = this.next;
@@ -104,19 +120,52 @@ export class Outbox {
       this.saveIndex();
       return false;
     }
+    let dropped = false;
     while (this.entries.length > 0 && (this.entries.length >= this.maxCount || this.bytes + size > this.maxBytes)) {
       this.remove(0);
       this.overflowCount++;
+      dropped = true;
     }
     this.next++;
+    const entry: Entry = { seq, slot: -1, value, pushedAt: this.clock.now(), size, expiry, inFlight: false };
+    this.entries.push(entry);
+    this.bytes += size;
+    // Write-ahead: the message, then the index that covers it.
+    if (durable) this.store(entry);
+    if (durable || dropped) this.saveIndex();
+    return true;
+  }
+
+  /** Stores every message not stored yet (the hub went away, or the device stops). */
+  persist(): void {
+    this.persistOlderThan(Infinity);
+  }
+
+  /** Stores the messages not stored yet that were pushed at or before `monotonicMs`. */
+  persistOlderThan(monotonicMs: number): void {
+    let stored = 0;
+    for (const entry of this.entries) {
+      if (entry.slot < 0 && entry.pushedAt <= monotonicMs) {
+        this.store(entry);
+        stored++;
+      }
+    }
+    if (stored > 0) this.saveIndex();
+  }
+
+  /** Messages held in RAM only (lost by a power cut). */
+  get unstored(): number {
+    let n = 0;
+    for (const entry of this.entries) if (entry.slot < 0) n++;
+    return n;
+  }
+
+  private store(entry: Entry): void {
     const slot = this.slotUsed.indexOf(0);
     this.slotUsed[slot] = 1;
-    // Write-ahead: the message, then the index that covers it.
-    this.storage.set(this.prefix + slot, value);
-    this.entries.push({ seq, slot, size, expiry, inFlight: false });
-    this.bytes += size;
-    this.saveIndex();
-    return true;
+    entry.slot = slot;
+    this.storage.set(this.prefix + slot, entry.value as string);
+    entry.value = undefined;
   }
 
   /** Drops expired messages (counted). Returns how many were dropped. */
@@ -162,8 +211,9 @@ export class Outbox {
   acknowledge(seq: number): void {
     const i = this.indexOf(seq);
     if (i < 0) return;
+    const stored = this.entries[i].slot >= 0;
     this.remove(i);
-    this.saveIndex();
+    if (stored) this.saveIndex();
   }
 
   /** Sending failed: the message goes back to waiting, in its place. */
@@ -184,14 +234,16 @@ export class Outbox {
 
   private remove(i: number): void {
     const entry = this.entries[i];
-    this.storage.delete(this.prefix + entry.slot);
-    this.slotUsed[entry.slot] = 0;
+    if (entry.slot >= 0) {
+      this.storage.delete(this.prefix + entry.slot);
+      this.slotUsed[entry.slot] = 0;
+    }
     this.bytes -= entry.size;
     this.entries.splice(i, 1);
   }
 
   private read(entry: Entry): OutboxMessage | undefined {
-    const value = this.storage.get(this.prefix + entry.slot);
+    const value = entry.slot < 0 ? entry.value : this.storage.get(this.prefix + entry.slot);
     if (value === undefined) return undefined;
     try {
       const parsed = JSON.parse(value) as { p: MessageProperties; b: string };
@@ -228,7 +280,7 @@ export class Outbox {
         this.storage.delete(this.prefix + slot);
         continue;
       }
-      found.push({ seq: stored.seq, slot, size: value.length, expiry: stored.expiry, inFlight: false });
+      found.push({ seq: stored.seq, slot, value: undefined, pushedAt: 0, size: value.length, expiry: stored.expiry, inFlight: false });
       if (stored.seq >= this.next) this.next = stored.seq + 1;
     }
     found.sort((a, b) => a.seq - b.seq);

@@ -1,7 +1,17 @@
 /**
  * Telemetry and the outbox pump: numbers each message (the persistent `seq`), queues it in the
- * write-ahead outbox, and sends from the outbox whenever the hub is connected, at most
- * `maxInFlight` unacknowledged at once. Runs the telemetry and aggregation schedules.
+ * outbox, and sends from the outbox whenever the hub is connected, at most `maxInFlight`
+ * unacknowledged at once. Runs the telemetry and aggregation schedules.
+ *
+ * Flash wear (hosts/moddable/README.md, bench/budget.ts): a message built while the hub is
+ * connected stays in RAM (the outbox's write-behind) and is stored only if it is still
+ * unacknowledged `writeBehindMs` later (checked at every message) or when the connection is
+ * lost or the device stops; while the hub is unreachable every message is stored at once. The
+ * sequence number is stored in blocks of SEQ_BLOCK: the stored value is a number not used yet,
+ * written again only when the block is used up and exactly at stop, so after a power cut `seq`
+ * jumps forward (never back, never reused). An aggregation period's statistics ride on the next
+ * telemetry message (`aggregate`) when telemetry is at least as frequent as aggregation, else
+ * they go as a message of their own (TELEMETRY.md).
  */
 import type { DeviceContext } from './context';
 import type { OutboxOptions } from './outbox';
@@ -10,10 +20,14 @@ import type { HubConnection } from './ports';
 import { Schedule } from './schedule';
 import type { SensorTable } from './sensor-table';
 import type { Envelope, Message } from './telemetry';
-import { aggregateMessage, telemetryMessage } from './telemetry';
+import { aggregateMessage, aggregateSection, telemetryMessage, type AggregateSection } from './telemetry';
 
 /** Storage key of the next message sequence number. */
 export const SEQ_KEY = 'seq';
+/** Sequence numbers reserved per write of SEQ_KEY. */
+export const SEQ_BLOCK = 100;
+/** Default write-behind delay: a message still unacknowledged this long after it was built is stored. */
+export const WRITE_BEHIND_MS = 30_000;
 
 export class TelemetryPump {
   readonly outbox: Outbox;
@@ -26,9 +40,14 @@ export class TelemetryPump {
   /** Called after the outbox changed (the display shows its length). */
   private readonly changed: () => void;
   private seq: number;
+  /** SEQ_KEY holds this: every number below it may have been used. */
+  private seqReserved: number;
   private periodStartEpoch: number | null;
+  private readonly writeBehindMs: number;
+  /** An ended aggregation period waiting for the next telemetry message. */
+  private held: AggregateSection | undefined;
 
-  constructor(ctx: DeviceContext, hub: HubConnection, table: SensorTable, options: { outbox?: OutboxOptions; maxInFlight?: number; changed: () => void }) {
+  constructor(ctx: DeviceContext, hub: HubConnection, table: SensorTable, options: { outbox?: OutboxOptions; maxInFlight?: number; writeBehindMs?: number; changed: () => void }) {
     const { storage, clock, timers } = ctx.host;
     this.ctx = ctx;
     this.hub = hub;
@@ -38,6 +57,8 @@ export class TelemetryPump {
     this.outbox = new Outbox(storage, clock, options.outbox);
     const seq = Number(storage.get(SEQ_KEY) ?? '0');
     this.seq = Number.isInteger(seq) && seq >= 0 ? seq : 0;
+    this.seqReserved = this.seq;
+    this.writeBehindMs = options.writeBehindMs ?? WRITE_BEHIND_MS;
     this.periodStartEpoch = clock.epochMs() ?? null;
     const active = (): boolean => !ctx.stopped;
     const config = ctx.config;
@@ -50,13 +71,24 @@ export class TelemetryPump {
     const { clock, storage } = this.ctx.host;
     const env: Envelope = { deviceId: this.ctx.deviceId, seq: this.seq, epochMs: clock.epochMs(), uptimeMs: this.ctx.uptime() };
     this.seq++;
-    storage.set(SEQ_KEY, String(this.seq));
+    if (this.seq > this.seqReserved) {
+      this.seqReserved = this.seq - 1 + SEQ_BLOCK;
+      storage.set(SEQ_KEY, String(this.seqReserved));
+    }
     return env;
   }
 
+  /** Queues a message: stored at once while the hub is unreachable, else written behind. */
   enqueue(message: Message): void {
-    this.outbox.push(message.body, message.properties);
+    const connected = this.ctx.connected && !this.ctx.stopped;
+    this.outbox.push(message.body, message.properties, !connected);
+    this.outbox.persistOlderThan(this.ctx.host.clock.now() - this.writeBehindMs);
     this.pump();
+  }
+
+  /** The hub connection was lost: what waits only in RAM is stored now. */
+  connectionLost(): void {
+    this.outbox.persist();
   }
 
   /** Sends what the outbox holds while the hub is connected and the in-flight window has room. */
@@ -82,25 +114,51 @@ export class TelemetryPump {
     this.changed();
   }
 
+  /** Telemetry, carrying the aggregation period that ended since the last one, if any. */
   sendTelemetry(): void {
-    this.enqueue(telemetryMessage(this.envelope(), this.table.snapshots(), this.outbox.counts));
+    const aggregate = this.held;
+    this.held = undefined;
+    this.enqueue(telemetryMessage(this.envelope(), this.table.snapshots(), this.outbox.counts, aggregate));
   }
 
-  /** Sends every sensor's aggregate of the period that ends now (nothing when none has one). */
+  /**
+   * Ends the aggregation period (nothing when no sensor had a sample). Its statistics wait for
+   * the next telemetry message when telemetry is at least as frequent, else go alone; one still
+   * waiting when the next period ends goes alone first.
+   */
   sendAggregate(): void {
     const list = this.table.takeAggregates();
     const start = this.periodStartEpoch;
     this.periodStartEpoch = this.ctx.host.clock.epochMs() ?? null;
-    if (list.length > 0) this.enqueue(aggregateMessage(this.envelope(), start, this.ctx.config.current.aggregatePeriodMs, list));
+    if (list.length === 0) return;
+    this.flushHeld();
+    const config = this.ctx.config.current;
+    const section = aggregateSection(start, config.aggregatePeriodMs, list);
+    if (config.telemetryIntervalMs <= config.aggregatePeriodMs) this.held = section;
+    else this.enqueue(aggregateMessage(this.envelope(), section));
+  }
+
+  private flushHeld(): void {
+    const held = this.held;
+    this.held = undefined;
+    if (held !== undefined) this.enqueue(aggregateMessage(this.envelope(), held));
   }
 
   start(): void {
-    this.telemetry.arm(true);
+    // Aggregation first: when both fall due at once, the period's aggregate is ready for the telemetry.
     this.aggregation.arm(true);
+    this.telemetry.arm(true);
   }
 
+  /** Stops the schedules; an aggregate not sent yet goes alone, everything is stored, `seq` exactly. */
   stop(): void {
     this.telemetry.cancel();
     this.aggregation.cancel();
+    this.flushHeld();
+    this.outbox.persist();
+    if (this.seqReserved !== this.seq) {
+      this.seqReserved = this.seq;
+      this.ctx.host.storage.set(SEQ_KEY, String(this.seq));
+    }
   }
 }

@@ -51,7 +51,8 @@ export function properties(type: string, extra?: MessageProperties): MessageProp
   return extra ? Object.assign(p, extra) : p;
 }
 
-export function telemetryMessage(env: Envelope, sensors: SensorSnapshot[], outbox: OutboxCounts): Message {
+/** `aggregate`: the aggregation period that ended since the last telemetry message, if any (TELEMETRY.md). */
+export function telemetryMessage(env: Envelope, sensors: SensorSnapshot[], outbox: OutboxCounts, aggregate?: AggregateSection): Message {
   const body = header('telemetry', env);
   body.sensors = sensors.map(({ reading, stats }) => ({
     id: reading.id,
@@ -67,6 +68,7 @@ export function telemetryMessage(env: Envelope, sensors: SensorSnapshot[], outbo
     status: reading.status,
   }));
   body.outbox = { pending: outbox.pending, overflow: outbox.overflow, expired: outbox.expired };
+  if (aggregate !== undefined) body.aggregate = aggregate;
   return { body: JSON.stringify(body), properties: properties('telemetry') };
 }
 
@@ -109,11 +111,28 @@ export interface SensorAggregate {
   aggregate: PeriodAggregate;
 }
 
-export function aggregateMessage(env: Envelope, periodStartMs: number | null, periodMs: number, sensors: SensorAggregate[]): Message {
+/** One aggregation period's statistics: an aggregate message's fields, or a telemetry message's `aggregate`. */
+export interface AggregateSection {
+  periodStart: number | null;
+  periodMs: number;
+  sensors: Record<string, unknown>[];
+}
+
+export function aggregateSection(periodStartMs: number | null, periodMs: number, sensors: SensorAggregate[]): AggregateSection {
+  return { periodStart: periodStartMs, periodMs, sensors: sensors.map(aggregateEntry) };
+}
+
+/** A message of its own for an aggregate (when no telemetry message carries it). */
+export function aggregateMessage(env: Envelope, section: AggregateSection): Message {
   const body = header('aggregate', env);
-  body.periodStart = periodStartMs;
-  body.periodMs = periodMs;
-  body.sensors = sensors.map(({ id, name, aggregate: a }) => ({
+  body.periodStart = section.periodStart;
+  body.periodMs = section.periodMs;
+  body.sensors = section.sensors;
+  return { body: JSON.stringify(body), properties: properties('aggregate') };
+}
+
+function aggregateEntry({ id, name, aggregate: a }: SensorAggregate): Record<string, unknown> {
+  return {
     id,
     name,
     count: a.count,
@@ -123,6 +142,5 @@ export function aggregateMessage(env: Envelope, periodStartMs: number | null, pe
     std: num(a.std),
     first: num(a.first),
     last: num(a.last),
-  }));
-  return { body: JSON.stringify(body), properties: properties('aggregate') };
+  };
 }

@@ -5,6 +5,17 @@ import { startDevice } from '../../src/device/app';
 import { FakeHost } from './fake-host';
 import { FakeHub, FakeSensors } from './fakes';
 
+/** Every aggregation period sent: aggregate messages and the `aggregate` telemetry carries. */
+function aggregatesOf(hub: FakeHub): { periodStart: number; periodMs: number; sensors: Record<string, number | string>[] }[] {
+  const out = [];
+  for (const s of hub.sent) {
+    const body = JSON.parse(s.body);
+    if (body.type === 'aggregate') out.push(body);
+    else if (body.type === 'telemetry' && body.aggregate !== undefined) out.push(body.aggregate);
+  }
+  return out;
+}
+
 describe('device application', () => {
   it('sends one aggregate per period with count, mean, min, max, std, first and last', () => {
     const host = new FakeHost();
@@ -21,8 +32,10 @@ describe('device application', () => {
     sensors.set('28aa000000000001', 100);
     // t = 10000: the period ends; the sample due at the same time belongs to the next period.
     host.advance(1000);
-    const aggregates = hub.sent.filter((s) => s.properties.type === 'aggregate').map((s) => JSON.parse(s.body));
+    const aggregates = aggregatesOf(hub);
     expect(aggregates).toHaveLength(1);
+    // Telemetry (every 5 s) is at least as frequent as aggregation: the aggregate rides on it.
+    expect(hub.sent.filter((s) => s.properties.type === 'aggregate')).toHaveLength(0);
     const t1 = aggregates[0].sensors[0];
     expect(t1).toMatchObject({ id: '28aa000000000001', name: 'T1', count: 10, mean: 24.5, min: 20, max: 29, first: 20, last: 29 });
     expect(t1.std).toBeCloseTo(3.028, 3);
@@ -30,9 +43,32 @@ describe('device application', () => {
     expect(aggregates[0].periodMs).toBe(10000);
     expect(aggregates[0].periodStart).toBe(1_700_000_000_000);
     host.advance(10000);
-    const second = hub.sent.filter((s) => s.properties.type === 'aggregate').map((s) => JSON.parse(s.body));
+    const second = aggregatesOf(hub);
     expect(second[1].sensors[0]).toMatchObject({ count: 10, first: 100, max: 100 });
+    const telemetry = hub.sent.map((s) => JSON.parse(s.body)).filter((b) => b.type === 'telemetry');
+    expect(telemetry.filter((b) => b.aggregate !== undefined)).toHaveLength(2);
     device.stop();
+  });
+
+  it('sends an aggregate alone when telemetry is less frequent than aggregation, and one still waiting at stop', () => {
+    const host = new FakeHost();
+    const hub = new FakeHub();
+    const device = startDevice(host, { sensors: new FakeSensors(), hub, analytics: windowAnalytics() }, { deviceId: 'd', config: { telemetryIntervalMs: 30000, aggregatePeriodMs: 10000 } });
+    hub.connect();
+    host.advance(30000);
+    expect(hub.sent.filter((s) => s.properties.type === 'aggregate')).toHaveLength(3);
+    expect(hub.sent.map((s) => JSON.parse(s.body)).some((b) => b.type === 'telemetry' && b.aggregate !== undefined)).toBe(false);
+    host.advance(5000);
+    device.configure({ telemetryIntervalMs: 10000 }); // telemetry at 45 s, 55 s, ...
+    host.advance(7000); // the period ending at 40 s waits for the telemetry at 45 s
+    expect(device.outboxCounts().pending).toBe(0);
+    const sentBefore = hub.sent.length;
+    device.stop();
+    // Kept in the outbox's storage for the next start, not lost.
+    expect(device.outboxCounts().pending).toBe(1);
+    const stored = host.storage.keys('ob/').filter((k) => k !== 'ob/m').map((k) => host.storage.get(k) ?? '');
+    expect(stored.filter((v) => v.includes('\\"type\\":\\"aggregate\\"'))).toHaveLength(1);
+    expect(hub.sent.length).toBe(sentBefore);
   });
 
   it('reports outbox overflow in telemetry after an outage longer than the capacity', () => {

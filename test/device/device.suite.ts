@@ -149,6 +149,84 @@ export const suite: Suite = {
       },
     },
     {
+      name: 'outbox write-behind: messages pushed while connected touch no storage unless persisted; persisted ones survive a restart in order',
+      run(t) {
+        const clock = new FakeClock();
+        const storage = new MemoryStorage();
+        const box = new Outbox(storage, clock, { maxCount: 5 });
+        for (let i = 0; i < 3; i++) t.ok(box.push(`m${i}`, { type: 'telemetry' }, false));
+        t.equal(storage.writes, 0, 'no write for messages kept in RAM');
+        const a = box.takeNext();
+        t.equal(a?.body, 'm0');
+        box.acknowledge(a?.seq ?? -1);
+        t.equal(storage.writes, 0, 'acknowledging a RAM message writes nothing');
+        t.equal(box.unstored, 2);
+        clock.ms = 40_000;
+        t.ok(box.push('m3', { type: 'telemetry' }, false));
+        box.persistOlderThan(10_000); // m1 and m2 (pushed at 0) are stored, m3 stays in RAM
+        t.equal(box.unstored, 1);
+        t.equal(storage.keys('ob/').length, 3, 'two slots and the index');
+        // A power cut now loses m3 only; a stored message is acknowledged with a delete and an index write.
+        const after = new Outbox(storage, clock, { maxCount: 5 });
+        const bodies: string[] = [];
+        for (let m = after.takeNext(); m !== undefined; m = after.takeNext()) bodies.push(m.body);
+        t.equal(bodies.join(), 'm1,m2');
+        box.persist();
+        t.equal(box.unstored, 0);
+        const again = new Outbox(storage, clock, { maxCount: 5 });
+        const all: string[] = [];
+        for (let m = again.takeNext(); m !== undefined; m = again.takeNext()) all.push(m.body);
+        t.equal(all.join(), 'm1,m2,m3');
+        // Overflow drops RAM messages first in age order like stored ones, and the count is kept.
+        const small = new Outbox(new MemoryStorage(), clock, { maxCount: 2 });
+        for (let i = 0; i < 4; i++) small.push(`s${i}`, {}, i % 2 === 0);
+        t.equal(small.counts.overflow, 2);
+        t.equal(small.takeNext()?.body, 's2');
+        return [bodies.join(), all.join()];
+      },
+    },
+    {
+      name: 'application: online, telemetry is not written to storage; an outage and a crash lose nothing within capacity (write-ahead while the hub is away)',
+      run(t) {
+        const { host, hub, sensors } = setup();
+        const device = startDevice(host, { sensors, hub, analytics: windowAnalytics() }, { deviceId: 'dev1', config: { telemetryIntervalMs: 5000, aggregatePeriodMs: 60000 } });
+        hub.connect();
+        host.advance(60_000);
+        const online = host.storage.keys('ob/');
+        t.equal(online.length, 0, `no outbox key while the hub acknowledges at once, found ${online.join()}`);
+        t.ok(host.storage.writes <= 3, `storage writes while online: ${host.storage.writes}`);
+        // The hub stops acknowledging, then the connection drops: the unacknowledged message is stored.
+        hub.autoAck = false;
+        host.advance(5000);
+        hub.disconnect();
+        const atDrop = host.storage.keys('ob/').filter((k) => k !== 'ob/m').length;
+        t.equal(atDrop, 1, 'the message in flight is stored when the connection is lost');
+        host.advance(30_000); // 6 more messages, stored at once
+        t.equal(host.storage.keys('ob/').filter((k) => k !== 'ob/m').length, 7);
+        const lastSeq = (hub.bodies().pop() as { seq: number }).seq;
+        // Crash: no stop(); a new device (a fresh host: no timers of the old one) on a copy of the storage.
+        const host2 = new FakeHost();
+        host2.clock.ms = host.clock.ms;
+        for (const [k, v] of host.storage.map) host2.storage.map.set(k, v);
+        const hub2 = new FakeHub();
+        const device2 = startDevice(host2, { sensors, hub: hub2, analytics: windowAnalytics() }, { deviceId: 'dev1', config: { telemetryIntervalMs: 5000, aggregatePeriodMs: 60000 } });
+        hub2.connect();
+        const seqs = hub2.bodies('telemetry').map((b) => b.seq as number);
+        t.equal(seqs.length, 7, `delivered after the restart: ${seqs.join()}`);
+        t.equal(seqs[0], lastSeq, 'the message in flight at the drop comes first');
+        for (let i = 1; i < 7; i++) t.equal(seqs[i], seqs[i - 1] + 1);
+        host2.advance(5000);
+        const next = hub2.bodies('telemetry').map((b) => b.seq as number);
+        t.equal(next.length, 8);
+        t.ok(next[7] > seqs[6], `numbers after the restart are new ones: ${next[7]} after ${seqs[6]}`);
+        t.equal(device2.outboxCounts().pending, 0);
+        t.equal(host2.storage.keys('ob/').filter((k) => k !== 'ob/m').length, 0, 'acknowledged messages deleted');
+        device.stop();
+        device2.stop();
+        return seqs.slice(0, 7);
+      },
+    },
+    {
       name: 'application: C2D text and commands reach the display model',
       run(t) {
         const { host, hub, sensors } = setup();

@@ -69,12 +69,14 @@ export function runOutage(options: OutageOptions): OutageResult {
     if (c.pending > maxCount || c.bytes > maxBytes) boundViolations++;
   }
   const atRecovery = device.outboxCounts();
-  // Sequence numbers used during the outage: everything after lastSeqBefore up to now.
-  const seqAfterOutage = Number(host.storage.get('seq'));
-  const producedDuringOutage = seqAfterOutage - lastSeqBefore - 1;
   hub.connect();
   const delivered: number[] = [];
   for (let i = sentBefore; i < hub.sent.length; i++) delivered.push(seqOf(i));
+  // Sequence numbers used during the outage: everything after lastSeqBefore up to the newest
+  // message, which the outbox always keeps (it drops the oldest). (Storage holds only a reserved
+  // block bound, not the exact next number.)
+  const seqAfterOutage = delivered.length > 0 ? Math.max(...delivered) + 1 : lastSeqBefore + 1;
+  const producedDuringOutage = seqAfterOutage - lastSeqBefore - 1;
   host.advance(10_000);
   const later = hub.sent.slice(sentBefore + delivered.length).map((s) => JSON.parse(s.body) as { type: string; outbox?: { overflow: number } });
   const firstTelemetry = later.find((b) => b.type === 'telemetry');
