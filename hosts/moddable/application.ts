@@ -59,7 +59,8 @@ function hubOptions(config: FirmwareConfig, connectionString: string | DeviceCon
   }
   if (config.hubPort) endpoint.port = config.hubPort;
   transportOptions(endpoint, config, memory);
-  return { connectionString, endpoint, backoff: { minMs: 1000, maxMs: 60000 }, maxIncomingPacketSize: config.maxIncomingBytes };
+  // renewalWaitMs: a SAS renewal with a message in flight would send it twice (billed twice).
+  return { connectionString, endpoint, backoff: { minMs: 1000, maxMs: 60000 }, maxIncomingPacketSize: config.maxIncomingBytes, renewalWaitMs: 10_000 };
 }
 
 /** transport / hubWssPort onto an endpoint; `memory` keeps 'auto''s move to 443 for the whole run (DPS, then the hub). */

@@ -70,7 +70,7 @@ export function readConfig(): FirmwareConfig {
     telemetryIntervalMs: integer(c.telemetryIntervalMs, 60000),
     analyticsWindow: integer(c.analyticsWindow, 60),
     outboxMaxCount: integer(c.outboxMaxCount, 50),
-    outboxMaxBytes: integer(c.outboxMaxBytes, 16384),
+    outboxMaxBytes: integer(c.outboxMaxBytes, 8192),
     maxIncomingBytes: integer(c.maxIncomingBytes, 8192),
     memoryProbeMs: integer(c.memoryProbeMs, 0),
     sntp: text(c.sntp) || 'pool.ntp.org',

@@ -130,6 +130,12 @@ export interface HubClientOptions {
   endpoint?: HubEndpoint;
   /** SAS token lifetime, seconds (default 3600); renewed at 80%. */
   sasLifetimeS?: number;
+  /**
+   * Longest a SAS renewal waits, checking every second, for telemetry in flight to be
+   * acknowledged, ms (at most 10% of the lifetime). A message in flight at the planned reconnect
+   * is resent after it and reaches the hub twice (billed twice). Default 0: renew on time.
+   */
+  renewalWaitMs?: number;
   /** Seconds, at most 1177 (IoT Hub's limit). Default 240. */
   keepAliveS?: number;
   /** Twin GET/PATCH response timeout. Default 30 s. */
@@ -211,6 +217,7 @@ export class HubClient {
   private readonly network: TransportNetwork;
   private readonly identity: DeviceConnectionString;
   private readonly sasLifetimeS: number;
+  private readonly renewalWaitMs: number;
   private readonly operationTimeoutMs: number;
   private readonly methodTimeoutMs: number;
   private readonly resyncRetryMs: number;
@@ -253,6 +260,7 @@ export class HubClient {
       throw new HubError('CONFIG', `keepAliveS must be 1..${MAX_KEEPALIVE_S} (IoT Hub's limit), got ${keepAlive}`);
     }
     this.sasLifetimeS = options.sasLifetimeS ?? DEFAULT_SAS_LIFETIME_S;
+    this.renewalWaitMs = Math.max(0, Math.min(options.renewalWaitMs ?? 0, this.sasLifetimeS * 100));
     if (!(Number.isInteger(this.sasLifetimeS) && this.sasLifetimeS >= 60)) {
       throw new HubError('CONFIG', 'sasLifetimeS must be a whole number of seconds, at least 60');
     }
@@ -456,11 +464,23 @@ export class HubClient {
     this.clearTimer('renewalTimer');
     if (this.identity.auth !== 'sas' || this.tokenIssuedAt === undefined) return;
     const due = this.tokenIssuedAt + sasRenewalDelayMs(this.sasLifetimeS);
-    this.renewalTimer = this.host.timers.set(() => {
-      this.renewalTimer = undefined;
-      // The password function makes the new token; the session and its in-flight publishes stay.
-      if (!this.closed) this.mqtt.reconnect();
-    }, Math.max(0, due - this.host.clock.now()));
+    this.renewalTimer = this.host.timers.set(() => this.renew(0), Math.max(0, due - this.host.clock.now()));
+  }
+
+  /**
+   * The planned reconnect with a new token. A telemetry message still unacknowledged would be
+   * resent after it and reach the hub twice (billed twice), so the renewal waits for its PUBACK,
+   * one second at a time, at most renewalWaitMs (the token has 20% of its life left).
+   */
+  private renew(waitedMs: number): void {
+    this.renewalTimer = undefined;
+    if (this.closed) return;
+    if (this.sends.size > 0 && waitedMs < this.renewalWaitMs) {
+      this.renewalTimer = this.host.timers.set(() => this.renew(waitedMs + 1000), 1000);
+      return;
+    }
+    // The password function makes the new token; the session and its in-flight publishes stay.
+    this.mqtt.reconnect();
   }
 
   private clearTimer(which: 'renewalTimer' | 'resyncTimer'): void {
