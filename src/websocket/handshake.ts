@@ -13,7 +13,7 @@ import { sha1 } from './sha1';
 const ACCEPT_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /** Largest response head accepted by default, bytes (IoT Hub's is a few hundred). */
-export const DEFAULT_MAX_RESPONSE_HEAD = 4096;
+export const DEFAULT_MAX_RESPONSE_HEAD = 2048;
 
 export interface HandshakeRequest {
   /** Host header value: the host name, with `:port` when the port is not the scheme's default. */

@@ -9,7 +9,7 @@
  * MQTT packets of any size cross frame boundaries both ways, and frames may be split anywhere
  * across the transport's reads. Memory is fixed per connection: one outgoing frame buffer
  * (maxFramePayload + 14 bytes; longer writes leave as several frames), the handshake reader's
- * head buffer, and the decoder's small buffers.
+ * head buffer (released once open), and the decoder's small buffers.
  *
  * Errors (ConnectionError codes): WS_HANDSHAKE (the server did not accept the upgrade, or the
  * connection closed before it did), WS_PROTOCOL (a frame broke RFC 6455 or MQTT's binary-only
@@ -29,7 +29,7 @@ export interface WebSocketNetworkOptions {
   random: Random;
   /** Largest payload per outgoing frame, bytes; longer writes are split. Default 1024. */
   maxFramePayload?: number;
-  /** Largest handshake response head, bytes. Default 4096. */
+  /** Largest handshake response head, bytes. Default 2048. */
   maxResponseHead?: number;
   /** Largest incoming frame payload, bytes (payloads are streamed, not held). Default 2^31 - 1. */
   maxIncomingFrame?: number;
@@ -54,7 +54,8 @@ class WebSocketConnection implements Connection, FrameSink {
   private local = false;
   private error: ConnectionError | undefined;
   private readonly inner: Connection;
-  private readonly reader: HandshakeReader;
+  /** Released once the upgrade is accepted: its head buffer is only needed until then. */
+  private reader: HandshakeReader | undefined;
   private readonly decoder: FrameDecoder;
   private readonly frame: Uint8Array;
   private readonly controlFrame = new Uint8Array(MAX_HEADER_BYTES + MAX_CONTROL_PAYLOAD);
@@ -140,7 +141,7 @@ class WebSocketConnection implements Connection, FrameSink {
   // ---- inner connection -----------------------------------------------------------------
 
   private received(data: Uint8Array): void {
-    if (this.phase === 'handshake') {
+    if (this.phase === 'handshake' && this.reader) {
       const step = this.reader.push(data);
       if (step.kind === 'more') return;
       if (step.kind === 'error') {
@@ -148,6 +149,7 @@ class WebSocketConnection implements Connection, FrameSink {
         return;
       }
       this.phase = 'open';
+      this.reader = undefined;
       this.handlers.onConnect();
       if (this.phase === 'open' && step.rest < data.length) this.decoder.push(data.subarray(step.rest));
     } else if (this.phase === 'open') {
