@@ -16,7 +16,7 @@ interface Telemetry {
   seq: number;
   ts: number;
   uptimeMs: number;
-  sensors: { id: string; name: string; value: number | null; mean: number | null; std: number | null; min: number | null; max: number | null; z: number | null; anomaly: boolean; status: string }[];
+  sensors: { id: string; name: string; value: number | null; mean: number | null; std: number | null; min: number | null; max: number | null; z: number | null; anomaly: boolean; anomalyKind: string | null; status: string }[];
   outbox: { pending: number; overflow: number; expired: number };
 }
 
@@ -62,7 +62,8 @@ describe('device on the Node host against the IoT Hub emulator', () => {
     expect(t.sensors).toHaveLength(3);
     for (const s of t.sensors) {
       expect(s.id).toMatch(/^28[0-9A-F]{14}$/);
-      expect(Object.keys(s).sort()).toEqual(['anomaly', 'id', 'max', 'mean', 'min', 'name', 'status', 'std', 'value', 'z']);
+      expect(Object.keys(s).sort()).toEqual(['anomaly', 'anomalyKind', 'id', 'max', 'mean', 'min', 'name', 'status', 'std', 'value', 'z']);
+      expect(s.anomalyKind).toBeNull();
       expect(s.status).toBe('online');
       expect(s.value).toBeGreaterThan(15);
       expect(s.value).toBeLessThan(30);
