@@ -470,6 +470,30 @@ export const suite: Suite = {
       },
     },
     {
+      name: 'application: a faulty sensor ends its anomaly alert with reason faulty',
+      run(t) {
+        const { host, hub, sensors } = setup();
+        const device = startDevice(host, { sensors, hub, analytics: windowAnalytics() }, { deviceId: 'dev1', config: { samplingIntervalMs: 10000 } });
+        hub.connect();
+        for (let i = 0; i < 120; i++) {
+          sensors.set('28aa000000000002', 22);
+          host.advance(10000);
+        }
+        sensors.set('28aa000000000002', 12);
+        host.advance(10000);
+        sensors.set('28aa000000000002', 12);
+        host.advance(10000);
+        sensors.set('28aa000000000002', undefined, 'faulty');
+        host.advance(10000);
+        const alerts = hub.sent.filter((s) => s.properties.alert === 'anomaly').map((s) => JSON.parse(s.body) as { state: string; kind: string; direction: string; reason: string | null });
+        const seen = alerts.map((a) => `${a.state}:${a.kind}:${a.direction}:${a.reason}`);
+        t.equal(seen.join(','), 'start:spike:down:null,update:shift:down:null,end:shift:down:faulty');
+        t.equal(device.display().anomaly, false);
+        device.stop();
+        return seen;
+      },
+    },
+    {
       name: 'application: limit alarms set through the twin (refusals reported), sent as alarm=high start/end, shown; missing ends them',
       run(t) {
         const { host, hub, sensors } = setup();
