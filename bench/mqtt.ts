@@ -31,10 +31,15 @@ const summary = {
   decodeCopyRatio: codec.decodeCopyRatio,
   xsComputronsEncode: codec.xsComputronsEncode,
   xsComputronsDecode: codec.xsComputronsDecode,
+  v5EncodeRatio: codec.v5EncodeRatio,
+  v5DecodeRatio: codec.v5DecodeRatio,
+  xsComputronsEncodeV5: codec.xsComputronsEncodeV5,
+  xsComputronsDecodeV5: codec.xsComputronsDecodeV5,
   xsSessionPublishQos1Computrons: session.xsSessionPublishQos1Computrons,
   xsSessionPublishSlots: session.xsSessionPublishSlots,
   e2eRatio: e2e.e2eRatio,
-  goals: { encodeRatio: 3, decodeRatio: 3, e2eRatio: 1, ...session.goals },
+  v5E2eRatio: e2e.v5E2eRatio,
+  goals: { encodeRatio: 3, decodeRatio: 3, e2eRatio: 1, v5EncodeRatio: 3, v5DecodeRatio: 3, v5E2eRatio: 1, ...session.goals },
   ok: codec.ok && session.ok && e2e.ok,
   details: { codec: 'mqtt-codec.json', session: 'mqtt-session.json', e2e: 'mqtt-e2e.json' },
 };
@@ -47,5 +52,10 @@ console.table({
   xsSessionPublishQos1Computrons: { value: summary.xsSessionPublishQos1Computrons, goal: `<= ${session.goals.xsSessionPublishQos1Computrons}` },
   xsSessionPublishSlots: { value: summary.xsSessionPublishSlots, goal: `<= ${session.goals.xsSessionPublishSlots}` },
   e2eRatio: { value: summary.e2eRatio, goal: '>= 1' },
+  v5EncodeRatio: { value: summary.v5EncodeRatio, goal: '>= 3' },
+  v5DecodeRatio: { value: summary.v5DecodeRatio, goal: '>= 3' },
+  xsComputronsEncodeV5: { value: summary.xsComputronsEncodeV5, goal: '' },
+  xsComputronsDecodeV5: { value: summary.xsComputronsDecodeV5, goal: '' },
+  v5E2eRatio: { value: summary.v5E2eRatio, goal: '>= 1' },
 });
 if (!summary.ok) process.exit(1);

@@ -7,7 +7,7 @@ import { encode } from '../../src/mqtt/codec';
 import { Decoder } from '../../src/mqtt/decoder';
 import type { Packet } from '../../src/mqtt/packets';
 import { writeUtf8 } from '../../src/text/utf8';
-import { benchPacket, BENCH_TOPIC } from './mqtt-codec-fixture';
+import { benchPacket, benchPacket5, BENCH_TOPIC } from './mqtt-codec-fixture';
 
 function createBench() {
   const packet = benchPacket();
@@ -21,6 +21,10 @@ function createBench() {
   };
   const copying = new Decoder({ onPacket });
   const sharing = new Decoder({ onPacket, copyPayload: false });
+  const packet5 = benchPacket5();
+  const length5 = encode(packet5, out, 0, 5);
+  const wire5 = out.slice(0, length5);
+  const sharing5 = new Decoder({ onPacket, protocolVersion: 5, copyPayload: false });
   const encoder = typeof TextEncoder === 'function' ? new TextEncoder() : undefined;
   return {
     length: () => length,
@@ -31,6 +35,15 @@ function createBench() {
     },
     decodeCopy: (n: unknown) => {
       for (let i = 0; i < (n as number); i++) copying.push(wire);
+      return state.received;
+    },
+    encode5: (n: unknown) => {
+      let total = 0;
+      for (let i = 0; i < (n as number); i++) total += encode(packet5, out, 0, 5);
+      return total;
+    },
+    decode5: (n: unknown) => {
+      for (let i = 0; i < (n as number); i++) sharing5.push(wire5);
       return state.received;
     },
     decodeShare: (n: unknown) => {
@@ -58,6 +71,8 @@ serve({
   encode: (n) => bench.encode(n),
   decodeCopy: (n) => bench.decodeCopy(n),
   decodeShare: (n) => bench.decodeShare(n),
+  encode5: (n) => bench.encode5(n),
+  decode5: (n) => bench.decode5(n),
   utf8HandRolled: (n) => bench.utf8HandRolled(n),
   utf8EncodeInto: (n) => bench.utf8EncodeInto(n),
   check: () => bench.check(),

@@ -40,7 +40,7 @@
  * does not look (see encodeAsciiPublish). AUTH is UNKNOWN_PACKET_TYPE in 3.1.1.
  */
 import { protocolError } from './errors';
-import { measure5, writeBody5 } from './codec-v5';
+import { encodeAliasedPublish, measure5, writeBody5 } from './codec-v5';
 import { packetTypeName, PacketType, type Packet, type ProtocolError, type ProtocolErrorCode, type ProtocolVersion, type PublishPacket } from './packets';
 import { MAX_STRING_BYTES, topicFilterLength, topicNameLength } from './topic';
 import { utf8Length } from '../text/utf8';
@@ -99,7 +99,7 @@ export function encode(packet: Packet, buffer: Uint8Array, offset: number, versi
   if (packet.type === PacketType.PUBLISH) {
     // Two functions rather than one with a version argument: the 3.1.1 hot path stays as cheap
     // as it was (every extra operation is a computron per message in XS).
-    const written = version === 5 ? encodeAsciiPublish5(packet, buffer, offset) : encodeAsciiPublish(packet, buffer, offset);
+    const written = version !== 5 ? encodeAsciiPublish(packet, buffer, offset) : packet.properties === undefined ? encodeAliasedPublish(packet, 0, buffer, offset) : 0;
     if (written > 0) return written;
   }
   if (version === undefined) version = 4;
@@ -121,33 +121,6 @@ export function encode(packet: Packet, buffer: Uint8Array, offset: number, versi
   if (versionOf(packet, version) === 5) writeBody5(packet, buffer, o, offset + total);
   else writeBody(packet, buffer, o);
   return total;
-}
-
-/**
- * The 5.0 hot path: a PUBLISH without properties is the 3.1.1 encoding with an empty property
- * section (one 0 byte) after the packet id, so it is written as 3.1.1 and the payload moved up a
- * byte (native copyWithin). Returns 0 (general path) when there are properties, when the fast
- * path declines, or when the remaining length's varint would grow or the buffer lacks the byte.
- */
-function encodeAsciiPublish5(p: PublishPacket, b: Uint8Array, offset: number): number {
-  if (p.properties !== undefined) return 0;
-  const n = encodeAsciiPublish(p, b, offset);
-  if (n === 0 || offset + n >= b.length) return 0;
-  const remaining = 2 + p.topic.length + (p.qos === 0 ? 0 : 2) + p.payload.length;
-  const header = n - remaining;
-  if (varintSize(remaining + 1) !== header - 1) return 0;
-  let o = offset + 1;
-  let v = remaining + 1;
-  do {
-    let x = v & 0x7f;
-    v >>>= 7;
-    if (v > 0) x |= 0x80;
-    b[o++] = x;
-  } while (v > 0);
-  const at = offset + n - p.payload.length;
-  b.copyWithin(at + 1, at, offset + n);
-  b[at] = 0;
-  return n + 1;
 }
 
 /**

@@ -20,14 +20,45 @@
  * INVALID_UTF8, NULL_CHARACTER; a string or binary value over 65535 bytes (encoding):
  * FIELD_TOO_LONG.
  *
- * Properties are written in identifier order; User Properties in their array order, which MQTT
- * requires be preserved [MQTT-3.3.2-18]. Binary values are copied when read.
+ * Properties are written in the order of the object's keys (a decoded object keeps the wire's
+ * order); User Properties in their array order, which MQTT requires be preserved
+ * [MQTT-3.3.2-18]. A key that names no MQTT 5.0 property is UNKNOWN_PROPERTY. Binary values are
+ * copied when read.
  */
 import { protocolError, scanError } from './errors';
 import type { ProtocolError } from './packets';
 import { MAX_STRING_BYTES, topicNameLength } from './topic';
-import { varintSize, writeString, writeVarint } from './wire';
-import { decodeUtf8, utf8Length, type NativeUtf8Decoder } from '../text/utf8';
+import { decodeUtf8, nativeUtf8Encoder, utf8Length, writeUtf8, type NativeUtf8Decoder } from '../text/utf8';
+
+/*
+ * The writers below are this module's own rather than ./wire's: they run several times per 5.0
+ * packet, and a call through an imported binding costs more than a module-local one (under tsx
+ * each is a getter call; bench/mqtt-codec.ts).
+ */
+const encoder = nativeUtf8Encoder();
+
+function varintSize(n: number): number {
+  return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4;
+}
+
+function writeVarint(n: number, b: Uint8Array, o: number): number {
+  do {
+    let v = n & 0x7f;
+    n >>>= 7;
+    if (n > 0) v |= 0x80;
+    b[o++] = v;
+  } while (n > 0);
+  return o;
+}
+
+/** A measured string with its 2-byte length, back-filled. */
+function writeString(s: string, b: Uint8Array, o: number): number {
+  const end = encoder ? o + 2 + encoder.encodeInto(s, b.subarray(o + 2)).written : writeUtf8(s, b, o + 2);
+  const length = end - o - 2;
+  b[o] = length >> 8;
+  b[o + 1] = length & 0xff;
+  return end;
+}
 
 /** A User Property: name and value, both UTF-8 strings (5.0 3.1.2.11.8). */
 export type UserProperty = [name: string, value: string];
@@ -159,6 +190,18 @@ const DEFINITIONS: readonly Definition[] = Object.freeze([
   def(0x2a, 'sharedSubscriptionAvailable', FLAG, CA),
 ]);
 
+/**
+ * Definition by property name, on a null-prototype object so inherited names ('toString') are
+ * not mistaken for properties.
+ */
+const BY_NAME: Readonly<Record<string, Definition | undefined>> = Object.freeze(
+  (() => {
+    const table: Record<string, Definition | undefined> = Object.create(null) as Record<string, Definition | undefined>;
+    for (const d of DEFINITIONS) table[d.name] = d;
+    return table;
+  })(),
+);
+
 /** Definition by identifier (sparse). */
 const BY_ID: readonly (Definition | undefined)[] = Object.freeze(
   (() => {
@@ -186,26 +229,35 @@ function stringBytes(s: unknown, d: Definition): number | ProtocolError {
   return 2 + length;
 }
 
-/** Bytes of one property (identifier included), or the error. */
+function outOfRange(d: Definition, v: unknown): ProtocolError {
+  let shown: string;
+  try {
+    shown = JSON.stringify(v) ?? String(v);
+  } catch {
+    shown = typeof v;
+  }
+  return protocolError('INVALID_PROPERTY', `${d.name} ${shown} is out of range`);
+}
+
+/** Bytes of one property (identifier included), or the error. No closures: this runs per message. */
 function measureValue(d: Definition, v: unknown, type: number): number | ProtocolError {
-  const bad = (): ProtocolError => protocolError('INVALID_PROPERTY', `${d.name} ${JSON.stringify(v) ?? String(v)} is out of range`);
   switch (d.kind) {
     case FLAG:
-      return typeof v === 'boolean' ? 2 : bad();
+      return typeof v === 'boolean' ? 2 : outOfRange(d, v);
     case BYTE01:
-      return v === 0 || v === 1 ? 2 : bad();
+      return v === 0 || v === 1 ? 2 : outOfRange(d, v);
     case U16:
       if (isInteger(v, d.nonZero ? 1 : 0, 65535)) return 3;
-      return d.id === TOPIC_ALIAS && isInteger(v, 0, 0) ? protocolError('TOPIC_ALIAS_INVALID', 'Topic Alias 0 is not permitted [MQTT-3.3.2-8]') : bad();
+      return d.id === TOPIC_ALIAS && isInteger(v, 0, 0) ? protocolError('TOPIC_ALIAS_INVALID', 'Topic Alias 0 is not permitted [MQTT-3.3.2-8]') : outOfRange(d, v);
     case U32:
-      return isInteger(v, d.nonZero ? 1 : 0, 4_294_967_295) ? 5 : bad();
+      return isInteger(v, d.nonZero ? 1 : 0, 4_294_967_295) ? 5 : outOfRange(d, v);
     case VARINT: {
-      if (!Array.isArray(v)) return isInteger(v, 1, MAX_VARINT) ? 1 + varintSize(v) : bad();
-      if (type !== 3 || v.length === 0) return bad(); // several only on PUBLISH
+      if (!Array.isArray(v)) return isInteger(v, 1, MAX_VARINT) ? 1 + varintSize(v) : outOfRange(d, v);
+      if (type !== 3 || v.length === 0) return outOfRange(d, v); // several only on PUBLISH
       let n = 0;
       for (let i = 0; i < v.length; i++) {
         const x: unknown = v[i];
-        if (!isInteger(x, 1, MAX_VARINT)) return bad();
+        if (!isInteger(x, 1, MAX_VARINT)) return outOfRange(d, v);
         n += 1 + varintSize(x);
       }
       return n;
@@ -216,15 +268,15 @@ function measureValue(d: Definition, v: unknown, type: number): number | Protoco
       return typeof n === 'number' ? 1 + n : n;
     }
     case BINARY:
-      if (!(v instanceof Uint8Array)) return bad();
+      if (!(v instanceof Uint8Array)) return outOfRange(d, v);
       if (v.length > MAX_STRING_BYTES) return protocolError('FIELD_TOO_LONG', `${d.name} is ${v.length} bytes; at most ${MAX_STRING_BYTES}`);
       return 3 + v.length;
     default: {
-      if (!Array.isArray(v)) return bad();
+      if (!Array.isArray(v)) return outOfRange(d, v);
       let n = 0;
       for (let i = 0; i < v.length; i++) {
         const pair: unknown = v[i];
-        if (!Array.isArray(pair) || pair.length !== 2) return bad();
+        if (!Array.isArray(pair) || pair.length !== 2) return outOfRange(d, v);
         const k = stringBytes(pair[0], d);
         if (typeof k !== 'number') return k;
         const value = stringBytes(pair[1], d);
@@ -241,10 +293,13 @@ export function measureProperties(props: Properties | undefined, type: number): 
   if (props === undefined) return 1;
   const bit = 1 << type;
   let n = 0;
-  for (let i = 0; i < DEFINITIONS.length; i++) {
-    const d = DEFINITIONS[i];
-    const v = props[d.name];
+  // The object's own keys, not the 27 names: looking up absent names costs V8 a megamorphic
+  // miss each (a microsecond per packet, bench/mqtt-codec.ts).
+  for (const key in props) {
+    const v = (props as Record<string, unknown>)[key];
     if (v === undefined) continue;
+    const d = BY_NAME[key];
+    if (d === undefined) return protocolError('UNKNOWN_PROPERTY', `${key} is not an MQTT 5.0 property`);
     if ((d.allowed & bit) === 0) return protocolError('PROPERTY_NOT_ALLOWED', `${d.name} is not allowed in ${where(type)}`);
     const m = measureValue(d, v, type);
     if (typeof m !== 'number') return m;
@@ -322,10 +377,9 @@ export function writeProperties(props: Properties | undefined, b: Uint8Array, o:
   }
   const start = o + 1;
   let end = start;
-  for (let i = 0; i < DEFINITIONS.length; i++) {
-    const d = DEFINITIONS[i];
-    const v = props[d.name];
-    if (v !== undefined) end = writeValue(d, v, b, end);
+  for (const key in props) {
+    const v = (props as Record<string, unknown>)[key];
+    if (v !== undefined) end = writeValue(BY_NAME[key] as Definition, v, b, end);
   }
   const length = end - start;
   const prefix = varintSize(length);
@@ -390,19 +444,20 @@ function readString(buf: Uint8Array, end: number, r: PropertyRead, d: Definition
   return s;
 }
 
-/** One property value at r.pos (after its identifier), or undefined with r.error set. */
+function invalid(r: PropertyRead, d: Definition, v: unknown): undefined {
+  r.error = protocolError('INVALID_PROPERTY', `${d.name} ${String(v)} is out of range`);
+  return undefined;
+}
+
+/** One property value at r.pos (after its identifier), or undefined with r.error set. No closures: this runs per message. */
 function readValue(buf: Uint8Array, end: number, r: PropertyRead, d: Definition, text: NativeUtf8Decoder | undefined): unknown {
   const p = r.pos;
-  const invalid = (v: unknown): undefined => {
-    r.error = protocolError('INVALID_PROPERTY', `${d.name} ${String(v)} is out of range`);
-    return undefined;
-  };
   switch (d.kind) {
     case FLAG:
     case BYTE01: {
       if (p >= end) return malformed(r, d);
       const v = buf[p];
-      if (v > 1) return invalid(v);
+      if (v > 1) return invalid(r, d, v);
       r.pos = p + 1;
       return d.kind === FLAG ? v === 1 : v;
     }
@@ -413,27 +468,27 @@ function readValue(buf: Uint8Array, end: number, r: PropertyRead, d: Definition,
         r.error = protocolError('TOPIC_ALIAS_INVALID', 'Topic Alias 0 is not permitted [MQTT-3.3.2-8]');
         return undefined;
       }
-      if (v === 0 && d.nonZero) return invalid(v);
+      if (v === 0 && d.nonZero) return invalid(r, d, v);
       r.pos = p + 2;
       return v;
     }
     case U32: {
       if (end - p < 4) return malformed(r, d);
       const v = buf[p] * 0x1000000 + ((buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3]);
-      if (v === 0 && d.nonZero) return invalid(v);
+      if (v === 0 && d.nonZero) return invalid(r, d, v);
       r.pos = p + 4;
       return v;
     }
     case VARINT: {
       const v = readVarint(buf, end, r, d.name);
       if (v < 0) return undefined;
-      return v === 0 ? invalid(v) : v;
+      return v === 0 ? invalid(r, d, v) : v;
     }
     case STRING:
     case TOPIC: {
       const s = readString(buf, end, r, d, text);
       if (s === undefined) return undefined;
-      if (d.kind === TOPIC && (s === '' || s.indexOf('+') >= 0 || s.indexOf('#') >= 0)) return invalid(JSON.stringify(s));
+      if (d.kind === TOPIC && (s === '' || s.indexOf('+') >= 0 || s.indexOf('#') >= 0)) return invalid(r, d, JSON.stringify(s));
       return s;
     }
     case BINARY: {

@@ -38,6 +38,7 @@
  * Bytes given to onSend and payloads given to onMessage are valid only during the call.
  */
 import { encode, encodedLength, encodePublishAround, publishLength, PUBLISH_TOPIC_AT, validatePacket } from './codec';
+import { encodeAliasedPublish } from './codec-v5';
 import { Decoder, DEFAULT_MAX_PACKET_SIZE } from './decoder';
 import { connackError, connackError5, disconnectReasonFor, protocolError } from './errors';
 import { PacketIds } from './packet-ids';
@@ -898,9 +899,24 @@ export class Session {
     else this.send(p);
   }
 
-  /** 5.0: a PUBLISH with `properties` and this connection's topic alias for `topic`. */
+  /**
+   * 5.0: a PUBLISH with `properties` and this connection's topic alias for `topic`. Without
+   * properties of its own it takes the codec's one-pass hot path (encodeAliasedPublish).
+   */
   private sendAliased(p: PublishPacket, topic: string, properties: Properties | undefined): void {
     (this.v5 as SessionV5).applyOutboundAlias(p, topic, properties);
+    if (properties === undefined) {
+      const alias = p.properties === undefined ? 0 : (p.properties.topicAlias as number);
+      // Room for the fixed header (5), topic length (2), packet id (2) and an alias section (4).
+      this.reserve(13 + p.topic.length + p.payload.length);
+      const n = encodeAliasedPublish(p, alias, this.out, 0);
+      if (n > 0) {
+        this.outTopic = undefined; // written over
+        this.lastSent = this.now;
+        this.events.onSend(this.out.subarray(0, n));
+        return;
+      }
+    }
     this.send(p);
   }
 

@@ -194,21 +194,13 @@ const TYPE: Record<string, number> = Object.fromEntries(Object.entries(CMD).map(
 
 type MqttProps = Record<string, unknown>;
 
-/** Property names in identifier order (MQTT 5.0 2.2.2.2): the order our encoder writes them in. */
-const ID_ORDER = [
-  'payloadFormatIndicator', 'messageExpiryInterval', 'contentType', 'responseTopic', 'correlationData', 'subscriptionIdentifier',
-  'sessionExpiryInterval', 'assignedClientIdentifier', 'serverKeepAlive', 'authenticationMethod', 'authenticationData',
-  'requestProblemInformation', 'willDelayInterval', 'requestResponseInformation', 'responseInformation', 'serverReference',
-  'reasonString', 'receiveMaximum', 'topicAliasMaximum', 'topicAlias', 'maximumQoS', 'retainAvailable', 'userProperties',
-  'maximumPacketSize', 'wildcardSubscriptionAvailable', 'subscriptionIdentifiersAvailable', 'sharedSubscriptionAvailable',
-];
 
 /** Ours -> mqtt-packet's: the same names; Uint8Array -> Buffer; user properties as an object (grouped). */
 function toMqttProps(p: Properties | undefined): MqttProps | undefined {
   if (p === undefined) return undefined;
   const out: MqttProps = {};
-  const entries = Object.entries(p).sort(([a], [b]) => ID_ORDER.indexOf(a) - ID_ORDER.indexOf(b));
-  for (const [k, v] of entries) {
+  // In the object's key order: the order both encoders write properties in.
+  for (const [k, v] of Object.entries(p)) {
     if (k === 'userProperties') {
       const obj: Record<string, string | string[]> = Object.create(null);
       for (const [name, value] of v as UserProperty[]) {
@@ -236,10 +228,7 @@ function fromMqttProps(p: MqttProps | undefined): Properties | undefined {
   return out as Properties;
 }
 
-/**
- * Our packet in mqtt-packet's form. Properties are listed in identifier order, the order both
- * encoders then write them in.
- */
+/** Our packet in mqtt-packet's form (properties in the same key order, so the bytes agree). */
 export function toMqttPacket5(p: Packet): mqtt.Packet {
   const o = (x: Record<string, unknown>): mqtt.Packet => {
     const props = toMqttProps((p as { properties?: Properties }).properties);

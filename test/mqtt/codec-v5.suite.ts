@@ -5,6 +5,7 @@
  */
 import type { Json, Suite } from '../harness';
 import { encode, encodedLength, EncodeError, validatePacket } from '../../src/mqtt/codec';
+import { encodeAliasedPublish } from '../../src/mqtt/codec-v5';
 import { Decoder } from '../../src/mqtt/decoder';
 import { PacketType, type Packet, type ProtocolError, type ProtocolVersion } from '../../src/mqtt/packets';
 import { describeReasonCode, isReasonCodeAllowed, REASON_CODE_PACKET_TYPES } from '../../src/mqtt/reason-codes';
@@ -160,6 +161,42 @@ export const suite: Suite = {
         t.equal(v5b, '320b' + '0004642fc3a9' + '0102' + '00' + '0102');
         t.equal(encodedLength(p, 5), encodedLength(p, 4) + 1);
         return [v4, v5, v5b];
+      },
+    },
+    {
+      name: 'the 5.0 PUBLISH hot path (no properties, or only a topic alias) writes exactly what the general path writes, and declines what it cannot',
+      run: (t) => {
+        const out: Json[] = [];
+        const payload = new Uint8Array([1, 2, 3]);
+        const cases: [string, 0 | 1 | 2, boolean, number][] = [
+          ['dev/t', 0, false, 0],
+          ['dev/t', 1, false, 7],
+          ['', 1, true, 7],
+          ['', 2, false, 65535],
+          ['x'.repeat(200), 1, false, 1],
+        ];
+        for (const [topic, qos, dup, alias] of cases) {
+          const p: Packet = { type: PacketType.PUBLISH, topic, payload, qos, retain: qos === 2, dup: qos === 0 ? false : dup };
+          if (qos !== 0) p.packetId = 300;
+          const general = alias === 0 ? p : { ...p, properties: { topicAlias: alias } };
+          const expected = encodeOne(general);
+          const buffer = new Uint8Array(expected.length + 4).fill(0xee);
+          const n = encodeAliasedPublish(p, alias, buffer, 2);
+          t.equal(toHex(buffer.subarray(2, 2 + n)), toHex(expected), `${topic.slice(0, 8)} q${qos} alias ${alias}`);
+          t.equal(buffer[1], 0xee);
+          t.equal(buffer[2 + n], 0xee);
+          out.push(toHex(expected).slice(0, 16));
+        }
+        const declines = [
+          encodeAliasedPublish({ type: PacketType.PUBLISH, topic: 'caf\u00e9', payload, qos: 0, retain: false, dup: false }, 0, new Uint8Array(64), 0),
+          encodeAliasedPublish({ type: PacketType.PUBLISH, topic: 'a/+', payload, qos: 0, retain: false, dup: false }, 0, new Uint8Array(64), 0),
+          encodeAliasedPublish({ type: PacketType.PUBLISH, topic: '', payload, qos: 0, retain: false, dup: false }, 0, new Uint8Array(64), 0),
+          encodeAliasedPublish({ type: PacketType.PUBLISH, topic: 'a', payload, qos: 1, retain: false, dup: false, packetId: 0 }, 1, new Uint8Array(64), 0),
+          encodeAliasedPublish({ type: PacketType.PUBLISH, topic: 'a', payload, qos: 0, retain: false, dup: false }, 65536, new Uint8Array(64), 0),
+          encodeAliasedPublish({ type: PacketType.PUBLISH, topic: 'a', payload, qos: 0, retain: false, dup: false }, 1, new Uint8Array(8), 0),
+        ];
+        t.equal(declines, [0, 0, 0, 0, 0, 0]);
+        return out;
       },
     },
     {
