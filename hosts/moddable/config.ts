@@ -31,6 +31,8 @@ export interface FirmwareConfig {
   hubWssPort: number;
   /** GPIO of the 1-Wire data line (ESP32). */
   onewirePin: number;
+  /** DS18B20s on the simulators' simulated bus (ignored on ESP32). */
+  simSensors: number;
   sampleIntervalMs: number;
   telemetryIntervalMs: number;
   /** Samples per sensor in the analytics window. */
@@ -66,6 +68,7 @@ export function readConfig(): FirmwareConfig {
     transport: parseTransport(text(c.transport) || 'mqtts'),
     hubWssPort: integer(c.hubWssPort, 0),
     onewirePin: integer(c.onewirePin, 16),
+    simSensors: integer(c.simSensors, 3),
     sampleIntervalMs: integer(c.sampleIntervalMs, 10000),
     telemetryIntervalMs: integer(c.telemetryIntervalMs, 60000),
     analyticsWindow: integer(c.analyticsWindow, 60),

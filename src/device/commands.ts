@@ -4,6 +4,7 @@
  * and recording errors.
  */
 import type { TimerId } from '../platform';
+import { utf8Length } from '../text/utf8';
 import type { ApplyResult } from './config';
 import type { ConfigSync } from './config-sync';
 import type { DeviceContext } from './context';
@@ -44,6 +45,8 @@ export class DeviceCommands implements DeviceControl {
 
   showMessage(text: string, sender: string | undefined): void {
     this.screen.showMessage(text, sender);
+    // The size only: the text is the sender's and may be private.
+    this.ctx.host.log.write('info', 'c2d', `message shown (${utf8Length(text)} bytes of text)`);
   }
 
   clearMessage(): void {
