@@ -3,11 +3,17 @@ import type { Font, PocoPrototype } from 'commodetto/Poco';
 import parseBMF from 'commodetto/parseBMF';
 import Resource from 'Resource';
 import type { Display, DisplayModel } from '../../src/platform';
+import { withReplacementMarks, wrapText, type TextMeasure } from './text-layout';
 
 /**
  * DisplayModel on a 240x320 (or 320x240) screen with Poco: large current temperature, the
  * sensor list, a status line, the last C2D message with its time, an anomaly badge, and an
  * identify flash. Poco redraws the whole frame; a model renders in a few milliseconds.
+ *
+ * Fonts (hosts/moddable/fonts, made by scripts/make-display-fonts.py, compressed by mcconfig):
+ * DejaVu Sans Bold 16 px with Basic Latin, Latin-1, Latin Extended-A and the common typographic
+ * marks, so names and messages show their umlauts, accents, dashes and °; 48 px digits for the
+ * temperature. A character the font lacks (CJK, emoji) shows as U+FFFD, not as nothing.
  */
 export class PocoDisplay implements Display {
   private readonly poco: PocoPrototype;
@@ -19,8 +25,8 @@ export class PocoDisplay implements Display {
     private readonly clock: { epochMs(): number | undefined } = { epochMs: () => undefined },
   ) {
     this.poco = new Poco(screen, { displayListLength: 4096 });
-    this.large = parseBMF(new Resource('OpenSans-Regular-52.bf4'));
-    this.small = parseBMF(new Resource('OpenSans-Semibold-16.bf4'));
+    this.large = parseBMF(new Resource('DejaVuSans-Bold-48.bf4'));
+    this.small = parseBMF(new Resource('DejaVuSans-Bold-16.bf4'));
     const p = this.poco;
     this.colors = {
       bg: p.makeColor(0, 0, 0),
@@ -57,7 +63,7 @@ export class PocoDisplay implements Display {
 
     // Current temperature: the first online sensor, large.
     const first = model.sensors.find((s) => s.celsius !== undefined);
-    const big = first?.celsius !== undefined ? `${first.celsius.toFixed(1)} C` : '--.- C';
+    const big = first?.celsius !== undefined ? `${first.celsius.toFixed(1)} °C` : '--.- °C';
     let y = line + 8;
     this.center(big, this.large, first?.anomaly ? c.bad : c.fg, y);
     y += this.large.height;
@@ -75,9 +81,9 @@ export class PocoDisplay implements Display {
     for (const s of model.sensors) {
       if (y + line > messageTop) break;
       const mark = s.status !== 'online' ? '' : s.alarm !== undefined ? (s.alarm === 'high' ? 'HI ' : 'LO ') : s.anomaly ? '! ' : '';
-      const value = s.celsius !== undefined ? `${mark}${s.celsius.toFixed(2)} C` : s.status;
+      const value = s.celsius !== undefined ? `${mark}${s.celsius.toFixed(2)} °C` : s.status;
       const color = s.status === 'online' ? (s.alarm !== undefined ? c.warn : s.anomaly ? c.bad : c.fg) : s.status === 'missing' ? c.dim : c.warn;
-      p.drawText(s.name || s.id, this.small, color, 4, y, w - 90);
+      p.drawText(this.printable(s.name || s.id), this.small, color, 4, y, w - 90);
       p.drawText(value, this.small, color, w - 4 - p.getTextWidth(value, this.small), y);
       y += line;
     }
@@ -87,9 +93,9 @@ export class PocoDisplay implements Display {
     p.fillRectangle(c.dim, 0, messageTop, w, 1);
     if (model.message) {
       const when = model.message.receivedAt !== undefined ? clockText(model.message.receivedAt) : '';
-      const head = `${model.message.sender ?? 'cloud'} ${when}`;
+      const head = `${this.printable(model.message.sender ?? 'cloud')} ${when}`;
       p.drawText(head, this.small, c.accent, 4, messageTop + 3, w - 8);
-      const lines = this.wrap(model.message.text, w - 8, 2);
+      const lines = wrapText(this.printable(model.message.text), this.measureSmall, w - 8, 2);
       for (let i = 0; i < lines.length; i++) p.drawText(lines[i]!, this.small, c.fg, 4, messageTop + 3 + (i + 1) * line, w - 8);
     } else {
       p.drawText(this.clockLine(), this.small, c.dim, 4, messageTop + 3, w - 8);
@@ -97,21 +103,11 @@ export class PocoDisplay implements Display {
     p.end();
   }
 
-  /** Greedy word wrap into at most `maxLines` lines (the fonts are ASCII; others show blank). */
-  private wrap(text: string, width: number, maxLines: number): string[] {
-    const lines: string[] = [];
-    let current = '';
-    for (const word of text.split(' ')) {
-      const next = current ? `${current} ${word}` : word;
-      if (this.poco.getTextWidth(next, this.small) <= width || !current) current = next;
-      else {
-        lines.push(current);
-        current = word;
-        if (lines.length === maxLines) return lines;
-      }
-    }
-    if (current) lines.push(current);
-    return lines.slice(0, maxLines);
+  private readonly measureSmall: TextMeasure = { width: (text) => this.poco.getTextWidth(text, this.small) };
+
+  /** Text with a replacement mark for each character the small font cannot draw. */
+  private printable(text: string): string {
+    return withReplacementMarks(text, this.measureSmall);
   }
 
   private clockLine(): string {
