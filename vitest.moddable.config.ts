@@ -8,6 +8,6 @@ export default defineConfig({
     hookTimeout: 30 * 60_000,
     pool: 'forks',
     fileParallelism: false,
-    reporters: ['default'],
+    reporters: ['verbose'],
   },
 });

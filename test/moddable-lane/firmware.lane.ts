@@ -98,7 +98,9 @@ beforeAll(async () => {
   ports = { mqtt: await freePort(), http: await freePort() };
   hub = await startEmulator();
   expect((await api('POST', '/devices', { deviceId: ID })).status).toBe(201);
-  const mcso = buildFirmware(sdk, {
+  // test/moddable-lane/manifest.json: the project's manifest with the heap of the 24 simulated
+  // DS18B20s added (see there); everything else as the firmware ships.
+  const mcso = buildFirmware(sdk, path.join(projectRoot, 'test/moddable-lane'), {
     connectionString: hub.connectionString(ID),
     hubCa: fs.readFileSync(path.join(dataDir, 'ca.der')).toString('base64'),
     hubHost: '127.0.0.1',
@@ -108,14 +110,12 @@ beforeAll(async () => {
     telemetryIntervalMs: 1000,
     memoryProbeMs: 10_000,
   });
-  firmware = await runFirmware(sdk, mcso);
+  firmware = await runFirmware(sdk, mcso, path.join(results, 'moddable-lane.log'));
   await firmware.waitForLine(/hub: hub connected/, 120_000);
 }, 30 * 60_000);
 
 afterAll(async () => {
   if (firmware) {
-    fs.mkdirSync(results, { recursive: true });
-    fs.writeFileSync(path.join(results, 'moddable-lane.log'), firmware.lines.join('\n') + '\n');
     firmware.screenshot(path.join(results, 'moddable-lane.png'));
     await firmware.stop();
   }
@@ -241,8 +241,6 @@ describe('the firmware in the Moddable simulator against the emulator', () => {
     expect(firmware.fatalLines()).toEqual([]);
     // Record the figures as bench/results/moddable-memory.json (bench/moddable-memory.ts reads the log).
     const log = path.join(results, 'moddable-lane.log');
-    fs.mkdirSync(results, { recursive: true });
-    fs.writeFileSync(log, firmware.lines.join('\n') + '\n');
     const out = spawnSync(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'bench/moddable-memory.ts'), log], { cwd: projectRoot, encoding: 'utf8' });
     expect(out.status, out.stderr).toBe(0);
   }, SOAK_MS + 120_000);

@@ -8,7 +8,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { projectRoot } from '../xs/lane';
 
 export interface Sdk {
   moddable: string;
@@ -32,20 +31,21 @@ export function requireSdk(): Sdk {
 }
 
 /**
- * Builds the firmware (debug, sim/moddable_two) with `config` as mcconfig name=value arguments.
- * Returns the mc.so path. Secrets in `config` (the emulator's device key) are not logged.
+ * Builds the firmware (debug, sim/moddable_two) from the manifest in `manifestDir` (the project's,
+ * or one that includes it) with `config` as mcconfig name=value arguments. Returns the mc.so path.
+ * Secrets in `config` (the emulator's device key) are not logged.
  */
-export function buildFirmware(sdk: Sdk, config: Record<string, string | number>): string {
+export function buildFirmware(sdk: Sdk, manifestDir: string, config: Record<string, string | number>): string {
   const args = ['-d', '-m', '-p', 'sim/moddable_two', '-t', 'build', ...Object.entries(config).map(([k, v]) => `${k}=${v}`)];
   const out = spawnSync(path.join(sdk.bin, 'mcconfig'), args, {
-    cwd: projectRoot,
+    cwd: manifestDir,
     env: { ...process.env, PATH: `${sdk.bin}:${process.env.PATH ?? ''}` },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     timeout: 20 * 60_000,
   });
   if (out.status !== 0) throw new Error(`mcconfig failed (exit ${out.status}):\n${(out.stdout + out.stderr).split('\n').slice(-40).join('\n')}`);
-  const mcso = path.join(sdk.moddable, 'build/bin/lin/moddable_two/debug', path.basename(projectRoot), 'mc.so');
+  const mcso = path.join(sdk.moddable, 'build/bin/lin/moddable_two/debug', path.basename(manifestDir), 'mc.so');
   if (!fs.existsSync(mcso)) throw new Error(`mcconfig succeeded but ${mcso} is missing`);
   return mcso;
 }
@@ -84,7 +84,12 @@ export class RunningFirmware {
     private readonly xvfb: ChildProcess,
     readonly display: string,
     private readonly startedMs: number,
+    /** Each line is appended here as it arrives (a live log to follow with tail -f). */
+    private readonly logFile: string,
+    private readonly mcso: string,
   ) {
+    fs.mkdirSync(path.dirname(logFile), { recursive: true });
+    fs.writeFileSync(logFile, '');
     let partial = '';
     const onText = (chunk: Buffer): void => {
       partial += chunk.toString('utf8').replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
@@ -137,13 +142,14 @@ export class RunningFirmware {
       this.debuggerProcess.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 500));
     }
-    spawnSync('pkill', ['-f', `mcsim.*${path.basename(projectRoot)}/mc.so`]);
+    spawnSync('pkill', ['-f', `mcsim .*${this.mcso}`]);
     this.xvfb.kill('SIGTERM');
   }
 
   private addLine(line: string): void {
     if (line === '') return;
     this.lines.push(line);
+    fs.appendFileSync(this.logFile, line + '\n');
     const m = /memory: slots=(\d+) chunk=(\d+) stack=(\d+)/.exec(line);
     if (m) this.memory.push({ atMs: Date.now() - this.startedMs, slots: Number(m[1]), chunk: Number(m[2]), stack: Number(m[3]) });
     for (let i = 0; i < this.waiters.length; ) {
@@ -157,7 +163,8 @@ export class RunningFirmware {
 }
 
 /** Starts Xvfb on a free display and mcsim with `mcso` under xsbug-log. */
-export async function runFirmware(sdk: Sdk, mcso: string): Promise<RunningFirmware> {
+export async function runFirmware(sdk: Sdk, mcso: string, logFile: string): Promise<RunningFirmware> {
+  spawnSync('pkill', ['-f', `mcsim .*${mcso}`]); // a simulator left over from an interrupted run
   let display = '';
   let xvfb: ChildProcess | undefined;
   for (let n = 90; n < 140 && !xvfb; n++) {
@@ -182,5 +189,5 @@ export async function runFirmware(sdk: Sdk, mcso: string): Promise<RunningFirmwa
   );
   // Exceptions the SDK throws and catches itself (Preference on Linux, TextDecoder probes) must not stop the run.
   debuggerProcess.stdin?.write('set exceptions off\n');
-  return new RunningFirmware(debuggerProcess, xvfb, display, Date.now());
+  return new RunningFirmware(debuggerProcess, xvfb, display, Date.now(), logFile, mcso);
 }
