@@ -245,7 +245,7 @@ export const suite: Suite = {
         hub.c2d('{"telemetryIntervalMs":2000}', { command: 'setInterval' });
         t.equal(device.config.telemetryIntervalMs, 2000);
         hub.c2d('', { command: 'selfDestruct' });
-        const errors = host.logs.filter((l) => l.source === 'c2d').map((l) => l.message);
+        const errors = host.logs.filter((l) => l.source === 'c2d' && l.level === 'warn').map((l) => l.message);
         t.equal(errors.length, 2);
         hub.c2d(new Uint8Array(65537));
         t.equal(device.display().message?.text, 'Hello world', 'oversized message refused');

@@ -118,10 +118,17 @@ describe('manifest.json', () => {
     }
   });
 
-  it('resources exist: fonts from the SDK, the Azure root as DER', () => {
+  it('resources exist: the display fonts as BMFont (.fnt version 3 + .png atlas), the Azure root as DER', () => {
     const resources = projectSources(manifest.resources, root);
-    expect(resources.length).toBeGreaterThan(0);
-    for (const { source } of resources) {
+    const fonts = resources.filter(({ source }) => source.includes('/fonts/'));
+    expect(fonts.map(({ source }) => source.slice(source.lastIndexOf('/') + 1)).sort()).toEqual(['DejaVuSans-Bold-16', 'DejaVuSans-Bold-48']);
+    for (const { source } of fonts) {
+      expect(readFileSync(`${source}.fnt`).subarray(0, 4).toString('latin1')).toBe('BMF\u0003');
+      expect(readFileSync(`${source}.png`).subarray(1, 4).toString('latin1')).toBe('PNG');
+    }
+    const certs = resources.filter(({ source }) => !source.includes('/fonts/'));
+    expect(certs.length).toBeGreaterThan(0);
+    for (const { source } of certs) {
       const der = readFileSync(`${source}.der`);
       expect(der[0]).toBe(0x30); // DER SEQUENCE
     }

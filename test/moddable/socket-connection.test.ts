@@ -89,7 +89,7 @@ describe('SocketConnection over a Moddable-shaped socket', () => {
         expect(Math.max(0, ...socket.writes)).toBeLessThanOrEqual(capacity);
         expect(connection.queuedBytes).toBe(0);
       }),
-      { numRuns: 300 },
+      { numRuns: 100 },
     );
   });
 
