@@ -12,6 +12,7 @@ import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nodeClock, nodeCrypto, nodeRandom, nodeTimers } from '../../hosts/node/host';
 import { NodeNetwork } from '../../hosts/node/network';
+import { createDeviceCertificate } from '../../simulator/hub/certs';
 import { startHub, type Hub } from '../../simulator/hub/hub';
 import { base64Decode } from '../../src/iothub/base64';
 import { HubClient, type DesiredUpdate, type HubClientHost, type HubEndpoint } from '../../src/iothub/hub-client';
@@ -170,6 +171,32 @@ describe('MQTT over WebSockets against the emulator', () => {
     client.start();
     await waitFor('the refusal', () => errors.length > 0, 10_000, 10);
     expect(errors[0]).toMatch(/CONNACK_(NOT_AUTHORIZED|BAD_USERNAME_OR_PASSWORD)/);
+  });
+
+  it('X.509 over wss: the TLS client certificate under the WebSocket is recognised by thumbprint; another is refused', async () => {
+    const good = createDeviceCertificate('wss-x509');
+    const other = createDeviceCertificate('wss-x509');
+    hub.createDevice({ deviceId: 'wss-x509', primaryThumbprint: good.sha1 });
+    const attempt = (cert: { certPem: string; keyPem: string }) => {
+      const errors: string[] = [];
+      let connects = 0;
+      const client = new HubClient(
+        { connectionString: hub.connectionString('wss-x509'), x509: { cert: cert.certPem, key: cert.keyPem }, endpoint: endpoint({ transport: 'wss', port: closedPort }), backoff: { minMs: 50, maxMs: 200 } },
+        host(),
+        { onConnected: () => connects++, onError: (e) => errors.push(e.code) },
+      );
+      clients.push(client);
+      client.start();
+      return { client, errors, connects: () => connects };
+    };
+    const ok = attempt(good);
+    await waitFor('x509 connected over wss', () => ok.connects() > 0, 10_000, 10);
+    expect(hub.isConnected('wss-x509')).toBe(true);
+    ok.client.close();
+    const bad = attempt(other);
+    await waitFor('the refusal', () => bad.errors.length > 0, 10_000, 10);
+    expect(bad.errors[0]).toMatch(/CONNACK_(NOT_AUTHORIZED|BAD_USERNAME_OR_PASSWORD)/);
+    expect(bad.connects()).toBe(0);
   });
 
   it('DPS over wss: registers through the emulator DPS WebSocket endpoint', async () => {
