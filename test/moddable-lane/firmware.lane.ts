@@ -106,6 +106,9 @@ beforeAll(async () => {
     hubHost: '127.0.0.1',
     hubPort: ports.mqtt,
     simSensors: SENSORS,
+    // 24 sensors with the default 60-sample window need ~58 KB of chunk heap for analytics
+    // alone (about 2.4 KB a sensor): more than the ESP32's 78 KB heap leaves. 16 samples a sensor.
+    analyticsWindow: 16,
     sampleIntervalMs: 1000,
     telemetryIntervalMs: 1000,
     memoryProbeMs: 10_000,
