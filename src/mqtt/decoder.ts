@@ -70,6 +70,12 @@ import { WILL_PROPERTIES, type PropertyRead } from './properties';
 import { topicFilterLength } from './topic';
 import { decodeUtf8, nativeStrictUtf8Decoder, type NativeUtf8Decoder } from '../text/utf8';
 
+/**
+ * How much of a skipped oversized PUBLISH is kept to read its topic and packet id (an IoT Hub C2D
+ * topic with its property bag fits easily); the payload part of it is dropped too.
+ */
+export const OVERSIZE_HEAD_BYTES = 2048;
+
 export const DEFAULT_MAX_PACKET_SIZE = 256 * 1024 + 1024;
 
 export interface DecoderOptions {
@@ -86,7 +92,7 @@ export interface DecoderOptions {
    * and dropped as they arrive (never buffered), and it is delivered once whole, with an empty
    * payload and `oversize` set to its size, so the session can acknowledge it (a broker would
    * otherwise redeliver it at every connect) and the application can report it. Its topic and
-   * packet id must lie within maxPacketSize. Default false (PACKET_TOO_LARGE).
+   * packet id must lie within maxPacketSize and OVERSIZE_HEAD_BYTES. Default false (PACKET_TOO_LARGE).
    */
   skipOversizedPublish?: boolean;
   /** 4 (MQTT 3.1.1, the default) or 5 (MQTT 5.0). */
@@ -354,8 +360,9 @@ export class Decoder {
     // it [MQTT-3.1.2-24], so an oversized packet is a protocol error (and a cut property section
     // could not be read anyway).
     if (size > this.maxPacketSize && this.skipOversizedPublish && !this.v5 && this.first >> 4 === PacketType.PUBLISH) {
-      // Keep what fits (the topic and packet id are at its start), drop the rest as it comes.
-      this.remaining = this.maxPacketSize - 1 - this.lengthBytes;
+      // Keep its start (topic and packet id), at most OVERSIZE_HEAD_BYTES: a device that cannot
+      // take the packet has no room to spare for its payload either. Drop the rest as it comes.
+      this.remaining = Math.min(this.maxPacketSize - 1 - this.lengthBytes, OVERSIZE_HEAD_BYTES);
       this.skipBytes = remaining - this.remaining;
       this.oversize = size;
       return true;
