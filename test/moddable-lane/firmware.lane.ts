@@ -23,7 +23,7 @@ const ID = 'modsim-lane';
  * sensor's analytics cost about 100 slots and 2.4 KB of chunk (60-sample window), and the first
  * samples after connecting ran out of slots (with 6,848) and of chunk (with 12,000 slots).
  */
-const SENSORS = 8;
+const SENSORS = Number(process.env.MODDABLE_LANE_SENSORS ?? 8);
 const SOAK_MS = Number(process.env.MODDABLE_SOAK_MS ?? 600_000);
 const results = path.join(projectRoot, 'test-results');
 let dataDir: string;
