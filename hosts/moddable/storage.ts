@@ -1,5 +1,6 @@
 import Preference from 'preference';
 import type { Storage } from '../../src/platform';
+import { utf8Length } from '../../src/text/utf8';
 
 /**
  * ESP32 NVS limits, enforced on every platform so the simulator fails where the device would:
@@ -22,7 +23,11 @@ export class PreferenceStorage implements Storage {
 
   set(key: string, value: string): void {
     if (key.length === 0 || key.length > MAX_KEY_LENGTH) throw new RangeError(`preference key length ${key.length}`);
-    if (utf8Length(value) > MAX_VALUE_BYTES) throw new RangeError(`preference value too long for ${key}`);
+    // src/text/utf8 counts both string representations (a code point above 0xFFFF is one
+    // character on Moddable's XS, where this runs); a lone surrogate (-1) has no UTF-8 form.
+    const bytes = utf8Length(value);
+    if (bytes < 0) throw new RangeError(`preference value for ${key} is not valid text`);
+    if (bytes > MAX_VALUE_BYTES) throw new RangeError(`preference value too long for ${key}`);
     Preference.set(this.domain, key, value);
   }
 
@@ -34,18 +39,4 @@ export class PreferenceStorage implements Storage {
     const all = Preference.keys(this.domain);
     return prefix === undefined ? all : all.filter((key) => key.startsWith(prefix));
   }
-}
-
-function utf8Length(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c < 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
 }
