@@ -12,6 +12,7 @@
  * (`replace`) is the whole truth. Ids compare case-insensitively.
  */
 import { describe, type Refusal } from './config';
+import { applyPerSensorMap, isObject } from './per-sensor-map';
 
 export interface AlarmSetting {
   high?: number;
@@ -33,12 +34,7 @@ const MIN_C = -55;
 const MAX_C = 125;
 const MAX_HYSTERESIS = 10;
 const MAX_HOLD_MS = 86_400_000;
-const ROM_ID = /^[0-9A-Fa-f]{16}$/;
 const FIELDS = 'high, low, hysteresis, holdMs';
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function checkNumber(field: string, v: unknown, min: number, max: number, integer: boolean): string | undefined {
   if (typeof v !== 'number' || !Number.isFinite(v)) return `${field}: expected a number, got ${describe(v)}`;
@@ -88,43 +84,20 @@ export class AlarmSettings {
     return Array.from(this.entries.keys());
   }
 
-  /** Applies the desired `alarms` value. */
+  /** Applies the desired `alarms` value (per-sensor-map.ts walks it). */
   apply(value: unknown, replace = false): AlarmSettingsResult {
     const result: AlarmSettingsResult = { changed: [], refused: [] };
-    if (value === null) {
-      for (const id of this.ids()) this.set(id, undefined, result);
-      return result;
-    }
-    if (!isObject(value)) {
-      result.refused.push({ property: 'alarms', reason: `expected an object, got ${describe(value)}` });
-      return result;
-    }
-    const seen: string[] = [];
-    for (const key of Object.keys(value)) {
-      if (key.charAt(0) === '$') continue;
-      const path = `alarms/${key}`;
-      if (!ROM_ID.test(key)) {
-        result.refused.push({ property: path, reason: 'not a ROM id (16 hex digits)' });
-        continue;
-      }
-      const id = key.toUpperCase();
-      seen.push(id);
-      const entry = value[key];
-      if (entry === null) {
-        this.set(id, undefined, result);
-        continue;
-      }
-      if (!isObject(entry)) {
-        result.refused.push({ property: path, reason: `expected an object or null, got ${describe(entry)}` });
-        continue;
-      }
-      const merged = mergeAlarmSetting(replace ? undefined : this.entries.get(id), entry);
-      if (typeof merged === 'string') result.refused.push({ property: path, reason: merged });
-      else if (!this.entries.has(id) && this.entries.size >= MAX_ALARM_SETTINGS) {
-        result.refused.push({ property: path, reason: `at most ${MAX_ALARM_SETTINGS} sensors can have alarms` });
-      } else this.set(id, merged, result);
-    }
-    if (replace) for (const id of this.ids()) if (seen.indexOf(id) < 0) this.set(id, undefined, result);
+    applyPerSensorMap('alarms', value, replace, {
+      ids: () => this.ids(),
+      clear: (id) => this.set(id, undefined, result),
+      update: (id, entry) => {
+        const merged = mergeAlarmSetting(replace ? undefined : this.entries.get(id), entry);
+        if (typeof merged === 'string') return merged;
+        if (!this.entries.has(id) && this.entries.size >= MAX_ALARM_SETTINGS) return `at most ${MAX_ALARM_SETTINGS} sensors can have alarms`;
+        this.set(id, merged, result);
+        return undefined;
+      },
+    }, result.refused);
     return result;
   }
 

@@ -9,6 +9,7 @@
  * Ids are compared case-insensitively (the driver writes upper-case hex).
  */
 import { describe, type Refusal } from './config';
+import { applyPerSensorMap, isObject } from './per-sensor-map';
 
 export interface SensorSetting {
   name?: string;
@@ -27,7 +28,6 @@ export const MAX_SENSOR_SETTINGS = 8;
 export const MAX_SENSOR_NAME_CHARS = 24;
 export const MAX_SENSOR_OFFSET = 5;
 
-const ROM_ID = /^[0-9A-Fa-f]{16}$/;
 /** C0 and C1 controls, DEL, line/paragraph separators and lone surrogates are not printable. */
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -46,10 +46,6 @@ export function validateSensorOffset(value: unknown): string | undefined {
   if (typeof value !== 'number' || !Number.isFinite(value)) return `expected a number, got ${describe(value)}`;
   if (Math.abs(value) > MAX_SENSOR_OFFSET) return `${value} is outside ±${MAX_SENSOR_OFFSET} °C`;
   return undefined;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function same(a: SensorSetting | undefined, b: SensorSetting | undefined): boolean {
@@ -74,62 +70,46 @@ export class SensorSettings {
     return Array.from(this.entries.keys());
   }
 
-  /** Applies the desired `sensors` value. */
+  /** Applies the desired `sensors` value (per-sensor-map.ts walks it). */
   apply(value: unknown, replace = false): SensorSettingsResult {
     const result: SensorSettingsResult = { changed: [], refused: [] };
-    if (value === null) {
-      for (const id of this.ids()) this.set(id, undefined, result);
-      return result;
-    }
-    if (!isObject(value)) {
-      result.refused.push({ property: 'sensors', reason: `expected an object, got ${describe(value)}` });
-      return result;
-    }
-    const seen: string[] = [];
-    for (const key of Object.keys(value)) {
-      if (key.charAt(0) === '$') continue;
-      const path = `sensors/${key}`;
-      if (!ROM_ID.test(key)) {
-        result.refused.push({ property: path, reason: 'not a ROM id (16 hex digits)' });
-        continue;
-      }
-      const id = key.toUpperCase();
-      seen.push(id);
-      const entry = value[key];
-      if (entry === null) {
-        this.set(id, undefined, result);
-        continue;
-      }
-      if (!isObject(entry)) {
-        result.refused.push({ property: path, reason: `expected an object or null, got ${describe(entry)}` });
-        continue;
-      }
-      const next: SensorSetting = replace ? {} : { ...this.entries.get(id) };
-      let reason: string | undefined;
-      for (const field of Object.keys(entry)) {
-        if (field.charAt(0) === '$') continue;
-        const v = entry[field];
-        if (field === 'name') {
-          const why = v === null ? undefined : validateSensorName(v);
-          if (why !== undefined) reason = `name: ${why}`;
-          else if (v === null) delete next.name;
-          else next.name = v as string;
-        } else if (field === 'offset') {
-          const why = v === null ? undefined : validateSensorOffset(v);
-          if (why !== undefined) reason = `offset: ${why}`;
-          else if (v === null || v === 0) delete next.offset;
-          else next.offset = v as number;
-        } else reason = `unknown field '${field}' (expected name, offset)`;
-        if (reason !== undefined) break;
-      }
-      if (reason === undefined && !this.entries.has(id) && this.entries.size >= MAX_SENSOR_SETTINGS && (next.name !== undefined || next.offset !== undefined)) {
-        reason = `at most ${MAX_SENSOR_SETTINGS} sensors can be configured`;
-      }
-      if (reason !== undefined) result.refused.push({ property: path, reason });
-      else this.set(id, next, result);
-    }
-    if (replace) for (const id of this.ids()) if (seen.indexOf(id) < 0) this.set(id, undefined, result);
+    applyPerSensorMap('sensors', value, replace, {
+      ids: () => this.ids(),
+      clear: (id) => this.set(id, undefined, result),
+      update: (id, entry) => {
+        const merged = this.merge(id, entry, replace);
+        if (typeof merged === 'string') return merged;
+        this.set(id, merged, result);
+        return undefined;
+      },
+    }, result.refused);
     return result;
+  }
+
+  /** `entry` merged into the sensor's setting (or a fresh one with `replace`), or why it is refused. */
+  private merge(id: string, entry: Record<string, unknown>, replace: boolean): SensorSetting | string {
+    const next: SensorSetting = replace ? {} : { ...this.entries.get(id) };
+    let reason: string | undefined;
+    for (const field of Object.keys(entry)) {
+      if (field.charAt(0) === '$') continue;
+      const v = entry[field];
+      if (field === 'name') {
+        const why = v === null ? undefined : validateSensorName(v);
+        if (why !== undefined) reason = `name: ${why}`;
+        else if (v === null) delete next.name;
+        else next.name = v as string;
+      } else if (field === 'offset') {
+        const why = v === null ? undefined : validateSensorOffset(v);
+        if (why !== undefined) reason = `offset: ${why}`;
+        else if (v === null || v === 0) delete next.offset;
+        else next.offset = v as number;
+      } else reason = `unknown field '${field}' (expected name, offset)`;
+      if (reason !== undefined) break;
+    }
+    if (reason === undefined && !this.entries.has(id) && this.entries.size >= MAX_SENSOR_SETTINGS && (next.name !== undefined || next.offset !== undefined)) {
+      reason = `at most ${MAX_SENSOR_SETTINGS} sensors can be configured`;
+    }
+    return reason ?? next;
   }
 
   private set(id: string, setting: SensorSetting | undefined, result: SensorSettingsResult): void {
