@@ -8,6 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { projectRoot } from '../xs/lane';
 
 export interface Sdk {
   moddable: string;
@@ -36,7 +37,11 @@ export function requireSdk(): Sdk {
  * Secrets in `config` (the emulator's device key) are not logged.
  */
 export function buildFirmware(sdk: Sdk, manifestDir: string, config: Record<string, string | number>): string {
-  const args = ['-d', '-m', '-p', 'sim/moddable_two', '-t', 'build', ...Object.entries(config).map(([k, v]) => `${k}=${v}`)];
+  // Each checkout builds into its own build/moddable (mcconfig -o), so two working copies never
+  // share the SDK's build/tmp/<name> directory and overwrite each other's mc.so mid-run.
+  const output = path.join(projectRoot, 'build/moddable');
+  fs.mkdirSync(output, { recursive: true });
+  const args = ['-d', '-m', '-p', 'sim/moddable_two', '-t', 'build', '-o', output, ...Object.entries(config).map(([k, v]) => `${k}=${v}`)];
   const out = spawnSync(path.join(sdk.bin, 'mcconfig'), args, {
     cwd: manifestDir,
     env: { ...process.env, PATH: `${sdk.bin}:${process.env.PATH ?? ''}` },
@@ -45,7 +50,7 @@ export function buildFirmware(sdk: Sdk, manifestDir: string, config: Record<stri
     timeout: 20 * 60_000,
   });
   if (out.status !== 0) throw new Error(`mcconfig failed (exit ${out.status}):\n${(out.stdout + out.stderr).split('\n').slice(-40).join('\n')}`);
-  const mcso = path.join(sdk.moddable, 'build/bin/lin/moddable_two/debug', path.basename(manifestDir), 'mc.so');
+  const mcso = path.join(output, 'bin/lin/moddable_two/debug', path.basename(manifestDir), 'mc.so');
   if (!fs.existsSync(mcso)) throw new Error(`mcconfig succeeded but ${mcso} is missing`);
   return mcso;
 }
