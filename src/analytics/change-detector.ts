@@ -33,6 +33,14 @@
  *   standard error from the closed form in trendNoise). A slow drift at a normal rate is caught
  *   when the reference leaves a 30-minute average by more than driftLimit °C. A shift alert whose
  *   readings keep moving away becomes a `trend` ('update').
+ * - Trend onset: a matched filter for a ramp that began three samples ago (RampOnset, the
+ *   window-limited GLR test for a change in slope of Willsky & Jones 1976 and Lai 1995, window 3):
+ *   the ramp-weighted mean departure D = (e₋₂ + 2e₋₁ + 3e₀)/6 of x - reference beyond
+ *   z·scale·√14/6 (times the reference's own noise) + allowance raises a `trend` alert, or a
+ *   `shift` when the three samples did not rise. z is the normal quantile of a false-alarm budget
+ *   of onsetAlertsPerDay on white noise at the sample period, so the limit is wider at 1 Hz than
+ *   at 0.1 Hz: it is what catches a fast ramp (+3 °C in 10 min) within 2 samples at 0.1 Hz when
+ *   the noise allows it (bench/anomaly.ts gives the bound where it does not).
  *
  * Alert lifetime: one alert at a time. A shift or trend alert lasts while the readings, averaged
  * over trendTauMs, stay beyond half the departure seen at its start (and beyond k) on its side of
@@ -43,6 +51,8 @@
  * sample (the estimates settle; a restarted or reappearing sensor warms up again). Values are
  * °C, timestamps ms and increasing; callers pass finite numbers.
  */
+import { RampOnset, rampOnsetLimit } from './ramp-onset';
+
 export type ChangeKind = 'spike' | 'shift' | 'trend';
 export type ChangeEndReason = 'returned' | 'rebaselined';
 export type ChangeEvent = 'none' | 'start' | 'update' | 'end';
@@ -70,6 +80,8 @@ export interface ChangeDetectorOptions {
   acceptAfterMs?: number;
   /** Samples back within the band that end a shift or trend alert. Default 3. */
   returnSamples?: number;
+  /** False-alert budget of the trend-onset test on white noise, alerts per day. Default 0.02. */
+  onsetAlertsPerDay?: number;
   /** Samples before anything is judged. Default 20. */
   minSamples?: number;
   /** Time from the first sample before anything is judged, ms (the estimates settle). Default 15 min. */
@@ -121,6 +133,7 @@ export class ChangeDetector {
   readonly normalRatePerMin: number;
   readonly trendRatePerMin: number;
   readonly driftLimit: number;
+  readonly onsetAlertsPerDay: number;
   readonly referenceTauMs: number;
   readonly trendTauMs: number;
   readonly driftTauMs: number;
@@ -157,6 +170,8 @@ export class ChangeDetector {
   alerts = 0;
 
   private meanAbsDiff = 0;
+  /** Mean square of the winsorised first differences, °C² (the onset test's scale, see onsetBeyond). */
+  private meanSqDiff = 0;
   private diffs = 0;
   private lastX = 0;
   private lastT = 0;
@@ -194,6 +209,11 @@ export class ChangeDetector {
   private typicalRate = 0;
   private rateSquare = 0;
   private rates = 0;
+  private readonly onset = new RampOnset();
+  /** The onset test's limit on |D| in scale units at the current sample period (see rampOnsetLimit). */
+  private onsetLimit = 0;
+  /** D's lag behind a linear trend over the slow average's lead on the reference (see onsetBeyond). */
+  private onsetLagRatio = 0;
 
   constructor(options: ChangeDetectorOptions = {}) {
     this.step = positive('step', options.step ?? 0.0625);
@@ -203,6 +223,7 @@ export class ChangeDetector {
     this.normalRatePerMin = positive('normalRatePerMin', options.normalRatePerMin ?? 0.15);
     this.trendRatePerMin = positive('trendRatePerMin', options.trendRatePerMin ?? 0.2);
     this.driftLimit = positive('driftLimit', options.driftLimit ?? 1);
+    this.onsetAlertsPerDay = positive('onsetAlertsPerDay', options.onsetAlertsPerDay ?? 0.02);
     this.referenceTauMs = positive('referenceTauMs', options.referenceTauMs ?? 60_000);
     this.trendTauMs = positive('trendTauMs', options.trendTauMs ?? 30_000);
     this.driftTauMs = positive('driftTauMs', options.driftTauMs ?? 1_800_000);
@@ -275,6 +296,7 @@ export class ChangeDetector {
     this.up = 0;
     this.down = 0;
     this.meanAbsDiff = 0;
+    this.meanSqDiff = 0;
     this.diffs = 0;
     this.ratePerMin = 0;
     this.typicalRate = 0;
@@ -282,6 +304,7 @@ export class ChangeDetector {
     this.rates = 0;
     this.steadySince = timeMs;
     this.scale = this.step / 2;
+    this.onset.reset();
   }
 
   private alphas(dt: number): void {
@@ -292,6 +315,10 @@ export class ChangeDetector {
     this.aDrift = 1 - Math.exp(-dt / this.driftTauMs);
     this.trendGain = trendNoise(this.aTrend);
     this.aRate = 1 - Math.exp(-dt / RATE_TAU_MS);
+    this.onsetLimit = rampOnsetLimit(this.onsetAlertsPerDay, dt, this.aRef);
+    // Under x = b·t: D = b·(lag of the reference + 7/3 samples), reference - slow = b·(lag of slow),
+    // the lag of an exponential average of weight a being (1 - a)/a samples.
+    this.onsetLagRatio = ((1 - this.aRef) / this.aRef + 7 / 3) / ((1 - this.aDrift) / this.aDrift);
   }
 
   /**
@@ -347,7 +374,9 @@ export class ChangeDetector {
     const cap = 4 * scale;
     const w = this.diffs < 255 ? 1 / (this.diffs + 1) : SCALE_WEIGHT;
     this.meanAbsDiff += w * ((ad < cap ? ad : cap) - this.meanAbsDiff);
+    this.meanSqDiff += w * ((ad < cap ? ad * ad : cap * cap) - this.meanSqDiff);
     this.diffs++;
+    this.onset.push(x, this.reference);
     const k = this.cusumK * scale + allowance;
     // While a CUSUM is building evidence (past half the decision interval), the reference and
     // the typical rate hold: a shift must not be learnt as normal before it is judged.
@@ -408,6 +437,7 @@ export class ChangeDetector {
       const drift = this.reference - this.slow;
       if (this.up > h) this.raise(this.shiftKind(1, scale), 1, x);
       else if (this.down > h) this.raise(this.shiftKind(-1, scale), -1, x);
+      else if (this.onsetBeyond(scale, allowance)) this.raise(this.onsetKind(scale), this.onset.departure > 0 ? 1 : -1, x);
       else if (absRate > this.trendLimit(scale, dt)) this.raise('trend', rate > 0 ? 1 : -1, x);
       else if (drift > this.driftLimit || drift < -this.driftLimit) this.raise('trend', drift > 0 ? 1 : -1, x);
       return;
@@ -455,6 +485,29 @@ export class ChangeDetector {
   }
 
   /**
+   * The trend-onset test: three samples in and |D| beyond onsetLimit scales + allowance. Its
+   * scale is the standard deviation from the mean square difference, σ² = E[d²]/2, when that
+   * exceeds `scale`: quantised readings (σ near half a step) make E|d| read up to 13 % low, and a
+   * threshold far out in the normal tail needs the true spread. D is taken less the part a slow
+   * trend gives it (the reference lags a trend of slope b by b·τ): b is estimated from the
+   * reference's lead on the 30-minute average, (reference - slow)/τ_slow, so a daily swing does
+   * not eat into the limit while a ramp's own first samples barely move that estimate.
+   */
+  private onsetBeyond(scale: number, allowance: number): boolean {
+    const d = this.onset.departure - (this.reference - this.slow) * this.onsetLagRatio;
+    const rms = Math.sqrt(this.meanSqDiff / 2);
+    const limit = this.onsetLimit * (rms > scale ? rms : scale) + allowance;
+    return this.onset.count === 3 && (d > limit || d < -limit);
+  }
+
+  /** An onset alarm is a trend when its three samples rose by over half their mean and three standard errors (√2·scale). */
+  private onsetKind(scale: number): ChangeKind {
+    const direction = this.onset.departure > 0 ? 1 : -1;
+    const rise = this.onset.rise() * direction;
+    return rise > (this.onset.mean() * direction) / 2 && rise > 3 * Math.SQRT2 * scale ? 'trend' : 'shift';
+  }
+
+  /**
    * A shift alert whose readings keep moving away is a trend: the least-squares rise of x over
    * the alert's samples (from the 10th on) exceeds the departure it started with and three
    * standard errors.
@@ -496,6 +549,7 @@ export class ChangeDetector {
     this.l1 = level;
     this.l2 = level;
     this.ratePerMin = 0;
+    this.onset.reset();
   }
 
   private finish(reason: ChangeEndReason): void {

@@ -5,6 +5,8 @@
  */
 import type { Json, Suite } from '../harness';
 import { ChangeDetector, trendNoise, type ChangeEvent } from '../../src/analytics/change-detector';
+import { normalUpperQuantile } from '../../src/analytics/normal-tail';
+import { RAMP_ONSET_NORM, RampOnset, rampOnsetLimit } from '../../src/analytics/ramp-onset';
 import { mulberry32 } from './prng';
 
 const T0 = 1_700_000_000_000;
@@ -121,6 +123,60 @@ export const suite: Suite = {
         const kinds = log2.events.join(',');
         t.ok(kinds === 'start:trend:1' || kinds === 'start:shift:1,update:trend:1', `one alert for the whole ramp, called a trend: ${kinds}`);
         return [log.events[0], log.at[0] - at, kinds, log2.at[0] - at2];
+      },
+    },
+    {
+      name: 'at 0.1 Hz: a +3 °C ramp over 10 minutes within 2 samples (sigma 0.03); a steady sensor for a day raises nothing',
+      run: (t) => {
+        const delays: number[] = [];
+        for (let seed = 20; seed < 30; seed++) {
+          const d = new ChangeDetector({ step: 0.0625 });
+          const read = sensor(seed, 0.03, 0.0625);
+          let onsetAt = -1;
+          for (let k = 0; k < 240; k++) {
+            const offset = k < 180 ? 0 : (3 * (k - 179)) / 60;
+            if (d.push(read(21.2 + offset), T0 + k * 10_000) === 'start') {
+              onsetAt = k - 180;
+              break;
+            }
+          }
+          t.ok(onsetAt >= 0, `seed ${seed}: the ramp is caught, not before its onset (${onsetAt})`);
+          delays.push(onsetAt);
+        }
+        const sorted = delays.slice().sort((a, b) => a - b);
+        t.ok(sorted[4] <= 2 && sorted[5] <= 3, `median delay within 2 samples: ${sorted.join(',')}`);
+        const steady = new ChangeDetector({ step: 0.0625 });
+        const read = sensor(31, 0.03, 0.0625);
+        for (let k = 0; k < 8640; k++) steady.push(read(21.23), T0 + k * 10_000);
+        t.equal(steady.alerts, 0, 'a steady day at 0.1 Hz');
+        return [sorted.join(','), steady.alerts];
+      },
+    },
+    {
+      name: 'RampOnset: the ramp-weighted departure and its limit from a false-alarm budget',
+      run: (t) => {
+        const r = new RampOnset();
+        t.equal(r.push(20.1, 20), 0, 'nothing before three samples');
+        t.equal(r.push(20.2, 20.01), 0);
+        t.close(r.push(20.3, 20.02), (0.1 + 2 * 0.2 + 3 * 0.3) / 6, 1e-12, 'D from the oldest sample\'s reference: 7s/3 for slope s');
+        t.close(r.rise(), 0.2, 1e-12);
+        t.close(r.mean(), 0.2, 1e-12);
+        r.reset();
+        t.equal(r.push(21, 21), 0, 'a reset needs three samples again');
+        t.close(RAMP_ONSET_NORM, Math.sqrt(14) / 6, 1e-15);
+        // Exact upper quantiles of N(0, 1): 1e-3 -> 3.090232, 1e-4 -> 3.719016, 1e-6 -> 4.753424.
+        const exact: [number, number][] = [[1e-3, 3.090232], [1e-4, 3.719016], [1e-6, 4.753424]];
+        for (const [p, z] of exact) {
+          const q = normalUpperQuantile(p);
+          t.ok(q >= z && q - z < 0.03, `p ${p}: ${q} is at or just above ${z}`);
+        }
+        t.throws(() => normalUpperQuantile(0.5), /p must be/);
+        t.throws(() => normalUpperQuantile(0), /p must be/);
+        const at1 = rampOnsetLimit(0.02, 1000, 0.0165);
+        const at01 = rampOnsetLimit(0.02, 10_000, 0.08);
+        t.ok(at1 > at01, 'more samples a day need a wider limit');
+        t.ok(rampOnsetLimit(0.02, 5 * 86_400_000, 0.5) > 0, 'samples days apart: the budget per sample is capped, no throw');
+        return [Number(at1.toFixed(6)), Number(at01.toFixed(6))];
       },
     },
     {
