@@ -144,7 +144,7 @@ function build(host: DeviceHost, deps: DeviceDeps, options: DeviceOptions): Part
   }, { rescanIntervalMs: options.rescanIntervalMs ?? 10000, searchIntervalMs: options.searchIntervalMs ?? 30000 });
   const schedules = { samplingIntervalMs: sampling.schedule, telemetryIntervalMs: pump.telemetry, aggregatePeriodMs: pump.aggregation };
   const sync = new ConfigSync(ctx, { sensors: deps.sensors, settings, table, screen, rearm: (key) => schedules[key].arm(true), report: () => twin.report(), alarms, onAlarm });
-  const commands = new DeviceCommands(ctx, { sync, screen, table, settings, pump, stop: () => stop(deps.hub, parts) });
+  const commands = new DeviceCommands(ctx, { sync, screen, table, settings, pump, alarmOf: (id) => alarms.active(id), stop: () => stop(deps.hub, parts) });
   const twin = new TwinSync(deps.hub, commands, () => ({
     firmware: ctx.firmware,
     config: ctx.config.reported() as unknown as Record<string, unknown>,

@@ -21,17 +21,20 @@ export class DeviceCommands implements DeviceControl {
   private readonly table: SensorTable;
   private readonly settings: SensorSettings;
   private readonly pump: TelemetryPump;
+  /** The side of a sensor's active limit alarm (LimitAlarms.active). */
+  private readonly alarmOf: (id: string) => 'high' | 'low' | undefined;
   /** Stops the device before a restart. */
   private readonly stopDevice: () => void;
   private rebootTimer: TimerId | undefined;
 
-  constructor(ctx: DeviceContext, parts: { sync: ConfigSync; screen: Screen; table: SensorTable; settings: SensorSettings; pump: TelemetryPump; stop: () => void }) {
+  constructor(ctx: DeviceContext, parts: { sync: ConfigSync; screen: Screen; table: SensorTable; settings: SensorSettings; pump: TelemetryPump; alarmOf: (id: string) => 'high' | 'low' | undefined; stop: () => void }) {
     this.ctx = ctx;
     this.sync = parts.sync;
     this.screen = parts.screen;
     this.table = parts.table;
     this.settings = parts.settings;
     this.pump = parts.pump;
+    this.alarmOf = parts.alarmOf;
     this.stopDevice = parts.stop;
   }
 
@@ -53,7 +56,7 @@ export class DeviceCommands implements DeviceControl {
     this.screen.clearMessage();
   }
 
-  /** The getStats payload: identity, uptime, each sensor's stats, the outbox, the configuration. */
+  /** The getStats payload: identity, uptime, each sensor's stats and alert/alarm state (SensorTable.statsList), the outbox, the configuration. */
   stats(): Record<string, unknown> {
     const counts = this.pump.outbox.counts;
     const ctx = this.ctx;
@@ -61,7 +64,7 @@ export class DeviceCommands implements DeviceControl {
       deviceId: ctx.deviceId,
       firmware: ctx.firmware,
       uptimeMs: Math.round(ctx.uptime()),
-      sensors: this.table.statsList(this.settings),
+      sensors: this.table.statsList(this.settings, this.alarmOf),
       outbox: { pending: counts.pending, bytes: counts.bytes, overflow: counts.overflow, expired: counts.expired },
       config: ctx.config.reported() as unknown as Record<string, unknown>,
       hub: ctx.hubState.hub,

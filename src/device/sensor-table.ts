@@ -141,8 +141,13 @@ export class SensorTable {
     }
   }
 
-  /** The getStats view of each sensor. */
-  statsList(settings: SensorSettings): Record<string, unknown>[] {
+  /**
+   * The getStats view of each sensor: reading, window stats, and its alert state: `anomaly`
+   * (true while an anomaly alert lasts) with `anomalyKind` and `anomalyDirection` ('up'/'down')
+   * of that alert (null without one), and `alarm`, the side of its active limit alarm ('high',
+   * 'low', null) from `alarmOf`. A fixed set of fields per sensor, at most maxSensors of them.
+   */
+  statsList(settings: SensorSettings, alarmOf: (id: string) => 'high' | 'low' | undefined = () => undefined): Record<string, unknown>[] {
     const list: Record<string, unknown>[] = [];
     for (const id of this.order) {
       const e = this.entries.get(id);
@@ -161,7 +166,9 @@ export class SensorTable {
         max: s ? s.max : null,
         z: s ? s.z : null,
         anomaly: s ? s.anomaly : false,
-        anomalyKind: s && s.alert ? s.alert.kind : null,
+        anomalyKind: s && s.anomaly && s.alert ? s.alert.kind : null,
+        anomalyDirection: s && s.anomaly && s.alert ? (s.alert.direction > 0 ? 'up' : 'down') : null,
+        alarm: alarmOf(id) ?? null,
       });
     }
     return list;

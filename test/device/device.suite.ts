@@ -427,6 +427,9 @@ export const suite: Suite = {
         sensors.set('28aa000000000001', 40);
         host.advance(10000);
         t.equal(device.display().anomaly, true);
+        type StatsSensor = { id: string; anomaly: boolean; anomalyKind: string | null; anomalyDirection: string | null; alarm: string | null };
+        const during = (hub.method('getStats', '').payload as { sensors: StatsSensor[] }).sensors.find((x) => x.id === '28aa000000000001');
+        t.equal(JSON.stringify(during && [during.anomaly, during.anomalyKind, during.anomalyDirection, during.alarm]), '[true,"spike","up",null]', 'getStats carries the active anomaly alert');
         const alerts = alertsOf();
         t.equal(alerts.length, 1);
         t.equal(alerts[0].state, 'start');
@@ -438,6 +441,8 @@ export const suite: Suite = {
         const after = alertsOf().map((a) => `${a.state}:${a.kind}:${a.reason}`);
         t.equal(after.join(','), 'start:spike:null,end:spike:returned');
         t.equal(device.display().anomaly, false);
+        const ended = (hub.method('getStats', '').payload as { sensors: StatsSensor[] }).sensors.find((x) => x.id === '28aa000000000001');
+        t.equal(JSON.stringify(ended && [ended.anomaly, ended.anomalyKind, ended.anomalyDirection]), '[false,null,null]', 'getStats: the alert ended');
         device.stop();
         return after;
       },
@@ -523,12 +528,17 @@ export const suite: Suite = {
         for (let i = 0; i < 4; i++) host.advance(10000);
         t.equal(device.display().alarm, true);
         t.equal(device.display().sensors[0].alarm, 'high');
+        type StatsSensor = { id: string; alarm: string | null; anomaly: boolean; anomalyKind: string | null; anomalyDirection: string | null };
+        const statsOf = (sensorId: string) => (hub.method('getStats', '').payload as { sensors: StatsSensor[] }).sensors.find((x) => x.id === sensorId);
+        t.equal(statsOf('28aa000000000001')?.alarm, 'high', 'getStats carries the active limit alarm');
+        t.equal(statsOf('28aa000000000002')?.alarm, null, 'no alarm on a sensor without limits');
         sensors.set('28aa000000000001', undefined, 'missing');
         host.advance(10000);
         const all = alarmsSent();
         t.equal(all[all.length - 1], 'high:high:end:missing:25:null');
         t.equal(device.display().alarm, false);
         t.equal(device.display().sensors[0].alarm, undefined);
+        t.equal(statsOf('28aa000000000001')?.alarm, null, 'getStats: the alarm ended with its sensor');
         hub.handlers?.onDesired({ $version: 8, alarms: { [id]: null, '28AA000000000002': null } });
         const r2 = hub.reported[hub.reported.length - 1] as { alarms: Record<string, Json>; refused: Record<string, string | null> };
         t.equal(r2.alarms[id], null, 'removed alarm reported as null');
