@@ -6,25 +6,33 @@
  * instead (verified against the bundled Azure roots); cloud-side controls are then off.
  *
  *   npm start -- [--devices N] [--port DASHBOARD_PORT] [--data DIR] [--connection-string "HostName=..."]
- *                [--transport mqtts|wss|auto] [--wss-port P]
+ *                [--transport mqtts|wss|auto] [--wss-port P] [--cloud iothub|eventgrid]
+ *
+ * With --cloud eventgrid the devices use the Event Grid profile (src/eventgrid) against a local
+ * mosquitto configured as an Event Grid namespace (simulator/eventgrid/broker): MQTT 5, client
+ * certificates, per-device topic spaces; the dashboard's controls go through the service client.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { windowAnalytics, type WindowAnalyticsOptions } from '../src/device/adapters/analytics';
+import { EventGridConnection } from '../src/device/adapters/eventgrid';
 import { HubClientConnection } from '../src/device/adapters/hub';
 import { BusSensorSource } from '../src/device/adapters/sensors';
 import { startDevice, type Device, type SampleEvent } from '../src/device/app';
 import type { DeviceConfig } from '../src/device/config';
 import type { HubClientOptions } from '../src/iothub/hub-client';
 import { parseTransport, type Transport } from '../src/iothub/transport';
+import type { HubConnection } from '../src/device/ports';
 import type { Network } from '../src/platform';
 import { CuttableNetwork } from '../hosts/node/cuttable-network';
 import { createNodeHost, type NodeHost } from '../hosts/node/host';
 import { ConsoleLog } from '../hosts/node/log';
 import { NodeNetwork } from '../hosts/node/network';
 import { startDashboard, type ChartSample, type Dashboard, type DashboardBackend, type DashboardDevice, type FaultKind } from './dashboard/server';
+import { startEventGridBroker, type EventGridBroker } from './eventgrid/broker';
+import { connectService, type EventGridService } from './eventgrid/service';
 import { SimulatedOneWireBus } from './hardware/onewire-bus';
 import { startHub, type Hub } from './hub/hub';
 import { RequestError } from './hub/request-fields';
@@ -73,6 +81,18 @@ export interface SimulatorOptions {
    * `transport` is wss/auto. With a real hub, the port the devices dial for wss (default 443).
    */
   wssPort?: number;
+  /**
+   * 'iothub' (default): the IoT Hub emulator (or a real hub). 'eventgrid': a local Event Grid-like
+   * broker (mosquitto, simulator/eventgrid/broker) on `mqttPort` (default: a free port).
+   */
+  cloud?: Cloud;
+}
+
+export type Cloud = 'iothub' | 'eventgrid';
+
+export function parseCloud(value: string): Cloud {
+  if (value === 'iothub' || value === 'eventgrid') return value;
+  throw new Error(`--cloud must be "iothub" or "eventgrid", got "${value}"`);
 }
 
 export interface SimulatedDevice {
@@ -92,6 +112,8 @@ export interface SimulatedDevice {
 
 export interface Simulator {
   hub: Hub | undefined;
+  /** With cloud 'eventgrid': the local broker and the service client. */
+  eventGrid?: { broker: EventGridBroker; service: EventGridService };
   dashboard: Dashboard;
   devices: SimulatedDevice[];
   stop(): Promise<void>;
@@ -125,6 +147,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const emit = (event: string, data: unknown): void => {
     for (const l of listeners) l(event, data);
   };
+  if (options.cloud === 'eventgrid') return startEventGridSimulator(options, dataDir, listeners, emit);
   const realHub = options.connectionString !== undefined;
   const ownHub = !realHub && options.hub === undefined;
   const hub = realHub
@@ -153,7 +176,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       hubOptions = { connectionString: cs, endpoint: { transport, ...(options.wssPort ? { wssPort: options.wssPort } : {}) } };
     }
     if (options.maxIncomingPacketSize !== undefined) hubOptions.maxIncomingPacketSize = options.maxIncomingPacketSize;
-    devices.push(createSimulatedDevice(i, deviceId, hubOptions, dataDir, options, emit));
+    devices.push(createSimulatedDevice(i, deviceId, (host) => new HubClientConnection(hubOptions, host), dataDir, options, emit));
   }
 
   const backend = makeBackend(hub, devices, listeners);
@@ -174,10 +197,73 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 }
 
+/** `npm start -- --cloud eventgrid`: the local Event Grid-like broker, its service client and the devices. */
+async function startEventGridSimulator(options: SimulatorOptions, dataDir: string, listeners: Set<Listener>, emit: (event: string, data: unknown) => void): Promise<Simulator> {
+  const count = Math.max(1, options.devices ?? 1);
+  const ids = Array.from({ length: count }, (_, i) => `sim-${i + 1}`);
+  const broker = await startEventGridBroker({ dir: path.join(dataDir, 'eventgrid'), port: options.mqttPort ?? 0, devices: ids });
+  const service = connectService(broker);
+  const devices = ids.map((deviceId, i) => {
+    const credentials = broker.device(deviceId);
+    return createSimulatedDevice(i, deviceId, (host) => new EventGridConnection({
+      hostName: broker.hostName,
+      host: broker.host,
+      port: broker.port,
+      authenticationName: deviceId,
+      tls: { ca: [broker.caPem], cert: credentials.certPem, key: credentials.keyPem },
+      backoff: { minMs: 500, maxMs: 5000 },
+      ...(options.maxIncomingPacketSize !== undefined ? { maxIncomingPacketSize: options.maxIncomingPacketSize } : {}),
+    }, host), dataDir, options, emit);
+  });
+  const backend = eventGridBackend(makeBackend(undefined, devices, listeners), service);
+  const dashboard = await startDashboard(backend, { port: options.dashboardPort ?? 8080 });
+  let stopped = false;
+  return {
+    hub: undefined,
+    eventGrid: { broker, service },
+    dashboard,
+    devices,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const d of devices) d.stop();
+      service.close();
+      await dashboard.close();
+      await broker.stop();
+    },
+  };
+}
+
+/** The dashboard's cloud-side controls through the Event Grid service client (no twin there). */
+function eventGridBackend(base: DashboardBackend, service: EventGridService): DashboardBackend {
+  return {
+    ...base,
+    async sendC2D(deviceId, input) {
+      const props: Record<string, string> = {};
+      const given = input.properties ?? {};
+      for (const key of Object.keys(given)) if (given[key] !== null) props[key] = given[key] as string;
+      service.sendMessage(deviceId, input.body ? input.body.toString('utf8') : '', props);
+      return { messageId: '' };
+    },
+    async getTwin(deviceId) {
+      const states = service.received.filter((m) => m.deviceId === deviceId && m.kind === 'state');
+      const reported: Record<string, unknown> = {};
+      for (const m of states) Object.assign(reported, JSON.parse(m.body) as Record<string, unknown>);
+      return { desired: {}, reported };
+    },
+    async patchDesired() {
+      throw new RequestError(501, 'Event Grid keeps no device twin: use the setInterval command');
+    },
+    async invokeMethod(deviceId, name, payload) {
+      return service.invoke(deviceId, name, payload ?? null, 30_000);
+    },
+  };
+}
+
 function createSimulatedDevice(
   index: number,
   deviceId: string,
-  hubOptions: HubClientOptions,
+  makeHub: (host: NodeHost) => HubConnection,
   dataDir: string,
   options: SimulatorOptions,
   emit: (event: string, data: unknown) => void,
@@ -200,7 +286,7 @@ function createSimulatedDevice(
   const launch = (): Device =>
     startDevice(
       host,
-      { sensors, hub: new HubClientConnection(hubOptions, host), analytics: windowAnalytics({ window: 60, detector: options.detector }) },
+      { sensors, hub: makeHub(host), analytics: windowAnalytics({ window: 60, detector: options.detector }) },
       {
         deviceId,
         firmwareVersion: FIRMWARE_VERSION,
@@ -317,8 +403,9 @@ function parseArgs(argv: string[]): SimulatorOptions {
     else if (a === '--log') options.log = value() as SimulatorOptions['log'];
     else if (a === '--transport') options.transport = parseTransport(value());
     else if (a === '--wss-port') options.wssPort = port(a, value());
+    else if (a === '--cloud') options.cloud = parseCloud(value());
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm start -- [--devices N] [--sensors N] [--port PORT] [--data DIR] [--mqtt-port P] [--http-port P] [--transport mqtts|wss|auto] [--wss-port P] [--connection-string "HostName=..."]');
+      console.log('usage: npm start -- [--devices N] [--sensors N] [--port PORT] [--data DIR] [--mqtt-port P] [--http-port P] [--transport mqtts|wss|auto] [--wss-port P] [--connection-string "HostName=..."] [--cloud iothub|eventgrid]');
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
   }
@@ -337,6 +424,10 @@ function port(option: string, text: string): number {
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const sim = await startSimulator(options);
+  if (sim.eventGrid) {
+    const b = sim.eventGrid.broker;
+    console.log(`Event Grid-like broker (mosquitto): ${b.hostName} on mqtts://127.0.0.1:${b.port}, MQTT 5, client certificates in ${path.dirname(b.caPath)}`);
+  }
   if (sim.hub) {
     console.log(`IoT Hub emulator: ${sim.hub.hostName} on mqtts://127.0.0.1:${sim.hub.mqttPort}` + (sim.hub.wssPort !== undefined ? `, wss://127.0.0.1:${sim.hub.wssPort}/$iothub/websocket` : '') + (sim.hub.httpPort ? `, service API http://127.0.0.1:${sim.hub.httpPort}` : ''));
   }

@@ -49,7 +49,7 @@ export function thumbprints(certPem: string): { sha1: string; sha256: string } {
   };
 }
 
-function makeCa(): { certPem: string; keyPem: string } {
+export function makeCa(): { certPem: string; keyPem: string } {
   const keys = newKeys();
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
@@ -71,7 +71,7 @@ function makeCa(): { certPem: string; keyPem: string } {
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.keyPem };
 }
 
-function makeServerCert(ca: { certPem: string; keyPem: string }, hostNames: string[]): { certPem: string; keyPem: string } {
+export function makeServerCert(ca: { certPem: string; keyPem: string }, hostNames: string[]): { certPem: string; keyPem: string } {
   const caCert = forge.pki.certificateFromPem(ca.certPem);
   const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
   const keys = newKeys();
@@ -139,6 +139,33 @@ export function ensureHubCerts(dir: string, hostNames: string[]): HubCerts {
 
 function chain(leafPem: string, caPem: string): string {
   return `${leafPem.trimEnd()}\n${caPem.trimEnd()}\n`;
+}
+
+/**
+ * A client certificate (CN = `commonName`) signed by `ca`, for CA-based X.509 authentication.
+ * The key is PKCS#8 PEM: what Moddable's ssl/cert (PKCS8.parse) takes as `clientKey` in DER.
+ */
+export function createSignedClientCertificate(ca: { certPem: string; keyPem: string }, commonName: string, days = 30): CertPair {
+  const caCert = forge.pki.certificateFromPem(ca.certPem);
+  const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const forgeKey = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
+  cert.serialNumber = serial();
+  cert.validity.notBefore = new Date(Date.now() - DAY);
+  cert.validity.notAfter = new Date(Date.now() + days * DAY);
+  cert.setSubject([{ name: 'commonName', value: commonName }]);
+  cert.setIssuer(caCert.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', clientAuth: true },
+  ]);
+  cert.sign(caKey, forge.md.sha256.create());
+  const certPem = forge.pki.certificateToPem(cert);
+  return { certPem, keyPem, ...thumbprints(certPem) };
 }
 
 /** A self-signed device certificate (CN = device id) for X.509 thumbprint authentication. */
