@@ -1,5 +1,6 @@
 import type { Host } from '../../src/platform';
 import { windowAnalytics } from '../../src/device/adapters/analytics';
+import { EventGridConnection } from '../../src/device/adapters/eventgrid';
 import { HubClientConnection } from '../../src/device/adapters/hub';
 import { BusSensorSource } from '../../src/device/adapters/sensors';
 import { startDevice, type Device } from '../../src/device/app';
@@ -32,7 +33,9 @@ export interface Application {
 export function startApplication(host: Host, config: FirmwareConfig): Application {
   // One memory for the run: once 'auto' moved to 443, DPS and the hub stay there until restart.
   const memory: TransportMemory = { wss: false };
-  const hub = config.connectionString ? new HubClientConnection(hubOptions(config, config.connectionString, memory), host) : provisionedHub(host, config, memory);
+  const hub = config.cloud === 'eventgrid'
+    ? eventGridHub(host, config)
+    : config.connectionString ? new HubClientConnection(hubOptions(config, config.connectionString, memory), host) : provisionedHub(host, config, memory);
   const sensors = host.oneWire ? new BusSensorSource(host.oneWire, host.timers, host.clock, host.log) : noSensors();
   const device = startDevice(
     host,
@@ -45,6 +48,29 @@ export function startApplication(host: Host, config: FirmwareConfig): Applicatio
     },
   );
   return { device, stop: () => device.stop() };
+}
+
+/**
+ * The Event Grid profile (src/eventgrid): MQTT 5 over TLS to `egHost` (or hubHost/hubPort), the
+ * client certificate and key from resources, the authentication name as User Name. Without a `ca`
+ * the network trusts hubCa (or its default root).
+ */
+function eventGridHub(host: Host, config: FirmwareConfig): HubConnection {
+  const topics: Record<string, string> = {};
+  if (config.egTelemetryTopic) topics.telemetry = config.egTelemetryTopic;
+  if (config.egCommandsTopic) topics.commands = config.egCommandsTopic;
+  if (config.egMessagesTopic) topics.messages = config.egMessagesTopic;
+  if (config.egStateTopic) topics.state = config.egStateTopic;
+  return new EventGridConnection({
+    hostName: config.egHost,
+    host: config.hubHost || undefined,
+    port: config.hubPort || undefined,
+    authenticationName: config.egName,
+    tls: { cert: config.egCert, key: config.egKey },
+    topics,
+    backoff: { minMs: 1000, maxMs: 60000 },
+    maxIncomingPacketSize: config.maxIncomingBytes,
+  }, host);
 }
 
 /** The hub client's options: the emulator's CA (hubCa) replaces the Azure roots, and hubHost/hubPort the address dialled. */
@@ -77,6 +103,7 @@ function hostNameOf(cs: string | DeviceConnectionString): string {
 }
 
 function deviceIdOf(config: FirmwareConfig): string {
+  if (config.cloud === 'eventgrid') return config.egName;
   const match = /(?:^|;)DeviceId=([^;]+)/i.exec(config.connectionString);
   return match ? match[1]! : config.registrationId || 'unprovisioned';
 }

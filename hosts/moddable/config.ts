@@ -50,6 +50,26 @@ export interface FirmwareConfig {
   memoryProbeMs: number;
   /** SNTP servers, comma-separated, tried in turn. */
   sntp: string;
+  /** 'iothub' (default) or 'eventgrid': an Event Grid namespace's MQTT broker (src/eventgrid). */
+  cloud: 'iothub' | 'eventgrid';
+  /** Event Grid: the namespace's MQTT hostname ({namespace}.{region}-1.ts.eventgrid.azure.net); hubHost/hubPort override where it is dialled. */
+  egHost: string;
+  /** Event Grid: the client authentication name (also the device id and the MQTT client id). */
+  egName: string;
+  /** Event Grid: resources (DER) of the client certificate and its RSA key in PKCS#8. */
+  egCert: string;
+  egKey: string;
+  /** Event Grid: topic templates ({deviceId} or ${client.authenticationName}); empty = the default. */
+  egTelemetryTopic: string;
+  egCommandsTopic: string;
+  egMessagesTopic: string;
+  egStateTopic: string;
+}
+
+/** Throws Error for an unknown cloud name. */
+export function parseCloud(value: string): 'iothub' | 'eventgrid' {
+  if (value === 'iothub' || value === 'eventgrid') return value;
+  throw new Error(`cloud must be "iothub" or "eventgrid", got "${value}"`);
 }
 
 export function readConfig(): FirmwareConfig {
@@ -77,6 +97,15 @@ export function readConfig(): FirmwareConfig {
     maxIncomingBytes: integer(c.maxIncomingBytes, 8192),
     memoryProbeMs: integer(c.memoryProbeMs, 0),
     sntp: text(c.sntp) || 'pool.ntp.org',
+    cloud: parseCloud(text(c.cloud) || 'iothub'),
+    egHost: text(c.egHost),
+    egName: text(c.egName),
+    egCert: text(c.egCert) || 'eg-client.der',
+    egKey: text(c.egKey) || 'eg-client-key.der',
+    egTelemetryTopic: text(c.egTelemetryTopic),
+    egCommandsTopic: text(c.egCommandsTopic),
+    egMessagesTopic: text(c.egMessagesTopic),
+    egStateTopic: text(c.egStateTopic),
   };
 }
 

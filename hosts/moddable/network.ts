@@ -72,11 +72,30 @@ export class ModdableNetwork implements Network {
 function openSocket(options: ConnectOptions, roots: readonly Der[]): CallbackSocket {
   const tls = options.tls;
   if (!tls) return new Socket({ host: options.host, port: options.port }) as unknown as CallbackSocket;
-  if (tls.cert !== undefined || tls.key !== undefined) throw new Error('client certificates are not supported on this host');
   const secure: Record<string, unknown> = { protocolVersion: TLS_1_2, serverName: tls.serverName ?? options.host };
+  if (tls.cert !== undefined || tls.key !== undefined) {
+    // SecureSocket's clientCertificates / clientKey (documentation/network/securesocket.md);
+    // ssl/cert parses the key with PKCS8.parse and signs CertificateVerify with RSA only.
+    if (!tls.cert || !tls.key) throw new Error('a TLS client certificate needs both cert and key');
+    secure.clientCertificates = [clientDer(tls.cert, 'certificate')];
+    secure.clientKey = clientDer(tls.key, 'key');
+  }
   if (roots.length > 0) secure.certificate = roots[0];
   for (let i = 1; i < roots.length; i++) CertificateManager.register(roots[i]!);
   return new SecureSocket({ host: options.host, port: options.port, secure }) as unknown as CallbackSocket;
+}
+
+/**
+ * A client certificate or key: the name of a DER resource (kept in flash), or PEM text. The key
+ * must be an RSA key in unencrypted PKCS#8 (`BEGIN PRIVATE KEY`): Moddable's TLS takes no other.
+ */
+export function clientDer(value: string, what: 'certificate' | 'key'): Der {
+  if (value.indexOf('-----BEGIN') < 0) {
+    if (Resource.exists(value)) return new Resource(value);
+    throw new Error(`client ${what}: no resource named "${value}" (add it to the manifest's resources)`);
+  }
+  if (what === 'key' && value.indexOf('-----BEGIN PRIVATE KEY-----') < 0) throw new Error('client key: only an unencrypted PKCS#8 RSA key (BEGIN PRIVATE KEY) is supported');
+  return pemToDerList(value)[0]!;
 }
 
 /**
