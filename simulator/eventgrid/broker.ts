@@ -3,7 +3,7 @@
  * configured as the namespace would be, on loopback.
  *
  *   Event Grid                                   here
- *   MQTT 5 over TLS 1.2+ on 8883                 a TLS listener (1.2 and 1.3) on `port` (0: a free one)
+ *   MQTT 5 over TLS 1.2+ on 8883                 a TLS listener (1.2 with ECDHE suites, and 1.3) on `port` (0: a free one)
  *   CA certificate registered in the namespace   a local CA; every client certificate is signed by it
  *   client authentication name                   the certificate's CN: `require_certificate` and
  *                                                `use_identity_as_username`, so a client can only be
@@ -179,6 +179,11 @@ export async function startEventGridBroker(options: EventGridBrokerOptions): Pro
     `certfile ${chainPath}`,
     `keyfile ${server.keyPath}`,
     `acl_file ${aclPath}`,
+    // TLS 1.2 key exchange by ECDHE only. Moddable's TLS signs a client certificate's
+    // CertificateVerify only after RSA or ECDHE_RSA key exchange (ssl_handshake.js:
+    // "certificateVerify: unimplemented" otherwise), and it offers DHE_RSA suites first, which
+    // OpenSSL would take.
+    'ciphers ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES256-SHA384',
     '',
   ].join('\n'));
 
