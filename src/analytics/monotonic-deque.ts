@@ -1,34 +1,38 @@
+import type { Ring } from './ring';
+
 /**
- * Sliding-window minimum or maximum over the last `capacity` pushed values, by a monotonic
- * deque held in two fixed typed arrays (values and their sequence numbers). Each value enters
- * and leaves the deque once, so a push costs amortized O(1) whatever the window size.
+ * Sliding-window minimum or maximum over the values of a Ring (the window is the ring's
+ * content), by a monotonic deque of the ring's slot indices (Lemire, "Streaming maximum-minimum
+ * filter using no more than three comparisons per element", Nordic J. Computing 13(4), 2006).
+ * Each value enters and leaves the deque once, so a push costs amortized O(1) whatever the
+ * window size.
+ *
+ * The deque holds indices, not copies: 2 bytes per slot instead of 16 (a value and its
+ * sequence number as float64), which is most of a sensor's analytics memory on an ESP32. A held
+ * index leaves the front exactly when the ring overwrites its slot, because the ring writes its
+ * slots in order and the deque keeps them in that order.
+ *
  * Equal values tie (the newest is kept), so -0 and +0 are not told apart.
  */
 export class MonotonicDeque {
-  readonly capacity: number;
   /** 'max' keeps the window maximum, 'min' the minimum. */
   readonly kind: 'min' | 'max';
-  private readonly values: Float64Array;
-  /** Sequence number of each held value; float64 counts exactly to 2^53. */
-  private readonly seqs: Float64Array;
+  private readonly ring: Ring;
+  private readonly slots: Uint16Array;
   private head = 0;
   private size = 0;
-  /** Sequence number the next push receives. */
-  private seq = 0;
 
-  constructor(capacity: number, kind: 'min' | 'max') {
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new RangeError(`deque capacity must be a positive integer, got ${capacity}`);
-    }
-    this.capacity = capacity;
+  /** Throws RangeError when the ring has more than 65,536 slots (indices are 16-bit). */
+  constructor(ring: Ring, kind: 'min' | 'max') {
+    if (ring.capacity > 0x10000) throw new RangeError(`deque: ring capacity ${ring.capacity} exceeds 65536`);
+    this.ring = ring;
     this.kind = kind;
-    this.values = new Float64Array(capacity);
-    this.seqs = new Float64Array(capacity);
+    this.slots = new Uint16Array(ring.capacity);
   }
 
-  /** The window's extremum (NaN when nothing was pushed). */
+  /** The window's extremum (NaN when the deque is empty). */
   get value(): number {
-    return this.size === 0 ? NaN : this.values[this.head];
+    return this.size === 0 ? NaN : this.ring.valueInSlot(this.slots[this.head]);
   }
 
   /** How many candidates the deque holds (for tests). */
@@ -36,33 +40,35 @@ export class MonotonicDeque {
     return this.size;
   }
 
-  push(x: number): void {
-    const cap = this.capacity;
-    // Drop the front when it has slid out of the window (at most one per push).
-    if (this.size > 0 && this.seqs[this.head] <= this.seq - cap) {
+  /** Takes the ring's newest value into account; call it once after each `ring.push`. */
+  update(): void {
+    const ring = this.ring;
+    const cap = ring.capacity;
+    const slot = ring.newestSlot();
+    // The front's slot was just overwritten: it has slid out of the window.
+    if (this.size > 0 && this.slots[this.head] === slot) {
       this.head = this.head + 1 === cap ? 0 : this.head + 1;
       this.size--;
     }
+    const x = ring.valueInSlot(slot);
     // Drop candidates from the back that x dominates: they can never be the extremum again.
     const max = this.kind === 'max';
     while (this.size > 0) {
       let back = this.head + this.size - 1;
       if (back >= cap) back -= cap;
-      const v = this.values[back];
+      const v = ring.valueInSlot(this.slots[back]);
       if (max ? v > x : v < x) break;
       this.size--;
     }
     let tail = this.head + this.size;
     if (tail >= cap) tail -= cap;
-    this.values[tail] = x;
-    this.seqs[tail] = this.seq;
+    this.slots[tail] = slot;
     this.size++;
-    this.seq++;
   }
 
+  /** Empties the deque (with its ring's clear). */
   clear(): void {
     this.head = 0;
     this.size = 0;
-    this.seq = 0;
   }
 }

@@ -59,6 +59,18 @@ export class Ring {
     return this.size === 0 ? NaN : this.data[this.head];
   }
 
+  /** Index of the slot the last push wrote (-1 when empty). */
+  newestSlot(): number {
+    if (this.size === 0) return -1;
+    const index = this.head + this.size - 1;
+    return index >= this.capacity ? index - this.capacity : index;
+  }
+
+  /** The value held in slot `index` (0 ≤ index < capacity), whether or not it is still in the ring. */
+  valueInSlot(index: number): number {
+    return this.data[index];
+  }
+
   /** The newest value (NaN when empty). */
   newest(): number {
     return this.at(this.size - 1);

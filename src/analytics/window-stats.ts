@@ -32,8 +32,8 @@ export class WindowStats {
     this.capacity = capacity;
     this.values = new Ring(capacity);
     this.times = new Ring(capacity);
-    this.minDeque = new MonotonicDeque(capacity, 'min');
-    this.maxDeque = new MonotonicDeque(capacity, 'max');
+    this.minDeque = new MonotonicDeque(this.values, 'min');
+    this.maxDeque = new MonotonicDeque(this.values, 'max');
   }
 
   /** Adds a sample, evicting the oldest when the window is full. Callers pass finite numbers. */
@@ -53,8 +53,8 @@ export class WindowStats {
       live.copyFrom(next);
       next.reset(live.mean(), timeMs);
     }
-    this.minDeque.push(x);
-    this.maxDeque.push(x);
+    this.minDeque.update();
+    this.maxDeque.update();
   }
 
   get count(): number {

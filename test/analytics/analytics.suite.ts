@@ -79,15 +79,17 @@ export const suite: Suite = {
       name: 'min and max deques follow the window, ties included',
       run: (t) => {
         const rand = mulberry32(99);
-        const min = new MonotonicDeque(5, 'min');
-        const max = new MonotonicDeque(5, 'max');
+        const ring = new Ring(5);
+        const min = new MonotonicDeque(ring, 'min');
+        const max = new MonotonicDeque(ring, 'max');
         const all: number[] = [];
         const trace: number[] = [];
         for (let i = 0; i < 60; i++) {
           const x = Math.floor(rand() * 4) * 0.25; // few distinct values: many ties
           all.push(x);
-          min.push(x);
-          max.push(x);
+          ring.push(x);
+          min.update();
+          max.update();
           const win = all.slice(Math.max(0, all.length - 5));
           t.equal(min.value, Math.min(...win), `min at ${i}`);
           t.equal(max.value, Math.max(...win), `max at ${i}`);

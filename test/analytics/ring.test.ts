@@ -44,6 +44,25 @@ describe('Ring', () => {
       { numRuns: 300 },
     );
   });
+
+  it('follows a cleared ring from empty, and refuses a ring too large for 16-bit indices', () => {
+    const ring = new Ring(3);
+    const max = new MonotonicDeque(ring, 'max');
+    for (const x of [5, 1, 2]) {
+      ring.push(x);
+      max.update();
+    }
+    expect(max.value).toBe(5);
+    ring.clear();
+    max.clear();
+    expect(Number.isNaN(max.value)).toBe(true);
+    for (const x of [1, 2, 0, 0]) {
+      ring.push(x);
+      max.update();
+    }
+    expect(max.value).toBe(2);
+    expect(() => new MonotonicDeque(new Ring(0x10001), 'min')).toThrow(RangeError);
+  });
 });
 
 describe('MonotonicDeque', () => {
@@ -52,11 +71,13 @@ describe('MonotonicDeque', () => {
     const value = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double({ noNaN: true, noDefaultInfinity: true }));
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 16 }), fc.array(value, { minLength: 1, maxLength: 300 }), (capacity, xs) => {
-        const min = new MonotonicDeque(capacity, 'min');
-        const max = new MonotonicDeque(capacity, 'max');
+        const ring = new Ring(capacity);
+        const min = new MonotonicDeque(ring, 'min');
+        const max = new MonotonicDeque(ring, 'max');
         xs.forEach((x, i) => {
-          min.push(x);
-          max.push(x);
+          ring.push(x);
+          min.update();
+          max.update();
           const window = xs.slice(Math.max(0, i + 1 - capacity), i + 1);
           expect(min.value === Math.min(...window)).toBe(true); // === : -0 and +0 tie
           expect(max.value === Math.max(...window)).toBe(true);
@@ -66,5 +87,24 @@ describe('MonotonicDeque', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('follows a cleared ring from empty, and refuses a ring too large for 16-bit indices', () => {
+    const ring = new Ring(3);
+    const max = new MonotonicDeque(ring, 'max');
+    for (const x of [5, 1, 2]) {
+      ring.push(x);
+      max.update();
+    }
+    expect(max.value).toBe(5);
+    ring.clear();
+    max.clear();
+    expect(Number.isNaN(max.value)).toBe(true);
+    for (const x of [1, 2, 0, 0]) {
+      ring.push(x);
+      max.update();
+    }
+    expect(max.value).toBe(2);
+    expect(() => new MonotonicDeque(new Ring(0x10001), 'min')).toThrow(RangeError);
   });
 });
