@@ -27,7 +27,7 @@ for (const engine of engines) {
         xsReports.set(suites[i].name, run.reply.value as unknown as CaseReport[]);
       });
       expect(xsReports.size).toBe(suites.length);
-    });
+    }, 15 * 60_000); // correctness, not speed: every suite in one XS process takes minutes on a loaded machine
 
     for (const suite of suites) {
       it(`${suite.name}: passes in XS (${engine}) with the same results as in Node`, () => {
