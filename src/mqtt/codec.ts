@@ -209,23 +209,39 @@ export const PUBLISH_TOPIC_AT = 7;
  * lacks room or the packet id is not 1..65535 at QoS 1/2.
  */
 export function encodePublishAround(p: PublishPacket, topicLength: number, b: Uint8Array, topicAt: number): number {
-  const qos = p.qos;
-  const payload = p.payload;
+  return writePublishAround(b, topicAt, topicLength, 0x30 | (p.dup ? 8 : 0) | (p.qos << 1) | (p.retain ? 1 : 0), p.packetId as number, p.payload);
+}
+
+/**
+ * encodePublishAround from the PUBLISH's fields instead of a packet object (the session's hot
+ * path: no object to fill per message). `first` is the fixed header's first byte, 0x30 | DUP << 3
+ * | QoS << 1 | RETAIN (MQTT 3.1.1 section 3.3.1); `id` is read only when QoS is not 0. Same
+ * result and errors as encodePublishAround.
+ */
+export function writePublishAround(b: Uint8Array, topicAt: number, topicLength: number, first: number, id: number, payload: Uint8Array): number {
   let o = topicAt + topicLength;
-  if (qos !== 0) {
-    const id = p.packetId as number;
+  if ((first & 6) !== 0) {
     if (!(id >= 1 && id <= 65535)) throw new RangeError(`PUBLISH packet id ${String(id)} is not in 1..65535`);
-    b[o++] = id >> 8;
-    b[o++] = id & 0xff;
+    b[o] = id >> 8;
+    b[o + 1] = id & 0xff;
+    o += 2;
   }
-  const remaining = o - topicAt + 2 + payload.length;
-  const start = topicAt - (remaining < 128 ? 4 : remaining < 16_384 ? 5 : remaining < 2_097_152 ? 6 : 7);
-  if (start < 0 || o + payload.length > b.length) throw new RangeError(`MQTT encode needs ${remaining + 5} bytes around offset ${topicAt}; the buffer holds ${b.length}`);
-  b.set(payload, o);
+  const payloadLength = payload.length;
+  const remaining = o - topicAt + 2 + payloadLength;
+  if (o + payloadLength > b.length) throw new RangeError(`MQTT encode needs ${remaining + 5} bytes around offset ${topicAt}; the buffer holds ${b.length}`);
   b[topicAt - 2] = topicLength >> 8;
   b[topicAt - 1] = topicLength & 0xff;
+  if (payloadLength !== 0) b.set(payload, o);
+  if (remaining < 128) {
+    // One length byte: the usual telemetry message, written without the varint loop.
+    b[topicAt - 4] = first;
+    b[topicAt - 3] = remaining;
+    return topicAt - 4;
+  }
+  const start = topicAt - (remaining < 16_384 ? 5 : remaining < 2_097_152 ? 6 : 7);
+  if (start < 0) throw new RangeError(`MQTT encode needs ${remaining + 5} bytes around offset ${topicAt}; the buffer holds ${b.length}`);
   o = start;
-  b[o++] = 0x30 | (p.dup ? 8 : 0) | (qos << 1) | (p.retain ? 1 : 0);
+  b[o++] = first;
   let n = remaining;
   do {
     let v = n & 0x7f;

@@ -3,7 +3,8 @@
  * The owner says which ids are in use through a callback, so there is no second copy of that state.
  */
 export class PacketIds {
-  private last = 0;
+  /** The id handed out last (0 before the first). Public so a hot path can advance it inline. */
+  last = 0;
 
   /** The next free id, or 0 when all 65535 are in use. */
   next(inUse: (id: number) => boolean): number {

@@ -37,7 +37,7 @@
  * Payloads passed to publish() are held by reference until acknowledged: do not modify them.
  * Bytes given to onSend and payloads given to onMessage are valid only during the call.
  */
-import { encode, encodedLength, encodePublishAround, publishLength, PUBLISH_TOPIC_AT, validatePacket } from './codec';
+import { encode, encodedLength, MAX_REMAINING_LENGTH, publishLength, PUBLISH_TOPIC_AT, validatePacket, writePublishAround } from './codec';
 import { encodeAliasedPublish } from './codec-v5';
 import { Decoder, DEFAULT_MAX_PACKET_SIZE } from './decoder';
 import { connackError, connackError5, disconnectReasonFor, protocolError } from './errors';
@@ -193,6 +193,9 @@ export interface SessionEvents {
   onClose?(reason: CloseReason): void;
 }
 
+/** An empty payload, for Outgoing records not holding a message. */
+const NO_BYTES = Object.freeze(new Uint8Array(0));
+
 const STAGE_UNSENT = 0; // waiting in the window for the connection (never sent)
 /** 5.0: sent on an earlier connection, waiting for a slot under the server's Receive Maximum (resent with DUP). */
 const STAGE_WAITING = 3;
@@ -263,6 +266,8 @@ export class Session {
   private queue: (Outgoing | undefined)[] = [];
   private queueHead = 0;
   private readonly spare: Outgoing[] = [];
+  /** One more spare record, taken and given back by the QoS 1 hot path without an array call. */
+  private free: Outgoing | undefined;
   /** Inbound QoS 2 packet ids delivered, waiting for PUBREL. */
   private readonly inboundQos2: number[] = [];
   /** Topic filter -> the subscription (QoS, 5.0 options) as the application wants it. */
@@ -283,6 +288,14 @@ export class Session {
   private readonly topics = new TopicCache(4);
   /** The topic bytes sitting at out[PUBLISH_TOPIC_AT..] since the last PUBLISH, if nothing overwrote them. */
   private outTopic: Uint8Array | undefined;
+  /** The topic of the last QoS 1 publish and its cached bytes: the next one is usually the same. */
+  private lastTopic = '';
+  private lastTopicBytes: Uint8Array | undefined;
+  /**
+   * True while a 4-byte PUBACK chunk can be taken without the decoder: connected, 3.1.1 or 5.0,
+   * and the decoder between packets. Recomputed after every chunk the decoder takes.
+   */
+  private fastAck = false;
 
   constructor(options: SessionOptions, events: SessionEvents) {
     this.events = events;
@@ -355,6 +368,7 @@ export class Session {
     if (this.phase !== 'disconnected') this.close('CONNECTION_LOST', 'connect() while a connection was active');
     this.now = nowMs;
     this.phase = 'connecting';
+    this.fastAck = false;
     this.lastReceived = nowMs;
     this.pingOutstanding = false;
     this.decoder.reset();
@@ -389,20 +403,39 @@ export class Session {
 
   /** Bytes from the transport. */
   receive(chunk: Uint8Array, nowMs: number): void {
-    if (this.phase === 'disconnected') return;
-    this.now = nowMs;
-    this.lastReceived = nowMs;
     // A chunk that is exactly one PUBACK (40 02 id id: the same bytes in 3.1.1 and 5.0, Success)
     // at a packet boundary, the usual reply to a device's PUBLISH, is acknowledged without the
     // general decoder: a third of the publish path's XS computrons (bench/mqtt-session.ts).
-    if (chunk.length === 4 && chunk[0] === 0x40 && chunk[1] === 2 && this.phase === 'connected' && this.decoder.atPacketStart) {
+    if (this.fastAck && chunk.length === 4 && chunk[0] === 0x40 && chunk[1] === 2) {
       const id = (chunk[2] << 8) | chunk[3];
+      const inflight = this.inflight;
+      const m = inflight[0]; // undefined when nothing is in flight
+      // The oldest message (never id 0), in 3.1.1 with nothing queued: done here, as
+      // acknowledged() would. `now` is read by nothing this path runs.
+      if (m !== undefined && m.packetId === id && m.stage === STAGE_PUBLISH && m.qos === 1 && this.v5 === undefined && this.queueHead === this.queue.length) {
+        this.lastReceived = nowMs;
+        if (inflight.length === 1) inflight.length = 0;
+        else inflight.shift();
+        const token = m.token;
+        m.payload = NO_BYTES; // drop the references to the caller's bytes and token
+        m.token = undefined;
+        if (this.free === undefined) this.free = m;
+        else this.spare.push(m);
+        this.events.onPublishAcked?.(id, token, 0);
+        return;
+      }
       if (id !== 0) {
+        this.now = nowMs;
+        this.lastReceived = nowMs;
         this.acknowledged(id, 1, STAGE_PUBLISH, 0);
         return;
       }
     }
+    if (this.phase === 'disconnected') return;
+    this.now = nowMs;
+    this.lastReceived = nowMs;
     this.decoder.push(chunk);
+    this.fastAck = this.phase === 'connected' && this.decoder.atPacketStart;
   }
 
   /** The transport closed under us. Emits onClose unless the session already ended the connection. */
@@ -443,6 +476,80 @@ export class Session {
    */
   publish(topic: string, payload: Uint8Array, options: PublishOptions, nowMs: number): number {
     this.now = nowMs;
+    // The general path, unless this is a device's every message: 3.1.1, QoS 1, sent at once.
+    const inflight = this.inflight;
+    if (options.qos !== 1 || this.v5 !== undefined || inflight.length >= this.sendWindow || this.queueHead !== this.queue.length) {
+      return this.publishAny(topic, payload, options);
+    }
+    // Below: the general path's checks and state with fewer calls (each costs XS ~15 computrons
+    // plus ~5 per argument; bench/mqtt-session.ts measures the whole path). The topic's bytes
+    // come from the topic cache, the last one without a lookup.
+    let topicBytes = this.lastTopicBytes;
+    if (topic !== this.lastTopic) {
+      topicBytes = this.topics.bytes(topic);
+      // Not a valid topic name: the general path names the error.
+      if (topicBytes === undefined) return this.publishAny(topic, payload, options);
+      this.lastTopic = topic;
+      this.lastTopicBytes = topicBytes;
+    }
+    // publishLength() inlined: 2 + topic + packet id + payload, and the fixed header.
+    const remaining = 4 + (topicBytes as Uint8Array).length + payload.length;
+    const total = remaining + (remaining < 128 ? 2 : remaining < 16_384 ? 3 : remaining < 2_097_152 ? 4 : 5);
+    // Too large: the general path refuses it.
+    if (total > this.outLimit || remaining > MAX_REMAINING_LENGTH) return this.publishAny(topic, payload, options);
+    const retain = options.retain === true;
+    // A spare's properties are undefined: 3.1.1 never sets them.
+    let m = this.free;
+    if (m !== undefined) this.free = undefined;
+    else m = this.spare.pop() ?? { packetId: 0, topic, topicBytes, payload, qos: 1, retain, token: undefined, stage: STAGE_UNSENT, sentAt: 0, properties: undefined };
+    m.topic = topic;
+    m.topicBytes = topicBytes;
+    m.payload = payload;
+    m.qos = 1;
+    m.retain = retain;
+    m.token = options.token;
+    let id: number;
+    if (inflight.length === 0 && this.pending.length === 0) {
+      // PacketIds.advance() inlined: nothing in flight and no request pending, any next id is free.
+      const ids = this.ids;
+      id = ids.last === 65535 ? 1 : ids.last + 1;
+      ids.last = id;
+    } else id = this.ids.next(this.idInUse);
+    m.packetId = id;
+    inflight[inflight.length] = m;
+    if (this.phase !== 'connected') {
+      m.stage = STAGE_UNSENT;
+      return id;
+    }
+    const out = this.out;
+    if (remaining >= 16_384 || this.outTopic !== topicBytes || PUBLISH_TOPIC_AT + total > out.length) {
+      this.sendPublish(m, false, total);
+      return id;
+    }
+    // sendPublish() and writePublishAround() inlined for the usual message: the topic already in
+    // place after the previous one, a remaining length of 1 or 2 bytes (MQTT 3.1.1 section 2.2.3).
+    m.stage = STAGE_PUBLISH;
+    m.sentAt = nowMs;
+    const idAt = PUBLISH_TOPIC_AT + (topicBytes as Uint8Array).length;
+    out[idAt] = id >> 8;
+    out[idAt + 1] = id & 0xff;
+    out.set(payload, idAt + 2);
+    let start = PUBLISH_TOPIC_AT - 4;
+    if (remaining < 128) {
+      out[start + 1] = remaining;
+    } else {
+      start--;
+      out[start + 1] = (remaining & 0x7f) | 0x80;
+      out[start + 2] = remaining >> 7;
+    }
+    out[start] = retain ? 0x33 : 0x32;
+    this.lastSent = nowMs;
+    this.events.onSend(out.subarray(start, start + total));
+    return id;
+  }
+
+  /** publish() for every message the hot path above does not take. */
+  private publishAny(topic: string, payload: Uint8Array, options: PublishOptions): number {
     const qos = options.qos;
     const retain = options.retain === true;
     if (qos !== 0 && qos !== 1 && qos !== 2) {
@@ -485,16 +592,19 @@ export class Session {
     m.token = options.token;
     m.stage = STAGE_UNSENT;
     m.packetId = 0;
-    if (this.inflight.length < this.sendWindow && this.queuedCount === 0) {
+    const inflight = this.inflight;
+    if (inflight.length < this.sendWindow && this.queueHead === this.queue.length) {
       const length = this.encodedPublishLength(m);
       if (length < 0 || length > this.outLimit) {
         this.spare.push(m);
         return this.invalid(this.publishPacket, length);
       }
-      m.packetId = this.nextPacketId();
-      this.inflight.push(m);
+      // nextPacketId() inlined: with nothing in flight and no request pending any next id is free.
+      const id = inflight.length === 0 && this.pending.length === 0 ? this.ids.advance() : this.ids.next(this.idInUse);
+      m.packetId = id;
+      inflight.push(m);
       if (this.phase === 'connected') this.sendPublish(m, false, length);
-      return m.packetId;
+      return id;
     }
     if (this.queuedCount >= this.maxQueued) {
       this.spare.push(m);
@@ -872,6 +982,28 @@ export class Session {
    * 5.0 topic alias changes it).
    */
   private sendPublish(m: Outgoing, dup: boolean, length = -1): void {
+    m.stage = STAGE_PUBLISH;
+    m.sentAt = this.now;
+    const topic = m.topicBytes;
+    if (topic !== undefined) {
+      // The hot path: the topic was validated and encoded once, by the topic cache; the header
+      // is written from the message's fields (no packet object to fill).
+      const payload = m.payload;
+      const total = length > 0 ? length : publishLength(topic.length, m.qos, payload.length);
+      let out = this.out;
+      if (PUBLISH_TOPIC_AT + total > out.length) {
+        this.reserve(PUBLISH_TOPIC_AT + total);
+        out = this.out;
+      }
+      if (this.outTopic !== topic) {
+        out.set(topic, PUBLISH_TOPIC_AT);
+        this.outTopic = topic;
+      }
+      const start = writePublishAround(out, PUBLISH_TOPIC_AT, topic.length, 0x30 | (dup ? 8 : 0) | (m.qos << 1) | (m.retain ? 1 : 0), m.packetId, payload);
+      this.lastSent = this.now;
+      this.events.onSend(out.subarray(start, start + total));
+      return;
+    }
     const p = this.publishPacket;
     p.topic = m.topic;
     p.payload = m.payload;
@@ -879,21 +1011,7 @@ export class Session {
     p.retain = m.retain;
     p.dup = dup;
     p.packetId = m.packetId;
-    m.stage = STAGE_PUBLISH;
-    m.sentAt = this.now;
-    const topic = m.topicBytes;
-    if (topic !== undefined) {
-      // The hot path: the topic was validated and encoded once, by the topic cache.
-      const total = length > 0 ? length : publishLength(topic.length, m.qos, m.payload.length);
-      if (PUBLISH_TOPIC_AT + total > this.out.length) this.reserve(PUBLISH_TOPIC_AT + total);
-      if (this.outTopic !== topic) {
-        this.out.set(topic, PUBLISH_TOPIC_AT);
-        this.outTopic = topic;
-      }
-      const start = encodePublishAround(p, topic.length, this.out, PUBLISH_TOPIC_AT);
-      this.lastSent = this.now;
-      this.events.onSend(this.out.subarray(start, start + total));
-    } else if (this.v5) {
+    if (this.v5) {
       this.sendAliased(p, m.topic, m.properties); // 5.0 never has topicBytes
     } else if (length > 0) this.sendMeasured(p, length);
     else this.send(p);
@@ -1067,6 +1185,7 @@ export class Session {
   private close(code: CloseCode, message: string, error?: ProtocolError, from?: DisconnectPacket | ConnackPacket): void {
     if (this.phase === 'disconnected') return;
     this.phase = 'disconnected';
+    this.fastAck = false;
     this.decoder.reset(); // the rest of the current chunk belongs to a dead connection
     this.pingOutstanding = false;
     this.pending.length = 0;

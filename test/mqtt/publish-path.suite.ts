@@ -7,7 +7,7 @@
 import type { Json, Suite } from '../harness';
 import { encode, encodedLength, encodePublishAround, publishLength, PUBLISH_TOPIC_AT } from '../../src/mqtt/codec';
 import { PacketType, type PublishPacket, type QoS } from '../../src/mqtt/packets';
-import { Session } from '../../src/mqtt/session';
+import { PUBLISH_INVALID, Session } from '../../src/mqtt/session';
 import { TopicCache } from '../../src/mqtt/topic-cache';
 import { encodeUtf8 } from '../../src/text/utf8';
 import { toHex } from './codec-vectors';
@@ -118,6 +118,57 @@ export const suite: Suite = {
         session.receive(new Uint8Array([0x40, 2, id >> 8, id & 0xff]), 4);
         t.equal(acked.join(), String(id));
         return acked;
+      },
+    },
+    {
+      name: 'Session QoS 1 hot path: remaining lengths of 1, 2 and 3 bytes, retain, sent before the connection and resent after, out-of-order and QoS 2 ids, invalid topic and too-large messages refused with the reason',
+      run(t) {
+        const errors: string[] = [];
+        const sent: string[] = [];
+        const acked: number[] = [];
+        const session = new Session({ clientId: 'c', keepAlive: 0, ackTimeoutMs: 0, maxPacketSize: 20_000 }, { onSend: (b) => sent.push(toHex(b)), onPublishAcked: (id) => acked.push(id), onError: (e) => errors.push(e.code) });
+        const topic = TOPICS[1];
+        // Published while disconnected: numbered, sent (not DUP: never sent) once connected.
+        const early = session.publish(topic, payloadOf(3), { qos: 1 }, 0);
+        t.equal(sent.length, 0);
+        session.connect({ username: 'u' }, 0);
+        session.receive(new Uint8Array([0x20, 2, 0, 0]), 0);
+        t.equal(sent[sent.length - 1], general({ type: PacketType.PUBLISH, topic, payload: payloadOf(3), qos: 1, retain: false, dup: false, packetId: early }));
+        session.receive(new Uint8Array([0x40, 2, early >> 8, early & 0xff]), 1);
+        const out: Json[] = [];
+        for (const size of [0, 47, 48, 16_300, 16_310, 3]) {
+          const retain = size === 48;
+          const id = session.publish(topic, payloadOf(size), { qos: 1, retain }, 2);
+          t.equal(sent[sent.length - 1], general({ type: PacketType.PUBLISH, topic, payload: payloadOf(size), qos: 1, retain, dup: false, packetId: id }), `size ${size}`);
+          session.receive(new Uint8Array([0x40, 2, id >> 8, id & 0xff]), 3);
+          out.push(sent[sent.length - 1].length);
+        }
+        // Two in flight, acknowledged newest first; a PUBACK for a QoS 2 message's id is not its acknowledgement.
+        const a = session.publish(topic, payloadOf(5), { qos: 1 }, 4);
+        const b = session.publish(topic, payloadOf(6), { qos: 1 }, 4);
+        const q2 = session.publish(topic, payloadOf(7), { qos: 2 }, 4);
+        session.receive(new Uint8Array([0x40, 2, b >> 8, b & 0xff]), 5);
+        session.receive(new Uint8Array([0x40, 2, q2 >> 8, q2 & 0xff]), 5);
+        session.receive(new Uint8Array([0x40, 2, a >> 8, a & 0xff]), 5);
+        t.equal(acked.slice(-2).join(), `${b},${a}`);
+        t.equal(session.inflightCount, 1, 'the QoS 2 message is still in flight');
+        // Refused with the codec's reason; nothing sent, nothing held.
+        const before = sent.length;
+        t.equal(session.publish('a/+', payloadOf(1), { qos: 1 }, 6), PUBLISH_INVALID);
+        t.equal(session.publish(topic, payloadOf(20_000), { qos: 1 }, 6), PUBLISH_INVALID);
+        t.equal(errors.join(), 'WILDCARD_IN_TOPIC,PACKET_TOO_LARGE');
+        t.equal(sent.length, before);
+        t.equal(session.inflightCount, 1);
+        // After a reconnect the unacknowledged QoS 2 message goes again with DUP, then the hot path resumes.
+        session.connectionLost('test', 7);
+        session.connect({ username: 'u' }, 8);
+        session.receive(new Uint8Array([0x20, 2, 1, 0]), 8);
+        t.equal(sent[sent.length - 1], general({ type: PacketType.PUBLISH, topic, payload: payloadOf(7), qos: 2, retain: false, dup: true, packetId: q2 }));
+        const c = session.publish(topic, payloadOf(9), { qos: 1 }, 9);
+        t.equal(sent[sent.length - 1], general({ type: PacketType.PUBLISH, topic, payload: payloadOf(9), qos: 1, retain: false, dup: false, packetId: c }));
+        session.receive(new Uint8Array([0x40, 2, c >> 8, c & 0xff]), 9);
+        t.equal(acked[acked.length - 1], c);
+        return out;
       },
     },
   ],
