@@ -179,7 +179,8 @@ function provisionedHub(host: Host, config: FirmwareConfig, memory: TransportMem
       dps?.close();
       dps = undefined;
     },
-    sendTelemetry: (body, properties, onDone) => (inner ? inner.sendTelemetry(body, properties, onDone) : notReady(onDone)),
+    // A refusal comes after the call returns (ports.ts), so the pump does not take the message again at once.
+    sendTelemetry: (body, properties, onDone) => (inner ? inner.sendTelemetry(body, properties, onDone) : void Promise.resolve().then(() => onDone(new Error('not provisioned yet')))),
     getTwin: (onDone) => (inner ? inner.getTwin(onDone) : notReady(onDone)),
     patchReported: (patch, onDone) => (inner ? inner.patchReported(patch, onDone) : notReady(onDone)),
   };

@@ -57,6 +57,9 @@ export interface OutboxCounts {
 
 interface Entry {
   seq: number;
+  /** The message's text while it is in RAM ('' and undefined for a stored message not read back). */
+  body: string;
+  properties: MessageProperties | undefined;
   /** Storage slot, or -1 while the message lives only in RAM (`value`). */
   slot: number;
   /** The stored form while not stored yet; undefined once stored. */
@@ -127,7 +130,9 @@ export class Outbox {
       dropped = true;
     }
     this.next++;
-    const entry: Entry = { seq, slot: -1, value, pushedAt: this.clock.now(), size, expiry, inFlight: false };
+    // The body and properties stay referenced while the message is in RAM: taking it to send
+    // parses nothing (the stored form is read back only for a stored message).
+    const entry: Entry = { seq, body, properties, slot: -1, value, pushedAt: this.clock.now(), size, expiry, inFlight: false };
     this.entries.push(entry);
     this.bytes += size;
     // Write-ahead: the message, then the index that covers it.
@@ -166,6 +171,8 @@ export class Outbox {
     entry.slot = slot;
     this.storage.set(this.prefix + slot, entry.value as string);
     entry.value = undefined;
+    // RAM holds a stored message's text only while it is in flight.
+    if (!entry.inFlight) dropText(entry);
   }
 
   /** Drops expired messages (counted). Returns how many were dropped. */
@@ -189,14 +196,17 @@ export class Outbox {
     return dropped;
   }
 
-  /** The oldest message not yet in flight, marked in flight; undefined when none. */
+  /**
+   * The oldest message not yet in flight, marked in flight; undefined when none. The result is
+   * the outbox's own record (no copy): read it, do not keep or modify it.
+   */
   takeNext(): OutboxMessage | undefined {
-    for (const entry of this.entries) {
-      if (entry.inFlight) continue;
-      const message = this.read(entry);
-      if (message === undefined) continue;
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      if (entry.inFlight || !this.read(entry)) continue;
       entry.inFlight = true;
-      return message;
+      return entry;
     }
     return undefined;
   }
@@ -219,12 +229,17 @@ export class Outbox {
   /** Sending failed: the message goes back to waiting, in its place. */
   release(seq: number): void {
     const i = this.indexOf(seq);
-    if (i >= 0) this.entries[i].inFlight = false;
+    if (i >= 0) this.unmark(this.entries[i]);
   }
 
   /** Every message back to waiting (the connection was lost). */
   releaseAll(): void {
-    for (const entry of this.entries) entry.inFlight = false;
+    for (const entry of this.entries) this.unmark(entry);
+  }
+
+  private unmark(entry: Entry): void {
+    entry.inFlight = false;
+    if (entry.slot >= 0) dropText(entry);
   }
 
   private indexOf(seq: number): number {
@@ -239,17 +254,24 @@ export class Outbox {
       this.slotUsed[entry.slot] = 0;
     }
     this.bytes -= entry.size;
-    this.entries.splice(i, 1);
+    // The oldest is the usual one: shift() allocates no array for the removed element.
+    if (i === 0) this.entries.shift();
+    else this.entries.splice(i, 1);
   }
 
-  private read(entry: Entry): OutboxMessage | undefined {
+  /** Makes sure `entry` has its body and properties (read back from storage when stored); false when unreadable. */
+  private read(entry: Entry): entry is Entry & OutboxMessage {
+    if (entry.properties !== undefined) return true;
     const value = entry.slot < 0 ? entry.value : this.storage.get(this.prefix + entry.slot);
-    if (value === undefined) return undefined;
+    if (value === undefined) return false;
     try {
       const parsed = JSON.parse(value) as { p: MessageProperties; b: string };
-      return { seq: entry.seq, body: parsed.b, properties: parsed.p };
+      if (typeof parsed.b !== 'string' || parsed.p === null || typeof parsed.p !== 'object') return false;
+      entry.body = parsed.b;
+      entry.properties = parsed.p;
+      return true;
     } catch {
-      return undefined;
+      return false;
     }
   }
 
@@ -280,7 +302,7 @@ export class Outbox {
         this.storage.delete(this.prefix + slot);
         continue;
       }
-      found.push({ seq: stored.seq, slot, value: undefined, pushedAt: 0, size: value.length, expiry: stored.expiry, inFlight: false });
+      found.push({ seq: stored.seq, body: '', properties: undefined, slot, value: undefined, pushedAt: 0, size: value.length, expiry: stored.expiry, inFlight: false });
       if (stored.seq >= this.next) this.next = stored.seq + 1;
     }
     found.sort((a, b) => a.seq - b.seq);
@@ -310,4 +332,10 @@ function parseStored(value: string): { seq: number; expiry: number } | undefined
   } catch {
     return undefined;
   }
+}
+
+/** Forgets a stored message's text in RAM (read back from storage when it is next taken). */
+function dropText(entry: Entry): void {
+  entry.body = '';
+  entry.properties = undefined;
 }

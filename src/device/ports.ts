@@ -186,9 +186,12 @@ export interface HubConnection {
   stop(): void;
   /**
    * Publishes telemetry at QoS 1. `onDone` is called once: without an error after the PUBACK,
-   * with an error when the message was not acknowledged (connection lost, refused).
+   * with an error when the message was not acknowledged (connection lost, refused); a refusal
+   * comes after this call returns. `onDone` may be the same function for many sends (the pump
+   * keeps one per in-flight place), so nothing is allocated per message; a `properties` object
+   * passed again is recognised by identity (its topic is built once).
    */
-  sendTelemetry(body: string, properties: MessageProperties, onDone: (error?: string) => void): void;
+  sendTelemetry(body: string, properties: MessageProperties, onDone: (error?: Error) => void): void;
   getTwin(onDone: (error: string | undefined, twin?: TwinDocument) => void): void;
   patchReported(patch: Record<string, unknown>, onDone: (error?: string) => void): void;
 }

@@ -28,6 +28,8 @@ export const SEQ_KEY = 'seq';
 export const SEQ_BLOCK = 100;
 /** Default write-behind delay: a message still unacknowledged this long after it was built is stored. */
 export const WRITE_BEHIND_MS = 30_000;
+/** An in-flight place carrying no message. */
+const FREE = -1;
 
 export class TelemetryPump {
   readonly outbox: Outbox;
@@ -46,13 +48,25 @@ export class TelemetryPump {
   private readonly writeBehindMs: number;
   /** An ended aggregation period waiting for the next telemetry message. */
   private held: AggregateSection | undefined;
+  /**
+   * In-flight places, maxInFlight of them: the sequence number of the message each carries, or
+   * FREE, and each place's completion callback, made once (no closure per message).
+   */
+  private readonly placeSeq: number[] = [];
+  private readonly placeDone: ((error?: Error) => void)[] = [];
+  /** A send was refused since pump() began. */
+  private refused = false;
 
   constructor(ctx: DeviceContext, hub: HubConnection, table: SensorTable, options: { outbox?: OutboxOptions; maxInFlight?: number; writeBehindMs?: number; changed: () => void }) {
     const { storage, clock, timers } = ctx.host;
     this.ctx = ctx;
     this.hub = hub;
     this.table = table;
-    this.maxInFlight = options.maxInFlight ?? 4;
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 4);
+    for (let place = 0; place < this.maxInFlight; place++) {
+      this.placeSeq.push(FREE);
+      this.placeDone.push((error) => this.sent(place, error));
+    }
     this.changed = options.changed;
     this.outbox = new Outbox(storage, clock, options.outbox);
     const seq = Number(storage.get(SEQ_KEY) ?? '0');
@@ -95,23 +109,35 @@ export class TelemetryPump {
   pump(): void {
     if (this.ctx.stopped || !this.ctx.connected) return;
     this.outbox.expire();
-    while (this.outbox.inFlight < this.maxInFlight) {
+    const places = this.placeSeq;
+    this.refused = false;
+    // A port that refuses during the call would hand the same message back at once: stop then.
+    while (!this.refused) {
+      const place = places.indexOf(FREE);
+      if (place < 0) break;
       const m = this.outbox.takeNext();
       if (m === undefined) break;
-      this.hub.sendTelemetry(m.body, m.properties, (error) => {
-        // The port calls back once per send: acknowledged, or not in flight any more.
-        if (error === undefined) this.outbox.acknowledge(m.seq);
-        else {
-          this.outbox.release(m.seq);
-          this.ctx.host.log.write('warn', 'outbox', `message ${m.seq} not acknowledged: ${error}`);
-        }
-        if (this.ctx.stopped) return;
-        this.changed();
-        // A failure waits for the next trigger (telemetry tick, reconnect) rather than spinning.
-        if (error === undefined) this.pump();
-      });
+      places[place] = m.seq;
+      this.hub.sendTelemetry(m.body, m.properties, this.placeDone[place]);
     }
     this.changed();
+  }
+
+  /** The port's answer for the message in flight at `place`: acknowledged, or not in flight any more. */
+  private sent(place: number, error: Error | undefined): void {
+    const seq = this.placeSeq[place];
+    if (seq === FREE) return; // the port calls back once per send; a second call finds nothing
+    this.placeSeq[place] = FREE;
+    if (error === undefined) this.outbox.acknowledge(seq);
+    else {
+      this.refused = true;
+      this.outbox.release(seq);
+      this.ctx.host.log.write('warn', 'outbox', `message ${seq} not acknowledged: ${error.message}`);
+    }
+    if (this.ctx.stopped) return;
+    this.changed();
+    // A failure waits for the next trigger (telemetry tick, reconnect) rather than spinning.
+    if (error === undefined) this.pump();
   }
 
   /** Telemetry, carrying the aggregation period that ended since the last one, if any. */

@@ -45,8 +45,19 @@ export interface Message {
   properties: MessageProperties;
 }
 
-/** Properties every message carries (IoT Hub routes on them). */
+/**
+ * The property sets of the message types without extra properties, built once and shared by
+ * every message (frozen): the hub port recognises a set it has seen by identity and builds its
+ * topic once (ports.ts).
+ */
+const SHARED_PROPERTIES: Readonly<Record<string, MessageProperties>> = Object.freeze({
+  telemetry: Object.freeze({ '$.ct': 'application/json', '$.ce': 'utf-8', type: 'telemetry' }),
+  aggregate: Object.freeze({ '$.ct': 'application/json', '$.ce': 'utf-8', type: 'aggregate' }),
+});
+
+/** Properties every message carries (IoT Hub routes on them). Do not modify the result. */
 export function properties(type: string, extra?: MessageProperties): MessageProperties {
+  if (extra === undefined && (type === 'telemetry' || type === 'aggregate')) return SHARED_PROPERTIES[type];
   const p: MessageProperties = { '$.ct': 'application/json', '$.ce': 'utf-8', type };
   return extra ? Object.assign(p, extra) : p;
 }

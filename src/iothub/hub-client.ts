@@ -59,7 +59,7 @@ import {
   TWIN_DESIRED_SUBSCRIPTION,
   TWIN_RESPONSE_SUBSCRIPTION,
 } from './topics';
-import { decodeUtf8OrThrow, encodeUtf8, utf8Length } from '../text/utf8';
+import { decodeUtf8OrThrow, encodeUtf8, nativeUtf8Encoder, utf8Length } from '../text/utf8';
 
 export type HubErrorCode =
   | 'MESSAGE_TOO_LARGE' // D2C over 256 KB, refused before sending
@@ -203,10 +203,8 @@ interface PendingTwin {
   timer: TimerId;
 }
 
-interface PendingSend {
-  resolve(): void;
-  reject(error: HubError): void;
-}
+/** Told once per publishTelemetry(): without an error after the PUBACK, or why the message was not delivered. */
+export type TelemetryDone = (error?: HubError) => void;
 
 export class HubClient {
   readonly deviceId: string;
@@ -231,8 +229,17 @@ export class HubClient {
   private resyncTimer: TimerId | undefined;
 
   private nextRid = 1;
-  private nextToken = 1;
-  private readonly sends = new Map<number, PendingSend>();
+  /**
+   * publishTelemetry() callbacks waiting for their PUBACK, in no order. Each is its message's
+   * MQTT token, so an acknowledgement finds it with no map and no per-message record.
+   */
+  private readonly waiting: TelemetryDone[] = [];
+  /** Reused for every telemetry publish (the session reads it during the call). */
+  private readonly telemetryOptions: PublishOptions = { qos: 1, retain: false, token: undefined };
+  /** The last property set sent, by identity, and its topic and the topic's UTF-8 length. */
+  private topicProperties: MessageProperties | undefined;
+  private topicText = '';
+  private topicBytes = 0;
   private readonly twinRequests = new Map<string, PendingTwin>();
 
   private c2dHandler: C2dHandler | undefined;
@@ -307,7 +314,17 @@ export class HubClient {
       onConnected: (sessionPresent) => this.connected(sessionPresent, subscriptions),
       onDisconnected: (reason) => this.disconnected(reason),
       onMessage: (topic, payload, info) => this.message(topic, payload, info.oversize),
-      onPublishAcked: (_id, token) => this.acked(token),
+      onPublishAcked: (_id, token) => {
+        // acked() inlined: this runs once per telemetry message.
+        if (typeof token !== 'function') return;
+        const waiting = this.waiting;
+        const i = waiting.indexOf(token as TelemetryDone);
+        if (i < 0) return;
+        // Order does not matter: the last one takes the freed place (no array allocated).
+        waiting[i] = waiting[waiting.length - 1];
+        waiting.length--;
+        (token as TelemetryDone)();
+      },
       onError: (error: ClientError) => this.events.onError?.(error),
     };
     this.network = transportNetwork(host.network, host, endpoint, (message) => new HubError('CONFIG', message));
@@ -347,8 +364,8 @@ export class HubClient {
     this.clearTimer('resyncTimer');
     this.mqtt.close();
     const closed = new HubError('CLOSED', 'the hub client was closed');
-    for (const s of this.sends.values()) s.reject(closed);
-    this.sends.clear();
+    const waiting = this.waiting.splice(0, this.waiting.length);
+    for (const done of waiting) done(closed);
     for (const r of this.twinRequests.values()) {
       this.host.timers.clear(r.timer);
       r.reject(closed);
@@ -361,31 +378,54 @@ export class HubClient {
   /**
    * Sends a device-to-cloud message (QoS 1). Resolves when the hub acknowledged it (PUBACK);
    * while offline it waits in the MQTT queue. Strings are sent as UTF-8. Do not modify `body`
-   * until the promise settles.
+   * until the promise settles. (publishTelemetry without the promise.)
    */
   sendTelemetry(body: Uint8Array | string, properties?: MessageProperties): Promise<void> {
-    let topic: string;
+    return new Promise<void>((resolve, reject) => this.publishTelemetry(body, properties, (error) => (error === undefined ? resolve() : reject(error))));
+  }
+
+  /**
+   * Sends a device-to-cloud message (QoS 1) and calls `done` once: without an error when the
+   * hub acknowledged it (PUBACK, during the call that handed the PUBACK over), or with the
+   * HubError saying why not: INVALID (a lone surrogate in `body`, a topic the MQTT layer
+   * refuses), MESSAGE_TOO_LARGE (body and properties over IoT Hub's 256 KB), QUEUE_FULL, CLOSED
+   * (now or by close() later). A refusal is told in a later microtask, never during this call, so
+   * a caller may resend from `done` without looping. While offline the message waits in the MQTT
+   * queue. Do not modify `body` (bytes) until `done`.
+   *
+   * Steady state per message (bench/mqtt-session.ts): no promise, no closure, no map entry; the
+   * topic is built once per property set (pass the same `properties` object again: it is
+   * recognised by identity) and a string body is encoded by the engine's TextEncoder.
+   */
+  publishTelemetry(body: Uint8Array | string, properties: MessageProperties | undefined, done: TelemetryDone): void {
+    let topic = this.topicText;
+    let topicBytes = this.topicBytes;
     let payload: Uint8Array;
     try {
-      topic = properties ? telemetryTopic(this.deviceId, this.moduleId, properties) : this.telemetryPrefixNoProps;
-      payload = typeof body === 'string' ? encodeUtf8(body) : body;
+      if (properties !== this.topicProperties || topic === '') {
+        topic = properties ? telemetryTopic(this.deviceId, this.moduleId, properties) : this.telemetryPrefixNoProps;
+        topicBytes = utf8Length(topic);
+        this.topicProperties = properties;
+        this.topicText = topic;
+        this.topicBytes = topicBytes;
+      }
+      payload = typeof body === 'string' ? utf8Payload(body) : body;
     } catch (e) {
-      return Promise.reject(new HubError('INVALID', `telemetry message not sent: ${e instanceof Error ? e.message : String(e)}`));
+      return refuse(done, new HubError('INVALID', `telemetry message not sent: ${e instanceof Error ? e.message : String(e)}`));
     }
-    const size = payload.length + utf8Length(topic);
+    const size = payload.length + topicBytes;
     if (size > MAX_D2C_MESSAGE_BYTES) {
-      return Promise.reject(
-        new HubError('MESSAGE_TOO_LARGE', `telemetry message is ${size} bytes (body and properties); IoT Hub accepts at most ${MAX_D2C_MESSAGE_BYTES}`),
-      );
+      return refuse(done, new HubError('MESSAGE_TOO_LARGE', `telemetry message is ${size} bytes (body and properties); IoT Hub accepts at most ${MAX_D2C_MESSAGE_BYTES}`));
     }
-    if (this.closed) return Promise.reject(new HubError('CLOSED', 'the hub client was closed'));
-    return new Promise<void>((resolve, reject) => {
-      const token = this.nextToken++;
-      const result = this.mqtt.publish(topic, payload, { qos: 1, retain: false, token });
-      if (result === PUBLISH_REJECTED) reject(new HubError('QUEUE_FULL', 'the outgoing queue is full; retry later'));
-      else if (result === PUBLISH_INVALID || result < -1) reject(new HubError('INVALID', 'the MQTT layer refused the message'));
-      else this.sends.set(token, { resolve, reject });
-    });
+    if (this.closed) return refuse(done, new HubError('CLOSED', 'the hub client was closed'));
+    const options = this.telemetryOptions;
+    options.token = done;
+    const result = this.mqtt.publish(topic, payload, options);
+    options.token = undefined;
+    if (result === PUBLISH_REJECTED) return refuse(done, new HubError('QUEUE_FULL', 'the outgoing queue is full; retry later'));
+    if (result === PUBLISH_INVALID || result < -1) return refuse(done, new HubError('INVALID', 'the MQTT layer refused the message'));
+    const waiting = this.waiting;
+    waiting[waiting.length] = done;
   }
 
   // ---- cloud-to-device ------------------------------------------------------------------
@@ -475,7 +515,7 @@ export class HubClient {
   private renew(waitedMs: number): void {
     this.renewalTimer = undefined;
     if (this.closed) return;
-    if (this.sends.size > 0 && waitedMs < this.renewalWaitMs) {
+    if (this.waiting.length > 0 && waitedMs < this.renewalWaitMs) {
       this.renewalTimer = this.host.timers.set(() => this.renew(waitedMs + 1000), 1000);
       return;
     }
@@ -487,14 +527,6 @@ export class HubClient {
     const id = this[which];
     if (id !== undefined) this.host.timers.clear(id);
     this[which] = undefined;
-  }
-
-  private acked(token: unknown): void {
-    if (typeof token !== 'number') return;
-    const pending = this.sends.get(token);
-    if (!pending) return;
-    this.sends.delete(token);
-    pending.resolve();
   }
 
   /** `oversize` > 0: the message was too large to take (its size); the payload is empty. */
@@ -691,3 +723,29 @@ function parseTwin(text: string): Twin {
   return { desired: doc.desired as Record<string, unknown>, reported: reported as Record<string, unknown> };
 }
 
+/**
+ * The engine's TextEncoder, for telemetry bodies: in XS a native encode costs ~30 computrons
+ * where the hand-written walk costs two per character (bench/mqtt-session.ts). Stateless and
+ * frozen (nativeUtf8Encoder), so safe at module level.
+ */
+const encoder = nativeUtf8Encoder();
+
+/**
+ * `text` as UTF-8. Throws on a lone surrogate, which has no UTF-8 form: encodeURIComponent
+ * refuses exactly those (ECMA-262 Encode, URIError) natively, while TextEncoder would replace one
+ * (V8) or write it as CESU-8 (XS).
+ */
+function utf8Payload(text: string): Uint8Array {
+  if (encoder === undefined) return encodeUtf8(text);
+  try {
+    encodeURIComponent(text);
+  } catch {
+    throw new RangeError('lone surrogate in text');
+  }
+  return encoder.encode(text);
+}
+
+/** Tells `done` of a refusal in a later microtask, so the caller's send call returns first. */
+function refuse(done: TelemetryDone, error: HubError): void {
+  void Promise.resolve().then(() => done(error));
+}

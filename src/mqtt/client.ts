@@ -117,12 +117,18 @@ export class MqttClient {
   private connectTimer: TimerId | undefined;
   private keepaliveTimer: TimerId | undefined;
   private keepaliveAt = Infinity;
+  /** The attempt the keepalive timer was armed in (a timer of an older attempt does nothing). */
+  private keepaliveAttempt = 0;
   private retryTimer: TimerId | undefined;
   /** Set before ending a connection on purpose, read by the session's onClose. */
   private override: DisconnectReason | undefined;
   private reconnectNow = false;
   private everConnected = false;
   private readonly connectTimeoutMs: number;
+  /** The session's acknowledgement timeout (SessionOptions.ackTimeoutMs), ms; 0: none. */
+  private readonly ackTimeoutMs: number;
+  /** session.pingResponses when the keepalive timer was last considered. */
+  private pingResponses = 0;
   private username: string | undefined;
   private password: MqttClientOptions['password'];
 
@@ -134,6 +140,7 @@ export class MqttClient {
     this.username = options.username;
     this.password = options.password;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
+    this.ackTimeoutMs = Math.max(0, options.ackTimeoutMs ?? 30_000);
     this.backoff = new Backoff(options.backoff ?? {}, host.random);
     this.session = new Session(
       {
@@ -161,7 +168,8 @@ export class MqttClient {
         onSend: (bytes) => this.connection?.write(bytes),
         onConnected: (sessionPresent, properties) => this.connected(sessionPresent, properties),
         onMessage: (topic, payload, info) => this.events.onMessage?.(topic, payload, info),
-        onPublishAcked: (id, token, reasonCode) => this.events.onPublishAcked?.(id, token, reasonCode),
+        // Handed straight to the application's handler (bound once): one call less per message.
+        onPublishAcked: events.onPublishAcked ? events.onPublishAcked.bind(events) : undefined,
         onSubscribed: (id, granted) => this.events.onSubscribed?.(id, granted),
         onUnsubscribed: (id, reasonCodes) => this.events.onUnsubscribed?.(id, reasonCodes),
         onError: (error: ProtocolError) => this.events.onError?.(error),
@@ -180,11 +188,16 @@ export class MqttClient {
   }
 
   publish(topic: string, payload: Uint8Array, options: PublishOptions): number {
-    const wasIdle = this.session.inflightCount === 0;
-    const result = this.session.publish(topic, payload, options, this.host.clock.now());
+    const session = this.session;
+    const wasIdle = session.inflightCount === 0;
+    const now = this.host.clock.now();
+    const result = session.publish(topic, payload, options, now);
     // Only the first message in flight can bring the acknowledgement deadline forward: any later
-    // one was sent later. (armKeepalive re-arms only when the deadline is earlier.)
-    if (wasIdle && this.phase === 'connected' && options.qos > 0) this.armKeepalive();
+    // one was sent later. Its deadline is now + ackTimeout: a timer armed no later than that
+    // stays (armKeepalive would only compute the session's deadline to find so).
+    if (wasIdle && this.ackTimeoutMs > 0 && options.qos > 0 && this.phase === 'connected' && !(this.keepaliveTimer !== undefined && this.keepaliveAt <= now + this.ackTimeoutMs)) {
+      this.armKeepalive();
+    }
     return result;
   }
 
@@ -262,9 +275,14 @@ export class MqttClient {
         },
         onData: (data) => {
           if (attempt !== this.attempt) return;
-          this.session.receive(data, clock.now());
-          // A PINGRESP can bring the next ping forward (cheap: re-arms only when earlier).
-          if (this.phase === 'connected') this.armKeepalive();
+          const session = this.session;
+          session.receive(data, clock.now());
+          // A PINGRESP can bring the next ping forward; anything else received only moves the
+          // deadlines later (a timer that fires early finds nothing due and re-arms).
+          if (session.pingResponses !== this.pingResponses) {
+            this.pingResponses = session.pingResponses;
+            if (this.phase === 'connected') this.armKeepalive();
+          }
         },
         onClose: (error?: ConnectionError) => {
           if (attempt !== this.attempt) return;
@@ -361,15 +379,18 @@ export class MqttClient {
     if (this.keepaliveTimer !== undefined && deadline >= this.keepaliveAt) return;
     this.host.timers.clear(this.keepaliveTimer);
     this.keepaliveAt = deadline;
-    const attempt = this.attempt;
-    this.keepaliveTimer = this.host.timers.set(() => {
-      if (attempt !== this.attempt) return;
-      this.keepaliveTimer = undefined;
-      this.keepaliveAt = Infinity;
-      this.session.tick(this.host.clock.now());
-      this.armKeepalive();
-    }, Math.max(0, deadline - this.host.clock.now()));
+    this.keepaliveAttempt = this.attempt;
+    this.keepaliveTimer = this.host.timers.set(this.keepaliveFired, Math.max(0, deadline - this.host.clock.now()));
   }
+
+  /** The keepalive timer's callback, made once (re-arming allocates no closure). */
+  private readonly keepaliveFired = (): void => {
+    if (this.keepaliveAttempt !== this.attempt) return;
+    this.keepaliveTimer = undefined;
+    this.keepaliveAt = Infinity;
+    this.session.tick(this.host.clock.now());
+    this.armKeepalive();
+  };
 
   private credentials(): ConnectCredentials {
     const source = this.password;

@@ -257,6 +257,11 @@ export class Session {
   private lastSent = 0;
   private lastReceived = 0;
   private pingOutstanding = false;
+  /**
+   * PINGRESPs received so far: a policy above (client.ts) re-arms its timer when this changes,
+   * the only reception that can bring nextDeadline() forward.
+   */
+  pingResponses = 0;
 
   private readonly ids = new PacketIds();
   private readonly idInUse = (id: number): boolean => this.isIdInUse(id);
@@ -780,6 +785,7 @@ export class Session {
       }
       case PacketType.PINGRESP:
         this.pingOutstanding = false;
+        this.pingResponses++;
         return;
       case PacketType.DISCONNECT:
         if (this.v5) {

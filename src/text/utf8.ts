@@ -294,6 +294,7 @@ function asciiString(bytes: Uint8Array, start: number, end: number): string {
 /** The part of TextEncoder the fast paths use. */
 export interface NativeUtf8Encoder {
   encodeInto(source: string, destination: Uint8Array): { read: number; written: number };
+  encode(source: string): Uint8Array;
 }
 
 /** The part of TextDecoder the fast paths use. */

@@ -61,7 +61,7 @@ export class FakeSensors implements SensorSource {
 export interface Sent {
   body: string;
   properties: MessageProperties;
-  done: (error?: string) => void;
+  done: (error?: Error) => void;
   acked: boolean;
 }
 
@@ -90,9 +90,9 @@ export class FakeHub implements HubConnection {
   stop(): void {
     this.stopped++;
   }
-  sendTelemetry(body: string, properties: MessageProperties, onDone: (error?: string) => void): void {
+  sendTelemetry(body: string, properties: MessageProperties, onDone: (error?: Error) => void): void {
     if (this.state.hub !== 'connected') {
-      onDone('not connected');
+      onDone(new Error('not connected'));
       return;
     }
     const s: Sent = { body, properties, done: onDone, acked: false };
@@ -124,7 +124,7 @@ export class FakeHub implements HubConnection {
     this.setState({ network: 'down', hub: 'disconnected' });
     for (const s of this.sent) if (!s.acked) {
       s.acked = true;
-      s.done('connection lost');
+      s.done(new Error('connection lost'));
     }
   }
   ackAll(): void {

@@ -138,7 +138,7 @@ export function runStorm(options: StormOptions): StormResult {
   }
 
   class CheckingHub extends FakeHub {
-    override sendTelemetry(body: string, properties: MessageProperties, onDone: (error?: string) => void): void {
+    override sendTelemetry(body: string, properties: MessageProperties, onDone: (error?: Error) => void): void {
       const msg = JSON.parse(body) as { type: string; sensors?: { id: string; value?: number | null; status?: string; min?: number | null; max?: number | null }[] };
       publishedMessages++;
       if (msg.type === 'telemetry') {

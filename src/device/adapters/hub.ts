@@ -46,6 +46,9 @@ export class HubClientConnection implements HubConnection {
   private startTimer: TimerId | undefined;
   private stopped = false;
   private lastState: HubState = { network: 'down', hub: 'disconnected' };
+  /** The last telemetry property set and its IoT Hub form (the same object each time, so the client's topic cache hits). */
+  private lastProperties: MessageProperties | undefined;
+  private lastHubProperties: HubMessageProperties | undefined;
 
   constructor(options: HubClientOptions, host: HubClientHost) {
     this.timers = host.timers;
@@ -129,11 +132,13 @@ export class HubClientConnection implements HubConnection {
     this.client.close();
   }
 
-  sendTelemetry(body: string, properties: MessageProperties, onDone: (error?: string) => void): void {
-    this.client.sendTelemetry(body, telemetryProperties(properties)).then(
-      () => onDone(),
-      (e: unknown) => onDone(message(e)),
-    );
+  sendTelemetry(body: string, properties: MessageProperties, onDone: (error?: Error) => void): void {
+    // The device's message kinds share their property objects (telemetry.ts): converted once.
+    if (properties !== this.lastProperties) {
+      this.lastProperties = properties;
+      this.lastHubProperties = telemetryProperties(properties);
+    }
+    this.client.publishTelemetry(body, this.lastHubProperties, onDone);
   }
 
   getTwin(onDone: (error: string | undefined, twin?: TwinDocument) => void): void {
