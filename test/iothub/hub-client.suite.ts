@@ -71,6 +71,44 @@ export const suite: Suite = {
   name: 'iothub/hub-client',
   cases: [
     {
+      name: 'publishTelemetry: topic per property set (the same object, another object, new content), UTF-8 bodies, done once per PUBACK, a lone surrogate refused after the call, CLOSED for the waiting ones on close',
+      run(t) {
+        const { client, mqtt } = setup();
+        client.start();
+        mqtt.connect();
+        const results: string[] = [];
+        const done = (error?: Error): void => {
+          results.push(error === undefined ? 'ok' : `${(error as { code?: string }).code}`);
+        };
+        const a = { contentType: 'application/json', contentEncoding: 'utf-8', custom: { type: 'telemetry' } };
+        client.publishTelemetry('{"t":1}', a, done);
+        client.publishTelemetry('{"t":"caf\u00e9 \u6e29\u5ea6 \ud83d\ude00"}', a, done);
+        client.publishTelemetry('{"t":3}', { contentType: 'application/json', custom: { type: 'alert', kind: 'spike' } }, done);
+        a.custom.type = 'aggregate'; // a changed object is another set only as a new object: not recognised
+        client.publishTelemetry('{"t":4}', { ...a, custom: { type: 'aggregate' } }, done);
+        t.equal(mqtt.log.slice(1), [
+          '1 devices/thermo-01/messages/events/%24.ct=application%2Fjson&%24.ce=utf-8&type=telemetry {"t":1}',
+          '1 devices/thermo-01/messages/events/%24.ct=application%2Fjson&%24.ce=utf-8&type=telemetry {"t":"caf\u00e9 \u6e29\u5ea6 \ud83d\ude00"}',
+          '1 devices/thermo-01/messages/events/%24.ct=application%2Fjson&type=alert&kind=spike {"t":3}',
+          '1 devices/thermo-01/messages/events/%24.ct=application%2Fjson&%24.ce=utf-8&type=aggregate {"t":4}',
+        ]);
+        t.equal(results.length, 0, 'nothing told before a PUBACK');
+        mqtt.events.onPublishAcked?.(2, done, 0);
+        mqtt.events.onPublishAcked?.(3, done, 0);
+        mqtt.events.onPublishAcked?.(99, () => results.push('foreign token'), 0);
+        t.equal(results.join(), 'ok,ok');
+        const published = mqtt.log.length;
+        client.publishTelemetry('lone \ud800 surrogate', a, done);
+        t.equal(mqtt.log.length, published, 'a lone surrogate is not published');
+        t.equal(results.length, 2, 'the refusal comes after the call returns');
+        client.close();
+        t.equal(results.join(), 'ok,ok,CLOSED,CLOSED', 'the two still waiting are told CLOSED');
+        mqtt.events.onPublishAcked?.(4, done, 0);
+        t.equal(results.length, 4, 'a PUBACK after close tells nothing more');
+        return results.slice(); // (the refusal's INVALID arrives after the case)
+      },
+    },
+    {
       name: 'connect options, subscriptions and the SAS password',
       run(t) {
         const { client, mqtt } = setup();
