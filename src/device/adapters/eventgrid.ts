@@ -70,8 +70,8 @@ export class EventGridConnection implements HubConnection {
     this.client.close();
   }
 
-  sendTelemetry(body: string, properties: MessageProperties, onDone: (error?: string) => void): void {
-    this.client.sendTelemetry(body, properties, onDone);
+  sendTelemetry(body: string, properties: MessageProperties, onDone: (error?: Error) => void): void {
+    this.client.sendTelemetry(body, properties, (error) => onDone(error === undefined ? undefined : new Error(error)));
   }
 
   /** Event Grid has no twin: an empty document (the device never asks, see fullTwinOnConnect). */
