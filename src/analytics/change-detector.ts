@@ -33,14 +33,15 @@
  *   standard error from the closed form in trendNoise). A slow drift at a normal rate is caught
  *   when the reference leaves a 30-minute average by more than driftLimit °C. A shift alert whose
  *   readings keep moving away becomes a `trend` ('update').
- * - Trend onset: a matched filter for a ramp that began three samples ago (RampOnset, the
- *   window-limited GLR test for a change in slope of Willsky & Jones 1976 and Lai 1995, window 3):
- *   the ramp-weighted mean departure D = (e₋₂ + 2e₋₁ + 3e₀)/6 of x - reference beyond
- *   z·scale·√14/6 (times the reference's own noise) + allowance raises a `trend` alert, or a
- *   `shift` when the three samples did not rise. z is the normal quantile of a false-alarm budget
- *   of onsetAlertsPerDay on white noise at the sample period, so the limit is wider at 1 Hz than
- *   at 0.1 Hz: it is what catches a fast ramp (+3 °C in 10 min) within 2 samples at 0.1 Hz when
- *   the noise allows it (bench/anomaly.ts gives the bound where it does not).
+ * - Trend onset: matched filters for a ramp that began m = 3 or m = 6 samples ago (RampOnset,
+ *   the window-limited GLR test for a change in slope of Willsky & Jones 1976 and Lai 1995): the
+ *   ramp-weighted mean departure D = Σ i·e_i / Σ i of x - reference (less a slow trend's part)
+ *   beyond z·scale·√(Σi²)/Σi (times the reference's own noise) + allowance raises a `trend`
+ *   alert, or a `shift` when the window did not visibly rise. The short window is the faster on
+ *   a quiet sensor, the long one on a noisy sensor. z is the normal quantile of a false-alarm
+ *   budget (onsetAlertsPerDay, split 3:1 between the windows) on white noise at the sample period, so the limit
+ *   is wider at 1 Hz than at 0.1 Hz: they catch a fast ramp (+3 °C in 10 min) within 2 samples
+ *   at 0.1 Hz where the noise allows it (bench/anomaly.ts gives the bound where it does not).
  *
  * Alert lifetime: one alert at a time. A shift or trend alert lasts while the readings, averaged
  * over trendTauMs, stay beyond half the departure seen at its start (and beyond k) on its side of
@@ -80,7 +81,7 @@ export interface ChangeDetectorOptions {
   acceptAfterMs?: number;
   /** Samples back within the band that end a shift or trend alert. Default 3. */
   returnSamples?: number;
-  /** False-alert budget of the trend-onset test on white noise, alerts per day. Default 0.02. */
+  /** False-alert budget of the trend-onset tests on white noise, alerts per day (3/4 to the 3-sample window, 1/4 to the 6-sample one). Default 0.02. */
   onsetAlertsPerDay?: number;
   /** Samples before anything is judged. Default 20. */
   minSamples?: number;
@@ -102,6 +103,11 @@ const HUBER = 1.5;
 const REF_MIN_SAMPLES = 12;
 /** Headroom on the noise's share of the slope (the scale estimate is itself a few % off). */
 const NOISE_MARGIN = 1.3;
+/**
+ * The 3-sample onset test's share of the onset budget (the 6-sample one has the rest): the short
+ * window is what reaches 2 samples on a quiet sensor, where a narrower limit counts most.
+ */
+const ONSET_SHORT_SHARE = 0.75;
 /** Share of the decision interval beyond which the typical rate holds. */
 const HOLD = 0.5;
 
@@ -209,11 +215,15 @@ export class ChangeDetector {
   private typicalRate = 0;
   private rateSquare = 0;
   private rates = 0;
-  private readonly onset = new RampOnset();
-  /** The onset test's limit on |D| in scale units at the current sample period (see rampOnsetLimit). */
-  private onsetLimit = 0;
-  /** D's lag behind a linear trend over the slow average's lead on the reference (see onsetBeyond). */
-  private onsetLagRatio = 0;
+  /** The trend-onset tests over 3 and 6 samples (fast ramps on quiet sensors; on noisy ones). */
+  private readonly onsetShort = new RampOnset(3);
+  private readonly onsetLong = new RampOnset(6);
+  /** Their limits on |D| in scale units at the current sample period (see rampOnsetLimit). */
+  private onsetLimitShort = 0;
+  private onsetLimitLong = 0;
+  /** Their D's lag behind a linear trend over the slow average's lead on the reference (see onsetBeyond). */
+  private onsetLagShort = 0;
+  private onsetLagLong = 0;
 
   constructor(options: ChangeDetectorOptions = {}) {
     this.step = positive('step', options.step ?? 0.0625);
@@ -304,7 +314,8 @@ export class ChangeDetector {
     this.rates = 0;
     this.steadySince = timeMs;
     this.scale = this.step / 2;
-    this.onset.reset();
+    this.onsetShort.reset();
+    this.onsetLong.reset();
   }
 
   private alphas(dt: number): void {
@@ -315,10 +326,14 @@ export class ChangeDetector {
     this.aDrift = 1 - Math.exp(-dt / this.driftTauMs);
     this.trendGain = trendNoise(this.aTrend);
     this.aRate = 1 - Math.exp(-dt / RATE_TAU_MS);
-    this.onsetLimit = rampOnsetLimit(this.onsetAlertsPerDay, dt, this.aRef);
-    // Under x = b·t: D = b·(lag of the reference + 7/3 samples), reference - slow = b·(lag of slow),
-    // the lag of an exponential average of weight a being (1 - a)/a samples.
-    this.onsetLagRatio = ((1 - this.aRef) / this.aRef + 7 / 3) / ((1 - this.aDrift) / this.aDrift);
+    this.onsetLimitShort = rampOnsetLimit(3, ONSET_SHORT_SHARE * this.onsetAlertsPerDay, dt, this.aRef);
+    this.onsetLimitLong = rampOnsetLimit(6, (1 - ONSET_SHORT_SHARE) * this.onsetAlertsPerDay, dt, this.aRef);
+    // Under x = b·t: D = b·(lag of the reference + (2m + 1)/3 samples), reference - slow =
+    // b·(lag of slow), the lag of an exponential average of weight a being (1 - a)/a samples.
+    const refLag = (1 - this.aRef) / this.aRef;
+    const slowLag = (1 - this.aDrift) / this.aDrift;
+    this.onsetLagShort = (refLag + 7 / 3) / slowLag;
+    this.onsetLagLong = (refLag + 13 / 3) / slowLag;
   }
 
   /**
@@ -376,7 +391,8 @@ export class ChangeDetector {
     this.meanAbsDiff += w * ((ad < cap ? ad : cap) - this.meanAbsDiff);
     this.meanSqDiff += w * ((ad < cap ? ad * ad : cap * cap) - this.meanSqDiff);
     this.diffs++;
-    this.onset.push(x, this.reference);
+    this.onsetShort.push(x, this.reference);
+    this.onsetLong.push(x, this.reference);
     const k = this.cusumK * scale + allowance;
     // While a CUSUM is building evidence (past half the decision interval), the reference and
     // the typical rate hold: a shift must not be learnt as normal before it is judged.
@@ -435,9 +451,12 @@ export class ChangeDetector {
     if (!this.active) {
       const h = this.cusumH * scale;
       const drift = this.reference - this.slow;
+      const rms = Math.sqrt(this.meanSqDiff / 2);
+      const onsetScale = rms > scale ? rms : scale;
       if (this.up > h) this.raise(this.shiftKind(1, scale), 1, x);
       else if (this.down > h) this.raise(this.shiftKind(-1, scale), -1, x);
-      else if (this.onsetBeyond(scale, allowance)) this.raise(this.onsetKind(scale), this.onset.departure > 0 ? 1 : -1, x);
+      else if (this.onsetBeyond(this.onsetShort, this.onsetLimitShort, this.onsetLagShort, onsetScale, allowance)) this.raiseOnset(this.onsetShort, scale, x);
+      else if (this.onsetBeyond(this.onsetLong, this.onsetLimitLong, this.onsetLagLong, onsetScale, allowance)) this.raiseOnset(this.onsetLong, scale, x);
       else if (absRate > this.trendLimit(scale, dt)) this.raise('trend', rate > 0 ? 1 : -1, x);
       else if (drift > this.driftLimit || drift < -this.driftLimit) this.raise('trend', drift > 0 ? 1 : -1, x);
       return;
@@ -485,26 +504,31 @@ export class ChangeDetector {
   }
 
   /**
-   * The trend-onset test: three samples in and |D| beyond onsetLimit scales + allowance. Its
-   * scale is the standard deviation from the mean square difference, σ² = E[d²]/2, when that
-   * exceeds `scale`: quantised readings (σ near half a step) make E|d| read up to 13 % low, and a
+   * A trend-onset test: its window full and |D| beyond `limitPerScale` × `onsetScale` +
+   * allowance. `onsetScale` is the standard deviation from the mean square difference,
+   * σ² = E[d²]/2, when that exceeds the scale: quantised readings (σ near half a step) make E|d| read up to 13 % low, and a
    * threshold far out in the normal tail needs the true spread. D is taken less the part a slow
    * trend gives it (the reference lags a trend of slope b by b·τ): b is estimated from the
    * reference's lead on the 30-minute average, (reference - slow)/τ_slow, so a daily swing does
    * not eat into the limit while a ramp's own first samples barely move that estimate.
    */
-  private onsetBeyond(scale: number, allowance: number): boolean {
-    const d = this.onset.departure - (this.reference - this.slow) * this.onsetLagRatio;
-    const rms = Math.sqrt(this.meanSqDiff / 2);
-    const limit = this.onsetLimit * (rms > scale ? rms : scale) + allowance;
-    return this.onset.count === 3 && (d > limit || d < -limit);
+  private onsetBeyond(test: RampOnset, limitPerScale: number, lagRatio: number, onsetScale: number, allowance: number): boolean {
+    if (test.count < test.window) return false;
+    const d = test.departure - (this.reference - this.slow) * lagRatio;
+    const limit = limitPerScale * onsetScale + allowance;
+    return d > limit || d < -limit;
   }
 
-  /** An onset alarm is a trend when its three samples rose by over half their mean and three standard errors (√2·scale). */
-  private onsetKind(scale: number): ChangeKind {
-    const direction = this.onset.departure > 0 ? 1 : -1;
-    const rise = this.onset.rise() * direction;
-    return rise > (this.onset.mean() * direction) / 2 && rise > 3 * Math.SQRT2 * scale ? 'trend' : 'shift';
+  /**
+   * Raises an onset alarm: a `trend` when the window's readings rose by over half their mean
+   * departure and three standard errors of a difference (√2·scale), else a `shift` (which
+   * becomes a trend once the readings are seen to keep rising, see keepsRising).
+   */
+  private raiseOnset(test: RampOnset, scale: number, x: number): void {
+    const direction = test.departure > 0 ? 1 : -1;
+    const rise = test.rise() * direction;
+    const kind = rise > (test.mean() * direction) / 2 && rise > 3 * Math.SQRT2 * scale ? 'trend' : 'shift';
+    this.raise(kind, direction, x);
   }
 
   /**
@@ -549,7 +573,8 @@ export class ChangeDetector {
     this.l1 = level;
     this.l2 = level;
     this.ratePerMin = 0;
-    this.onset.reset();
+    this.onsetShort.reset();
+    this.onsetLong.reset();
   }
 
   private finish(reason: ChangeEndReason): void {

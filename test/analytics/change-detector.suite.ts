@@ -6,7 +6,7 @@
 import type { Json, Suite } from '../harness';
 import { ChangeDetector, trendNoise, type ChangeEvent } from '../../src/analytics/change-detector';
 import { normalUpperQuantile } from '../../src/analytics/normal-tail';
-import { RAMP_ONSET_NORM, RampOnset, rampOnsetLimit } from '../../src/analytics/ramp-onset';
+import { RampOnset, rampOnsetLimit, rampOnsetNorm } from '../../src/analytics/ramp-onset';
 import { mulberry32 } from './prng';
 
 const T0 = 1_700_000_000_000;
@@ -155,15 +155,49 @@ export const suite: Suite = {
     {
       name: 'RampOnset: the ramp-weighted departure and its limit from a false-alarm budget',
       run: (t) => {
-        const r = new RampOnset();
+        const r = new RampOnset(3);
         t.equal(r.push(20.1, 20), 0, 'nothing before three samples');
         t.equal(r.push(20.2, 20.01), 0);
         t.close(r.push(20.3, 20.02), (0.1 + 2 * 0.2 + 3 * 0.3) / 6, 1e-12, 'D from the oldest sample\'s reference: 7s/3 for slope s');
         t.close(r.rise(), 0.2, 1e-12);
         t.close(r.mean(), 0.2, 1e-12);
+        t.close(r.push(20.4, 20.03), (0.2 + 2 * 0.3 + 3 * 0.4) / 6 - 0.01, 1e-12, 'the window slides: the reference is the new oldest one\'s');
         r.reset();
         t.equal(r.push(21, 21), 0, 'a reset needs three samples again');
-        t.close(RAMP_ONSET_NORM, Math.sqrt(14) / 6, 1e-15);
+        const r6 = new RampOnset(6);
+        let d6 = 0;
+        for (let i = 1; i <= 8; i++) d6 = r6.push(20 + 0.05 * i, 20 + 0.05 * (i - 3));
+        // Oldest of the window is i = 3 (reference 20): D = 0.05·(2 + (2m + 1)/3) with m = 6.
+        t.close(d6, 0.05 * (2 + 13 / 3), 1e-12, 'a ramp in a window of 6: s·(2m + 1)/3 past the oldest reference');
+        t.close(rampOnsetNorm(3), Math.sqrt(14) / 6, 1e-15);
+        t.close(rampOnsetNorm(6), Math.sqrt(91) / 21, 1e-15);
+        t.throws(() => new RampOnset(1), /window/);
+        // The running sums against the definition over a long stream (and across a reset).
+        const rand = mulberry32(41);
+        const xs: number[] = [];
+        const rs: number[] = [];
+        const r5 = new RampOnset(5);
+        let worst = 0;
+        for (let k = 0; k < 3000; k++) {
+          if (k === 1234) {
+            r5.reset();
+            xs.length = 0;
+            rs.length = 0;
+          }
+          const x = 20 + 5 * rand();
+          const ref = 20 + 5 * rand();
+          xs.push(x);
+          rs.push(ref);
+          const got = r5.push(x, ref);
+          if (xs.length < 5) continue;
+          const n = xs.length;
+          let w = 0;
+          for (let i = 1; i <= 5; i++) w += i * xs[n - 6 + i];
+          const want = w / 15 - rs[n - 5];
+          const err = Math.abs(got - want);
+          if (err > worst) worst = err;
+        }
+        t.ok(worst < 1e-9, `running sums within 1e-9 of the definition (worst ${worst})`);
         // Exact upper quantiles of N(0, 1): 1e-3 -> 3.090232, 1e-4 -> 3.719016, 1e-6 -> 4.753424.
         const exact: [number, number][] = [[1e-3, 3.090232], [1e-4, 3.719016], [1e-6, 4.753424]];
         for (const [p, z] of exact) {
@@ -172,10 +206,11 @@ export const suite: Suite = {
         }
         t.throws(() => normalUpperQuantile(0.5), /p must be/);
         t.throws(() => normalUpperQuantile(0), /p must be/);
-        const at1 = rampOnsetLimit(0.02, 1000, 0.0165);
-        const at01 = rampOnsetLimit(0.02, 10_000, 0.08);
+        const at1 = rampOnsetLimit(3, 0.02, 1000, 0.0165);
+        const at01 = rampOnsetLimit(3, 0.02, 10_000, 0.08);
         t.ok(at1 > at01, 'more samples a day need a wider limit');
-        t.ok(rampOnsetLimit(0.02, 5 * 86_400_000, 0.5) > 0, 'samples days apart: the budget per sample is capped, no throw');
+        t.ok(rampOnsetLimit(6, 0.02, 10_000, 0.08) < at01, 'a longer window averages more: a narrower limit in scale units');
+        t.ok(rampOnsetLimit(3, 0.02, 5 * 86_400_000, 0.5) > 0, 'samples days apart: the budget per sample is capped, no throw');
         return [Number(at1.toFixed(6)), Number(at01.toFixed(6))];
       },
     },
