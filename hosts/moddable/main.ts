@@ -5,6 +5,7 @@
  */
 import './text-globals';
 import { startApplication, type Application } from './application';
+import { ignoreBrokenPipe } from './broken-pipe';
 import { readConfig } from './config';
 import { createHost } from './host';
 import { startMemoryProbe } from './memory-probe';
@@ -15,6 +16,7 @@ import { WifiLink } from './wifi';
 const RESTART_DELAY_MS = 2000;
 
 export default function main(): void {
+  ignoreBrokenPipe();
   const config = readConfig();
   let app: Application | undefined;
   let started = false;

@@ -24,6 +24,8 @@ export interface CallbackSocket {
   /** Bytes that write(data) takes now. */
   write(): number;
   close(): void;
+  /** SecureSocket's TCP socket (deleted by its close()); absent on a plain socket. */
+  readonly sock?: unknown;
 }
 
 export class SocketConnection implements Connection {
@@ -34,6 +36,8 @@ export class SocketConnection implements Connection {
   private connected = false;
   private closed = false;
   private blocked = false;
+  /** The closed socket objects, kept alive as long as this connection (finish says why). */
+  private readonly retired: unknown[] = [];
 
   /** `open` makes the socket (it may throw: the failure is reported through onClose). */
   constructor(open: () => CallbackSocket, private readonly handlers: ConnectionHandlers) {
@@ -137,6 +141,13 @@ export class SocketConnection implements Connection {
     this.closed = true;
     const socket = this.socket;
     this.socket = undefined;
+    // Keep the closed socket objects (SecureSocket and the TCP socket it deletes in close()) as
+    // long as this connection: the SDK's Linux socket (modules/network/socket/lin, 8.2.3) still
+    // uses the TCP socket object after its disconnect callback returns, and if garbage collection
+    // freed it during the callback (close() made it unreachable), the simulator crashed (a
+    // segfault in fxBufferFrameName: a host error thrown with no frame, seen after every
+    // "ECONNRESET: disconnected"). The objects go when the connection does.
+    this.retired.push(socket, socket?.sock);
     this.pending.length = 0;
     this.headOffset = 0;
     try {

@@ -167,7 +167,11 @@ export class RunningFirmware {
   }
 }
 
-/** Starts Xvfb on a free display and mcsim with `mcso` under xsbug-log. */
+/**
+ * Starts Xvfb on a free display and mcsim with `mcso` under xsbug-log. MODDABLE_LANE_MCSIM names
+ * another program to start in mcsim's place with the same arguments (a wrapper that runs mcsim
+ * under gdb or valgrind, to see where a native crash happens).
+ */
 export async function runFirmware(sdk: Sdk, mcso: string, logFile: string): Promise<RunningFirmware> {
   spawnSync('pkill', ['-f', `mcsim .*${mcso}`]); // a simulator left over from an interrupted run
   let display = '';
@@ -185,7 +189,12 @@ export async function runFirmware(sdk: Sdk, mcso: string, logFile: string): Prom
   const port = await freePort();
   const debuggerProcess = spawn(
     process.execPath,
-    [path.join(sdk.moddable, 'tools/xsbug-log/xsbug-log.js'), path.join(sdk.bin, 'mcsim'), path.join(sdk.moddable, 'build/simulators'), mcso],
+    [
+      path.join(sdk.moddable, 'tools/xsbug-log/xsbug-log.js'),
+      process.env.MODDABLE_LANE_MCSIM ?? path.join(sdk.bin, 'mcsim'),
+      path.join(sdk.moddable, 'build/simulators'),
+      mcso,
+    ],
     {
       cwd: path.join(sdk.moddable, 'tools/xsbug-log'),
       env: { ...process.env, DISPLAY: display, XSBUG_LOG_PORT: String(port), XSBUG_PORT: String(port) },
