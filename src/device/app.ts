@@ -57,6 +57,8 @@ export interface DeviceOptions {
   searchIntervalMs?: number;
   /** Observer of every sampling round (the simulator's charts); must not throw. */
   onSample?: (sample: SampleEvent) => void;
+  /** Sensors tracked at most (SensorTable says what happens beyond). Default 32. */
+  maxSensors?: number;
 }
 
 export interface Device {
@@ -115,7 +117,7 @@ function build(host: DeviceHost, deps: DeviceDeps, options: DeviceOptions): Part
   const ctx = new DeviceContext(host, options.deviceId, options.firmwareVersion ?? '0.0.0', options.config);
   const settings = new SensorSettings();
   settings.restore(host.storage.get(SENSORS_KEY));
-  const table = new SensorTable(deps.analytics, () => ctx.config.current.anomalyThreshold, () => ctx.config.current.resolution);
+  const table = new SensorTable(deps.analytics, () => ctx.config.current.anomalyThreshold, () => ctx.config.current.resolution, options.maxSensors);
   const alarms = new LimitAlarms(host.storage);
   // The closures below refer to parts made after them; none runs before build returns.
   const screen = new Screen(ctx, () => pump.outbox.length);

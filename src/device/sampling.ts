@@ -58,6 +58,8 @@ export class SamplingLoop {
   /** A read is under way (conversion pending). */
   private reading = false;
   private lastRescan = -Infinity;
+  /** Sensors left untracked in the last round (reported when it changes). */
+  private untracked = 0;
 
   constructor(ctx: DeviceContext, sensors: SensorSource, table: SensorTable, out: SamplingOutputs, intervals: SearchIntervals) {
     this.ctx = ctx;
@@ -89,6 +91,10 @@ export class SamplingLoop {
     const clock = this.ctx.host.clock;
     const now = clock.now();
     const round = this.table.update(readings, now, this.out.onTransition);
+    if (round.untracked > 0 && round.untracked !== this.untracked) {
+      this.ctx.error('sensors', `${round.untracked} sensor(s) on the bus not tracked: maxSensors is ${this.table.maxSensors} (raise it with the heap; hosts/moddable/README.md)`);
+    }
+    this.untracked = round.untracked;
     const interval = round.online === 0 ? this.intervals.rescanIntervalMs : this.intervals.searchIntervalMs;
     // One more device than known: room for the one being looked for.
     const cost = SEARCH_MS_PER_DEVICE * (readings.length + 1);

@@ -20,6 +20,8 @@ export interface RoundResult {
   statusChanged: boolean;
   /** Sensors with a finite value this round. */
   online: number;
+  /** Sensors on the bus this round that are not tracked: maxSensors were tracked already. */
+  untracked: number;
 }
 
 /**
@@ -34,15 +36,24 @@ export class SensorTable {
   private readonly resolution: () => number;
   private readonly entries = new Map<string, SensorEntry>();
   private order: string[] = [];
+  private lastUntracked = 0;
+  /** At most this many sensors have analytics (each costs memory: about 100 XS slots and 1.3 KB at window 60). */
+  readonly maxSensors: number;
 
   /**
    * `threshold`: the spike limit a new sensor's analytics start with; `resolution`: the sensors'
-   * resolution in bits (the detector's quantisation floor follows it).
+   * resolution in bits (the detector's quantisation floor follows it); `maxSensors`: how many
+   * sensors are tracked at most. A sensor beyond it takes the place of one that is not online
+   * (a sensor swapped for another), or else is left out of telemetry and counted in `untracked`,
+   * so a bus with more sensors than the heap holds is reported instead of exhausting it.
+   * Throws RangeError when maxSensors is not a positive integer.
    */
-  constructor(analytics: AnalyticsFactory, threshold: () => number, resolution: () => number = () => 12) {
+  constructor(analytics: AnalyticsFactory, threshold: () => number, resolution: () => number = () => 12, maxSensors = 32) {
+    if (!Number.isInteger(maxSensors) || maxSensors < 1) throw new RangeError(`maxSensors must be a positive integer, got ${maxSensors}`);
     this.analytics = analytics;
     this.threshold = threshold;
     this.resolution = resolution;
+    this.maxSensors = maxSensors;
   }
 
   /** Takes one sampling round's readings; pushes each online value into its sensor's analytics. */
@@ -50,8 +61,13 @@ export class SensorTable {
     let statusChanged = readings.length !== this.order.length;
     const newOrder: string[] = [];
     let online = 0;
+    let untracked = 0;
     for (const r of readings) {
-      const e = this.entryFor(r);
+      const e = this.entryFor(r, readings);
+      if (e === undefined) {
+        untracked++;
+        continue;
+      }
       if (reportedChange(e.reading, r)) statusChanged = true;
       e.reading = r;
       newOrder.push(r.id);
@@ -70,17 +86,35 @@ export class SensorTable {
       }
     }
     this.order = newOrder;
-    return { statusChanged, online };
+    if (untracked !== this.lastUntracked) statusChanged = true;
+    this.lastUntracked = untracked;
+    return { statusChanged, online, untracked };
   }
 
-  private entryFor(r: SensorReading): SensorEntry {
+  /** The sensor's entry, made if there is room (or a sensor not online to replace); else undefined. */
+  private entryFor(r: SensorReading, round: readonly SensorReading[]): SensorEntry | undefined {
     let e = this.entries.get(r.id);
     if (e === undefined) {
+      if (this.entries.size >= this.maxSensors) {
+        const replaced = this.notOnline(round);
+        if (replaced === undefined) return undefined;
+        this.entries.delete(replaced);
+      }
       e = { reading: r, analytics: this.analytics.create(r.id, this.threshold()), stats: undefined };
       e.analytics.setResolution(this.resolution());
       this.entries.set(r.id, e);
     }
     return e;
+  }
+
+  /** A tracked sensor that is neither online now nor in this round as online (rare: only at the cap). */
+  private notOnline(round: readonly SensorReading[]): string | undefined {
+    for (const [id, e] of this.entries) {
+      if (e.reading.status === 'online') continue;
+      if (round.some((r) => r.id === id && r.status === 'online')) continue;
+      return id;
+    }
+    return undefined;
   }
 
   /** Latest stats of a sensor (undefined before its first good sample). */

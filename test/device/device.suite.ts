@@ -475,6 +475,30 @@ export const suite: Suite = {
       },
     },
     {
+      name: 'application: more sensors than maxSensors: the extra ones are reported, not tracked; a swapped sensor takes a missing one\'s place',
+      run(t) {
+        const { host, hub, sensors } = setup();
+        for (let i = 3; i <= 5; i++) sensors.add({ id: `28aa00000000000${i}`, name: `T${i}`, value: 20 + i, status: 'online' });
+        const device = startDevice(host, { sensors, hub, analytics: windowAnalytics() }, { deviceId: 'dev1', maxSensors: 3, config: { samplingIntervalMs: 1000, telemetryIntervalMs: 5000 } });
+        hub.connect();
+        host.advance(5000);
+        const last = (): { sensors: { id: string }[] } => JSON.parse(hub.sent.filter((m) => m.properties.alert === undefined).at(-1)?.body ?? '{}') as { sensors: { id: string }[] };
+        t.equal(last().sensors.map((x) => x.id).join(','), '28aa000000000001,28aa000000000002,28aa000000000003', 'the first three are tracked');
+        const reported = hub.reported.map((p) => JSON.stringify(p.lastError ?? null)).join('\n');
+        t.ok(/2 sensor\(s\) on the bus not tracked: maxSensors is 3/.test(reported), 'the untracked ones are reported in lastError');
+        t.equal((device.stats() as unknown as { sensors: unknown[] }).sensors.length, 3, 'getStats lists the tracked ones');
+        // The first sensor is unplugged and a new one takes its place on the bus.
+        sensors.set('28aa000000000001', undefined, 'missing');
+        host.advance(2000);
+        sensors.readings = sensors.readings.filter((r) => r.id !== '28aa000000000001' && r.id !== '28aa000000000005');
+        host.advance(5000);
+        t.equal(last().sensors.map((x) => x.id).sort().join(','), '28aa000000000002,28aa000000000003,28aa000000000004', 'the fourth took the missing one\'s place');
+        t.throws(() => startDevice(host, { sensors, hub: new FakeHub(), analytics: windowAnalytics() }, { deviceId: 'dev2', maxSensors: 0 }), /maxSensors/);
+        device.stop();
+        return last().sensors.map((x) => x.id);
+      },
+    },
+    {
       name: 'application: a faulty sensor ends its anomaly alert with reason faulty',
       run(t) {
         const { host, hub, sensors } = setup();
