@@ -45,6 +45,7 @@ export function startApplication(host: Host, config: FirmwareConfig): Applicatio
       firmwareVersion: FIRMWARE_VERSION,
       config: { samplingIntervalMs: config.sampleIntervalMs, telemetryIntervalMs: config.telemetryIntervalMs },
       outbox: { maxCount: config.outboxMaxCount, maxBytes: config.outboxMaxBytes },
+      maxSensors: config.maxSensors,
     },
   );
   return { device, stop: () => device.stop() };

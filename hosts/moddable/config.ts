@@ -37,6 +37,12 @@ export interface FirmwareConfig {
   telemetryIntervalMs: number;
   /** Samples per sensor in the analytics window. */
   analyticsWindow: number;
+  /**
+   * Sensors tracked at most (src/device/sensor-table.ts): each costs heap, so more than fit are
+   * reported in lastError instead of exhausting it. Default 10 for the ESP32's heap
+   * (hosts/moddable/README.md, "Memory"); raise it together with the manifest's creation sizes.
+   */
+  maxSensors: number;
   /** Outbox bounds: it lives in Preference (NVS on ESP32, tens of KB in all). */
   outboxMaxCount: number;
   outboxMaxBytes: number;
@@ -92,6 +98,7 @@ export function readConfig(): FirmwareConfig {
     sampleIntervalMs: integer(c.sampleIntervalMs, 10000),
     telemetryIntervalMs: integer(c.telemetryIntervalMs, 60000),
     analyticsWindow: integer(c.analyticsWindow, 60),
+    maxSensors: integer(c.maxSensors, 10),
     outboxMaxCount: integer(c.outboxMaxCount, 50),
     outboxMaxBytes: integer(c.outboxMaxBytes, 8192),
     maxIncomingBytes: integer(c.maxIncomingBytes, 8192),
