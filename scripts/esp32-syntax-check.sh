@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Syntax check of the project's ESP32-only C modules (hosts/moddable/esp32/modrestart.c,
+# Syntax check of the project's ESP32-only C modules (hosts/moddable/esp32/modrestart.c, modentropy.c,
 # hosts/moddable/onewire/esp32/modonewirebus.c) with the host's gcc against the real headers they
 # use: ESP-IDF's, Espressif's onewire_bus component's, the Moddable SDK's xs headers and Espressif's
 # newlib (the xtensa toolchain's C library). Nothing is built: not the SDK, not ESP-IDF. Exits non-zero
@@ -35,7 +35,7 @@ arch=xtensa
 if [ $# -gt 0 ]; then
 	files=("$@")
 else
-	files=("$here/hosts/moddable/esp32/modrestart.c" "$here/hosts/moddable/onewire/esp32/modonewirebus.c")
+	files=("$here/hosts/moddable/esp32/modrestart.c" "$here/hosts/moddable/esp32/modentropy.c" "$here/hosts/moddable/onewire/esp32/modonewirebus.c")
 fi
 
 # mc.xs.h as mcconfig's linker writes it (xs/tools/xslBase.c): xs.h, one extern per host function the

@@ -111,6 +111,12 @@ export interface OneWireBus {
 export interface Crypto {
   /** HMAC-SHA256(key, data): 32 bytes. */
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /**
+   * Fills `out` with bytes from the platform's cryptographically strong source (the OS CSPRNG,
+   * the chip's hardware RNG). Optional: a host without one leaves it out, and what needs
+   * unpredictable bytes (WebSocket masking keys, RFC 6455 section 5.3) falls back to `Random`.
+   */
+  randomBytes?(out: Uint8Array): void;
 }
 
 /**

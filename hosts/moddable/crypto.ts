@@ -1,11 +1,19 @@
 import { Digest } from 'crypt';
 import type { Crypto } from '../../src/platform';
+import { fillRandom } from './entropy';
 
 const BLOCK = 64;
 
-/** HMAC-SHA256 (RFC 2104) over Moddable's native SHA-256 ("crypt" Digest). */
+/**
+ * HMAC-SHA256 (RFC 2104) over Moddable's native SHA-256 ("crypt" Digest), and strong random
+ * bytes from the platform (./entropy: the ESP32's hardware RNG, the OS CSPRNG in the simulator).
+ */
 export class ModdableCrypto implements Crypto {
   private readonly digest = new Digest('SHA256');
+
+  randomBytes(out: Uint8Array): void {
+    fillRandom(out);
+  }
 
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
     const h = this.digest;

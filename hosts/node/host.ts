@@ -1,7 +1,7 @@
 /**
  * The Host for Node.js: the same src/ code runs on it as on the device.
  */
-import { createHmac, randomInt } from 'node:crypto';
+import { createHmac, randomFillSync, randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Clock, Crypto, Host, Log, Network, OneWireBus, Random, Timers } from '../../src/platform';
 import { ModelDisplay } from './display';
@@ -21,6 +21,8 @@ export const nodeTimers: Timers = {
 
 export const nodeCrypto: Crypto = {
   hmacSha256: (key, data) => new Uint8Array(createHmac('sha256', key).update(data).digest()),
+  // The OS CSPRNG (getrandom(2) on Linux): WebSocket masking keys come from it.
+  randomBytes: (out) => void randomFillSync(out),
 };
 
 export const nodeRandom: Random = {

@@ -6,7 +6,7 @@
  * instance's life (until the next restart on the device); each attempt's TLS settings are the
  * same on both ports: verification on, TLS 1.2 floor.
  */
-import type { Connection, ConnectionError, ConnectionHandlers, ConnectOptions, Network, Random, TimerId, Timers } from '../platform';
+import type { Connection, ConnectionError, ConnectionHandlers, ConnectOptions, Crypto, Network, Random, TimerId, Timers } from '../platform';
 import { WebSocketNetwork } from '../websocket/network';
 import { HUB_WSS_PATH, HUB_WSS_PORT, MQTT_WS_SUBPROTOCOL } from './limits';
 
@@ -30,6 +30,13 @@ export interface TransportOptions {
    * this network's own.
    */
   memory?: TransportMemory;
+}
+
+/** What a TransportNetwork takes from the host: timers for 'auto''s probe, and randomness for masking keys (the strong `crypto.randomBytes` where the host has it). */
+export interface TransportHost {
+  random: Random;
+  timers: Timers;
+  crypto?: Pick<Crypto, 'randomBytes'>;
 }
 
 /** The remembered outcome of 'auto' (mutable, owned by the application for one run). */
@@ -57,7 +64,7 @@ export class TransportNetwork implements Network {
 
   constructor(
     private readonly inner: Network,
-    private readonly host: { random: Random; timers: Timers },
+    private readonly host: TransportHost,
     options: TransportOptions = {},
   ) {
     this.mode = options.transport ?? 'mqtts';
@@ -65,7 +72,9 @@ export class TransportNetwork implements Network {
     this.wssPort = options.wssPort ?? HUB_WSS_PORT;
     this.probeTimeoutMs = options.probeTimeoutMs ?? 10_000;
     this.memory = options.memory ?? { wss: false };
-    this.ws = new WebSocketNetwork(inner, { path: options.wssPath ?? HUB_WSS_PATH, protocol: MQTT_WS_SUBPROTOCOL, random: host.random });
+    const crypto = host.crypto;
+    const randomBytes = crypto?.randomBytes ? (out: Uint8Array) => crypto.randomBytes?.(out) : undefined;
+    this.ws = new WebSocketNetwork(inner, { path: options.wssPath ?? HUB_WSS_PATH, protocol: MQTT_WS_SUBPROTOCOL, random: host.random, randomBytes });
   }
 
   /** The transport the next connect uses. */
@@ -129,7 +138,7 @@ export class TransportNetwork implements Network {
 }
 
 /** A TransportNetwork over `inner`; a bad transport name throws `configError(message)` (the caller's error type). */
-export function transportNetwork(inner: Network, host: { random: Random; timers: Timers }, options: TransportOptions, configError: (message: string) => Error): TransportNetwork {
+export function transportNetwork(inner: Network, host: TransportHost, options: TransportOptions, configError: (message: string) => Error): TransportNetwork {
   try {
     return new TransportNetwork(inner, host, options);
   } catch (error) {

@@ -2,7 +2,8 @@
  * A Network decorator that carries a byte stream over WebSocket (RFC 6455): connect() opens the
  * inner connection (TCP or TLS, with all its verification), sends the opening handshake, checks
  * the answer (./handshake), then reports onConnect; from then on write() sends binary frames,
- * masked with fresh keys from the host's randomness (section 5.3), and onData gets the payload
+ * masked with fresh keys from the host's strong random source where it has one (./mask-bytes,
+ * section 5.3), and onData gets the payload
  * of the server's binary frames (./decoder). Pings are answered, a Close is echoed.
  *
  * Used for MQTT over WebSockets (MQTT 3.1.1 section 6, IoT Hub's `/$iothub/websocket` on 443):
@@ -17,6 +18,7 @@
  */
 import type { Connection, ConnectionError, ConnectionHandlers, ConnectOptions, Network, Random } from '../platform';
 import { FrameDecoder, type FrameSink } from './decoder';
+import { MaskBytes } from './mask-bytes';
 import { CLOSE_NORMAL, encodeFrame, MAX_CONTROL_PAYLOAD, MAX_HEADER_BYTES, newMask, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_PONG } from './frame';
 import { buildRequest, HandshakeReader, makeKey } from './handshake';
 
@@ -25,8 +27,10 @@ export interface WebSocketNetworkOptions {
   path: string;
   /** Subprotocol asked for and required in the answer, e.g. `mqtt`. */
   protocol: string;
-  /** Masking keys and the handshake nonce. */
+  /** Masking keys and the handshake nonce when `randomBytes` is absent (not a strong source). */
   random: Random;
+  /** The host's strong source (Crypto.randomBytes): masking keys and the nonce come from it when present. */
+  randomBytes?: (out: Uint8Array) => void;
   /** Largest payload per outgoing frame, bytes; longer writes are split. Default 1024. */
   maxFramePayload?: number;
   /** Largest handshake response head, bytes. Default 2048. */
@@ -69,8 +73,8 @@ class WebSocketConnection implements Connection, FrameSink {
     private readonly handlers: ConnectionHandlers,
     settings: WebSocketNetworkOptions,
   ) {
-    const random = settings.random;
-    this.nextByte = () => Math.floor(random.next() * 256) & 0xff;
+    const bytes = new MaskBytes(settings.random, settings.randomBytes);
+    this.nextByte = () => bytes.next();
     this.maxFramePayload = Math.max(1, settings.maxFramePayload ?? 1024);
     this.frame = new Uint8Array(this.maxFramePayload + MAX_HEADER_BYTES);
     const key = makeKey(this.nextByte);

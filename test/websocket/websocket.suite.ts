@@ -9,6 +9,7 @@ import type { ConnectionError } from '../../src/platform';
 import { FrameDecoder, sendableCloseCode } from '../../src/websocket/decoder';
 import { encodeFrame, headerLength, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_CONTINUATION, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT } from '../../src/websocket/frame';
 import { acceptFor, buildRequest, HandshakeReader } from '../../src/websocket/handshake';
+import { MaskBytes } from '../../src/websocket/mask-bytes';
 import { WebSocketNetwork } from '../../src/websocket/network';
 import { sha1 } from '../../src/websocket/sha1';
 import { FakeServer, seededRandom, serverFrame } from './fake-server';
@@ -17,6 +18,17 @@ function hex(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length; i++) s += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
   return s;
+}
+
+/** base64 of `bytes` (the Sec-WebSocket-Key a client sends for that nonce), computed without the code under test. */
+function base64Of(bytes: number[]): string {
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    out += abc[(n >> 18) & 63] + abc[(n >> 12) & 63] + (i + 1 < bytes.length ? abc[(n >> 6) & 63] : '=') + (i + 2 < bytes.length ? abc[n & 63] : '=');
+  }
+  return out;
 }
 
 function ascii(text: string): Uint8Array {
@@ -299,6 +311,37 @@ export const suite: Suite = {
         const e4 = early.closed() as ConnectionError;
         t.equal(e4.code, 'WS_HANDSHAKE');
         return [e1.message, e2.message, e3.message, e4.message];
+      },
+    },
+    {
+      name: "masking keys and the nonce: from the host's strong source when it has one (section 5.3), else from Random",
+      run: (t) => {
+        // A counting "strong" source: byte n of its stream is n & 0xff, so each key shows where it came from.
+        let counter = 0;
+        const fills: number[] = [];
+        const randomBytes = (out: Uint8Array): void => {
+          fills.push(out.length);
+          for (let i = 0; i < out.length; i++) out[i] = counter++ & 0xff;
+        };
+        const notUsed = { next: () => 0.999 };
+        const server = new FakeServer();
+        const conn = new WebSocketNetwork(server, { path: '/$iothub/websocket', protocol: 'mqtt', random: notUsed, randomBytes, maxFramePayload: 10 }).connect(
+          { host: '127.0.0.1', port: 443, tls: {} },
+          { onConnect: () => undefined, onData: () => undefined, onClose: () => undefined },
+        );
+        server.open();
+        const nonce = Array.from({ length: 16 }, (_, i) => i);
+        t.equal(server.header('sec-websocket-key'), base64Of(nonce));
+        server.send(server.accept([]));
+        conn.write(new Uint8Array(50)); // five frames of 10 bytes
+        const masks = server.writes.slice(1).map((w) => Array.from(w.subarray(2, 6)));
+        t.equal(masks, [16, 20, 24, 28, 32].map((b) => [b, b + 1, b + 2, b + 3]));
+        t.equal(fills, [32, 32], 'drawn 32 bytes at a time');
+        t.equal(server.received, new Array(50).fill(0));
+        const strong = new MaskBytes(notUsed, randomBytes);
+        const weak = new MaskBytes({ next: () => 0.5 });
+        t.equal([strong.strong, weak.strong, weak.next(), weak.next()], [true, false, 128, 128]);
+        return masks;
       },
     },
   ],
