@@ -5,6 +5,6 @@
  * `rng` module (crypt/etc/rng) is RC4 seeded from the same rand(). On esp32 the manifest maps
  * this module name to esp32/entropy (the chip's hardware RNG).
  */
-export function fillRandom(out: Uint8Array): void {
-  native('xs_thermo_random_fill').call(undefined, out);
+export function fillRandom(this: unknown, out: Uint8Array): void {
+  native('xs_thermo_random_fill').call(this, out);
 }
