@@ -11,17 +11,17 @@
  */
 import type { Random } from '../platform';
 
-const POOL_BYTES = 32;
-
 export class MaskBytes {
+  /** 32 bytes drawn from the strong source at a time (a literal: the XS lane bundles every suite into one function whose top-level bindings each take one of the device engine's 896 stack slots). */
   private readonly pool: Uint8Array | undefined;
-  private at = POOL_BYTES;
+  private at = 0;
 
   constructor(
     private readonly random: Random,
     private readonly randomBytes?: (out: Uint8Array) => void,
   ) {
-    this.pool = randomBytes ? new Uint8Array(POOL_BYTES) : undefined;
+    this.pool = randomBytes ? new Uint8Array(32) : undefined;
+    this.at = 32;
   }
 
   /** True when the bytes come from the host's strong source. */
@@ -33,7 +33,7 @@ export class MaskBytes {
   next(): number {
     const pool = this.pool;
     if (!pool || !this.randomBytes) return Math.floor(this.random.next() * 256) & 0xff;
-    if (this.at >= POOL_BYTES) {
+    if (this.at >= pool.length) {
       this.randomBytes(pool);
       this.at = 0;
     }

@@ -6,6 +6,7 @@
  */
 import type { Check, Json, Suite } from '../harness';
 import type { ConnectionError } from '../../src/platform';
+import { base64Encode } from '../../src/iothub/base64';
 import { FrameDecoder, sendableCloseCode } from '../../src/websocket/decoder';
 import { encodeFrame, headerLength, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_CONTINUATION, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT } from '../../src/websocket/frame';
 import { acceptFor, buildRequest, HandshakeReader } from '../../src/websocket/handshake';
@@ -18,17 +19,6 @@ function hex(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length; i++) s += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
   return s;
-}
-
-/** base64 of `bytes` (the Sec-WebSocket-Key a client sends for that nonce), computed without the code under test. */
-function base64Of(bytes: number[]): string {
-  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    out += abc[(n >> 18) & 63] + abc[(n >> 12) & 63] + (i + 1 < bytes.length ? abc[(n >> 6) & 63] : '=') + (i + 2 < bytes.length ? abc[n & 63] : '=');
-  }
-  return out;
 }
 
 function ascii(text: string): Uint8Array {
@@ -325,17 +315,19 @@ export const suite: Suite = {
         };
         const notUsed = { next: () => 0.999 };
         const server = new FakeServer();
-        const conn = new WebSocketNetwork(server, { path: '/$iothub/websocket', protocol: 'mqtt', random: notUsed, randomBytes, maxFramePayload: 10 }).connect(
-          { host: '127.0.0.1', port: 443, tls: {} },
-          { onConnect: () => undefined, onData: () => undefined, onClose: () => undefined },
-        );
+        const settings = { path: '/$iothub/websocket', protocol: 'mqtt', random: notUsed, randomBytes, maxFramePayload: 10 };
+        const ignore = (): void => undefined;
+        const handlers = { onConnect: ignore, onData: ignore, onClose: ignore };
+        const conn = new WebSocketNetwork(server, settings).connect({ host: '127.0.0.1', port: 443, tls: {} }, handlers);
         server.open();
-        const nonce = Array.from({ length: 16 }, (_, i) => i);
-        t.equal(server.header('sec-websocket-key'), base64Of(nonce));
+        const nonce: number[] = [];
+        for (let i = 0; i < 16; i++) nonce.push(i);
+        t.equal(server.header('sec-websocket-key'), base64Encode(Uint8Array.from(nonce)));
         server.send(server.accept([]));
         conn.write(new Uint8Array(50)); // five frames of 10 bytes
         const masks = server.writes.slice(1).map((w) => Array.from(w.subarray(2, 6)));
-        t.equal(masks, [16, 20, 24, 28, 32].map((b) => [b, b + 1, b + 2, b + 3]));
+        const expected = [16, 20, 24, 28, 32].map((b) => [b, b + 1, b + 2, b + 3]);
+        t.equal(masks, expected);
         t.equal(fills, [32, 32], 'drawn 32 bytes at a time');
         t.equal(server.received, new Array(50).fill(0));
         const strong = new MaskBytes(notUsed, randomBytes);
