@@ -6,7 +6,9 @@
  *        benchmark PUBLISH (bench/xs/mqtt-codec-fixture: the device's telemetry topic, 76-byte
  *        payload, 155 bytes on the wire) through Session.publish, encoded into the session's
  *        buffer and handed to onSend, and its PUBACK through Session.receive to onPublishAcked
- *        (bench/xs/mqtt-session-entry.ts).
+ *        (bench/xs/mqtt-session-entry.ts). xsSessionPublishQos1V5Computrons / ...V5Slots: the same
+ *        in MQTT 5.0, with the 5-byte PUBACK (reason 0x10 No matching subscribers) that
+ *        mosquitto and Event Grid answer a topic nobody subscribes to.
  *   xsDevicePublishComputrons / xsDevicePublishSlots: the same JSON as the device sends it: the
  *        pump's call of the hub port (HubConnection.sendTelemetry with the telemetry message
  *        properties) through HubClient (topic, UTF-8), MqttClient and Session to
@@ -41,7 +43,7 @@ interface Figure {
 }
 
 /** Runs `op` in `entry`: warm-up, N for computrons, 20 and 40 for slots; then `check`. */
-function measure(entry: string, op: string, engine: XsEngine, n: number): { figure: Figure; check: Record<string, number | string> } {
+function measure(entry: string, op: string, engine: XsEngine, n: number, checkOp = 'check'): { figure: Figure; check: Record<string, number | string> } {
   const r = runInXs(
     path.join(projectRoot, entry),
     [
@@ -55,7 +57,7 @@ function measure(entry: string, op: string, engine: XsEngine, n: number): { figu
       { op: 'gc' },
       { op: 'noop' },
       { op, arg: 40 },
-      { op: 'check' },
+      { op: checkOp },
     ],
     engine,
   );
@@ -88,6 +90,9 @@ function main(): void {
     const session = measure('bench/xs/mqtt-session-entry.ts', 'publish', engine, n);
     expectAcked('session', session.check, messages);
     engines[engine] = { session: session.figure };
+    const sessionV5 = measure('bench/xs/mqtt-session-entry.ts', 'publish5', engine, n, 'check5');
+    expectAcked('session (5.0)', sessionV5.check, messages);
+    engines[engine].sessionV5 = sessionV5.figure;
     // Each op in its own process, so every one starts from the same state.
     for (const op of ['device', 'deviceReal', 'application']) {
       const m = measure('bench/xs/mqtt-path-entry.ts', op, engine, n / 5);
@@ -97,6 +102,7 @@ function main(): void {
   }
   const { xsnap, device } = engines;
   const session = worst(xsnap.session, device.session);
+  const sessionV5 = worst(xsnap.sessionV5, device.sessionV5);
   const devicePath = worst(xsnap.device, device.device);
   const real = worst(xsnap.deviceReal, device.deviceReal);
   const application = worst(xsnap.application, device.application);
@@ -105,6 +111,8 @@ function main(): void {
     messages: n,
     xsSessionPublishQos1Computrons: session.computrons,
     xsSessionPublishSlots: session.slots,
+    xsSessionPublishQos1V5Computrons: sessionV5.computrons,
+    xsSessionPublishV5Slots: sessionV5.slots,
     xsDevicePublishComputrons: devicePath.computrons,
     xsDevicePublishSlots: devicePath.slots,
     xsDeviceRealPublishComputrons: real.computrons,
@@ -113,6 +121,7 @@ function main(): void {
     xsApplicationMessageSlots: application.slots,
     paths: {
       session: 'Session.publish (QoS 1) + its PUBACK through Session.receive',
+      sessionV5: 'the same in MQTT 5.0, the PUBACK 40 03 id id 10 (No matching subscribers) as mosquitto and Event Grid send it',
       device: 'HubConnection.sendTelemetry (benchmark JSON, telemetry properties) -> HubClient -> MqttClient -> Session -> Connection.write; PUBACK Connection.onData -> ... -> the pump callback',
       deviceReal: 'the device path with a real 3-sensor telemetry message',
       application: 'telemetryMessage JSON + outbox push/take/acknowledge + the device path (3 sensors)',
@@ -124,6 +133,8 @@ function main(): void {
   console.table({
     xsSessionPublishQos1Computrons: { value: result.xsSessionPublishQos1Computrons, goal: `<= ${GOAL_COMPUTRONS}` },
     xsSessionPublishSlots: { value: result.xsSessionPublishSlots, goal: `<= ${GOAL_SLOTS}` },
+    xsSessionPublishQos1V5Computrons: { value: sessionV5.computrons, goal: '' },
+    xsSessionPublishV5Slots: { value: sessionV5.slots, goal: '' },
     xsDevicePublishComputrons: { value: devicePath.computrons, goal: '' },
     xsDevicePublishSlots: { value: devicePath.slots, goal: '' },
     xsDeviceRealPublishComputrons: { value: real.computrons, goal: '' },

@@ -34,9 +34,10 @@ const encoder = nativeUtf8Encoder();
  * (non-ASCII or invalid topic, bad id or alias, no room): the caller takes the general path,
  * which reports errors. May have written into b[offset..] before declining.
  */
-export function encodeAliasedPublish(p: PublishPacket, alias: number, b: Uint8Array, offset: number): number {
+export function encodeAliasedPublish(p: PublishPacket, alias: number, b: Uint8Array, offset: number, topicBytes?: Uint8Array): number {
   const topic = p.topic;
-  const topicLength = topic.length;
+  // topicBytes: p.topic validated and encoded already (./topic-cache), written as they are.
+  const topicLength = topic.length === 0 || topicBytes === undefined ? topic.length : topicBytes.length;
   const payload = p.payload;
   const qos = p.qos;
   let idBytes = 0;
@@ -48,7 +49,7 @@ export function encodeAliasedPublish(p: PublishPacket, alias: number, b: Uint8Ar
     return 0;
   }
   if (alias !== 0 && !(alias >= 1 && alias <= 65535 && (alias | 0) === alias)) return 0;
-  if ((topicLength === 0 && alias === 0) || topicLength > MAX_STRING_BYTES || !encoder) return 0;
+  if ((topicLength === 0 && alias === 0) || topicLength > MAX_STRING_BYTES || (!encoder && topicBytes === undefined)) return 0;
   const propertyBytes = alias === 0 ? 1 : 4;
   const remaining = 2 + topicLength + idBytes + propertyBytes + payload.length;
   if (remaining > MAX_REMAINING_LENGTH) return 0;
@@ -57,7 +58,10 @@ export function encodeAliasedPublish(p: PublishPacket, alias: number, b: Uint8Ar
   let o = offset + total - remaining;
   b[o++] = topicLength >> 8;
   b[o++] = topicLength & 0xff;
-  if (topicLength > 0) {
+  if (topicLength > 0 && topicBytes !== undefined) {
+    b.set(topicBytes, o);
+    o += topicLength;
+  } else if (topicLength > 0 && encoder) {
     if (topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0 || topic.indexOf('\u0000') >= 0) return 0;
     // Every unit read and one byte written per unit means all ASCII (so no lone surrogate either).
     const r = encoder.encodeInto(topic, b.subarray(o, o + topicLength));

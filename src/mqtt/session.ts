@@ -439,8 +439,36 @@ export class Session {
     if (this.phase === 'disconnected') return;
     this.now = nowMs;
     this.lastReceived = nowMs;
+    // Several PUBACKs in one chunk, and 5.0's 40 03 id id rc with rc 0x00 or 0x10 No matching
+    // subscribers (what mosquitto and Event Grid answer a topic nobody subscribes to): also
+    // without the decoder. The first other bytes go to the decoder, with the rest of the chunk.
+    if (this.fastAck && chunk[0] === 0x40 && chunk.length > 4) {
+      const at = this.pubacks(chunk);
+      if (this.phase !== 'connected') return; // a callback ended the connection: the rest is moot
+      if (at === chunk.length) return;
+      if (at > 0) chunk = chunk.subarray(at);
+    }
     this.decoder.push(chunk);
     this.fastAck = this.phase === 'connected' && this.decoder.atPacketStart;
+  }
+
+  /** Acknowledges the complete PUBACKs that start `chunk` (see receive); returns where they end. */
+  private pubacks(chunk: Uint8Array): number {
+    const n = chunk.length;
+    let at = 0;
+    while (at + 4 <= n && chunk[at] === 0x40 && this.phase === 'connected') {
+      const length = chunk[at + 1];
+      let reasonCode = 0;
+      if (length === 3 && this.v5 && at + 5 <= n) {
+        reasonCode = chunk[at + 4];
+        if (reasonCode !== 0 && reasonCode !== 0x10) break;
+      } else if (length !== 2) break;
+      const id = (chunk[at + 2] << 8) | chunk[at + 3];
+      if (id === 0) break;
+      at += 2 + length;
+      this.acknowledged(id, 1, STAGE_PUBLISH, reasonCode);
+    }
+    return at;
   }
 
   /** The transport closed under us. Emits onClose unless the session already ended the connection. */
@@ -940,12 +968,11 @@ export class Session {
     const token = m.token;
     m.payload = this.publishPacket.payload; // drop the reference to the caller's bytes
     m.token = undefined;
+    // Before the callback: a publish from it takes m from spare, with its own properties.
+    m.properties = undefined;
     this.spare.push(m);
     this.events.onPublishAcked?.(packetId, token, reasonCode);
-    if (this.v5) {
-      m.properties = undefined;
-      this.sendWaiting();
-    }
+    if (this.v5) this.sendWaiting();
     if (this.queueHead < this.queue.length) this.drainQueue();
   }
 
@@ -954,9 +981,18 @@ export class Session {
   /** 5.0: numbered messages that waited for a window slot (the server's Receive Maximum shrank it). */
   private sendWaiting(): void {
     if (!this.v5 || this.phase !== 'connected') return;
+    // Indexed loops: for-of allocates an iterator per call in XS, and this runs per acknowledgement.
+    const inflight = this.inflight;
     let active = 0;
-    for (const m of this.inflight) if (m.stage === STAGE_PUBLISH || m.stage === STAGE_PUBREL) active++;
-    for (const m of this.inflight) {
+    let waiting = 0;
+    for (let i = 0; i < inflight.length; i++) {
+      const stage = inflight[i].stage;
+      if (stage === STAGE_PUBLISH || stage === STAGE_PUBREL) active++;
+      else if (stage === STAGE_UNSENT || stage === STAGE_WAITING) waiting++;
+    }
+    if (waiting === 0) return;
+    for (let i = 0; i < inflight.length; i++) {
+      const m = inflight[i];
       if (active >= this.sendWindow || this.phase !== 'connected') return;
       if (m.stage === STAGE_UNSENT || m.stage === STAGE_WAITING) {
         this.sendPublish(m, m.stage === STAGE_WAITING);
@@ -991,7 +1027,7 @@ export class Session {
     m.stage = STAGE_PUBLISH;
     m.sentAt = this.now;
     const topic = m.topicBytes;
-    if (topic !== undefined) {
+    if (topic !== undefined && this.v5 === undefined) {
       // The hot path: the topic was validated and encoded once, by the topic cache; the header
       // is written from the message's fields (no packet object to fill).
       const payload = m.payload;
@@ -1018,7 +1054,7 @@ export class Session {
     p.dup = dup;
     p.packetId = m.packetId;
     if (this.v5) {
-      this.sendAliased(p, m.topic, m.properties); // 5.0 never has topicBytes
+      this.sendAliased(p, m.topic, m.properties, topic);
     } else if (length > 0) this.sendMeasured(p, length);
     else this.send(p);
   }
@@ -1027,13 +1063,13 @@ export class Session {
    * 5.0: a PUBLISH with `properties` and this connection's topic alias for `topic`. Without
    * properties of its own it takes the codec's one-pass hot path (encodeAliasedPublish).
    */
-  private sendAliased(p: PublishPacket, topic: string, properties: Properties | undefined): void {
+  private sendAliased(p: PublishPacket, topic: string, properties: Properties | undefined, topicBytes?: Uint8Array): void {
     (this.v5 as SessionV5).applyOutboundAlias(p, topic, properties);
     if (properties === undefined) {
       const alias = p.properties === undefined ? 0 : (p.properties.topicAlias as number);
       // Room for the fixed header (5), topic length (2), packet id (2) and an alias section (4).
-      this.reserve(13 + p.topic.length + p.payload.length);
-      const n = encodeAliasedPublish(p, alias, this.out, 0);
+      this.reserve(13 + (topicBytes ? topicBytes.length : p.topic.length) + p.payload.length);
+      const n = encodeAliasedPublish(p, alias, this.out, 0, topicBytes);
       if (n > 0) {
         this.outTopic = undefined; // written over
         this.lastSent = this.now;
@@ -1045,14 +1081,16 @@ export class Session {
   }
 
   /**
-   * Measures m's PUBLISH and, in 3.1.1, notes its topic's cached bytes in m (undefined: an
-   * invalid topic, or 5.0, whose PUBLISH carries properties and aliases the cache's layout lacks).
+   * Measures m's PUBLISH and notes its topic's cached bytes in m (undefined: an invalid topic, or
+   * a 5.0 message with properties of its own, which takes the general encoder). In 5.0 the bytes
+   * go to encodeAliasedPublish, so the topic is validated and encoded once, not per message.
    */
   private encodedPublishLength(m: Outgoing): number {
-    if (!this.v5) {
+    if (!this.v5 || m.properties === undefined) {
       const topic = this.topics.bytes(m.topic);
       m.topicBytes = topic;
-      if (topic !== undefined) return publishLength(topic.length, m.qos, m.payload.length);
+      // 5.0 without properties: one more byte, the empty property section (an alias may add 3).
+      if (topic !== undefined) return publishLength(topic.length, m.qos, m.payload.length + (this.v5 ? 1 : 0));
     } else m.topicBytes = undefined;
     const p = this.publishPacket;
     p.topic = m.topic;

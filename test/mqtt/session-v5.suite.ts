@@ -1,8 +1,9 @@
 /** MQTT 5.0 session vectors in simulated time; they run in Node and inside XS. */
 import type { Suite } from '../harness';
 import { ConnackCode, PacketType } from '../../src/mqtt/packets';
-import { PUBLISH_INVALID, PUBLISH_QUEUED, type EnhancedAuth } from '../../src/mqtt/session';
-import { bytes, inbound, rig } from './session-rig';
+import { Decoder } from '../../src/mqtt/decoder';
+import { PUBLISH_INVALID, PUBLISH_QUEUED, Session, type EnhancedAuth } from '../../src/mqtt/session';
+import { bytes, describePacket, inbound, rig } from './session-rig';
 
 const v5 = { protocolVersion: 5 as const };
 
@@ -383,6 +384,65 @@ export const suite: Suite = {
         v4.session.disconnect(1, 0x04);
         t.equal(v4.take(), ['DISCONNECT'], '3.1.1 has no reason code');
         return sent;
+      },
+    },
+    {
+      name: 'PUBACKs in one chunk (40 02 id id, and 5.0 40 03 id id rc with rc 0x00 or 0x10) are acknowledged in order; other bytes after them go to the decoder',
+      run: (t) => {
+        const r = rig(v5);
+        r.open(0);
+        r.take();
+        for (const token of ['A', 'B', 'C', 'D', 'E', 'F']) r.session.publish('t', bytes(token), { qos: 1, token }, 1);
+        r.take();
+        r.events();
+        r.deliverBytes([0x40, 2, 0, 1, 0x40, 3, 0, 2, 0x10, 0x40, 3, 0, 3, 0x00], 2);
+        const three = r.events();
+        t.equal(three, ['acked id1 A', 'acked id2 B rc=0x10', 'acked id3 C']);
+        // A 5-byte PUBACK split across chunks goes through the decoder, as does a refusing one.
+        r.deliverBytes([0x40, 3, 0, 4], 3);
+        r.deliverBytes([0x10, 0x40, 4, 0, 5, 0x87, 0], 3);
+        const split = r.events();
+        t.equal(split, ['acked id4 D rc=0x10', 'acked id5 E rc=0x87']);
+        // A reason code PUBACK does not have: acknowledged up to it, then a named error.
+        r.deliverBytes([0x40, 2, 0, 6, 0x40, 3, 0, 6, 0x01], 4);
+        const bad = r.events();
+        t.equal(bad[0], 'acked id6 F');
+        t.ok(bad.length === 3 && /^error /.test(bad[1]) && /^close PROTOCOL_ERROR/.test(bad[2]), bad.join(' | '));
+        t.equal(r.session.inflightCount, 0);
+        const v4 = rig();
+        v4.open(0);
+        v4.session.publish('t', bytes('a'), { qos: 1, token: 'A' }, 1);
+        v4.events();
+        v4.deliverBytes([0x40, 3, 0, 1, 0x10], 2);
+        const v4events = v4.events();
+        t.ok(v4events.length === 2 && /^error /.test(v4events[0]), '3.1.1 has no 5-byte PUBACK: ' + v4events.join(' | '));
+        return { three, split, bad, v4events };
+      },
+    },
+    {
+      name: 'a message published from onPublishAcked keeps its properties (it reuses the acknowledged one\'s slot) and resends with them',
+      run: (t) => {
+        const sent: string[] = [];
+        const sniffer = new Decoder({ maxPacketSize: 1 << 20, protocolVersion: 5, onPacket: (p) => sent.push(describePacket(p)), onError: (e) => sent.push('UNDECODABLE ' + e.code) });
+        let next = 0;
+        const session: Session = new Session({ clientId: 'dev1', protocolVersion: 5, cleanSession: false, sessionExpiryInterval: 60, outboundTopicAliases: false }, {
+          onSend: (b) => sniffer.push(b),
+          onPublishAcked: () => {
+            if (next++ === 0) session.publish('t', bytes('2'), { qos: 1, properties: { contentType: 'application/json', userProperties: [['type', 'telemetry']] } }, 2);
+          },
+        });
+        session.connect({}, 0);
+        session.receive(new Uint8Array([0x20, 3, 0, 0, 0]), 0);
+        session.publish('t', bytes('1'), { qos: 1, properties: { contentType: 'text/plain' } }, 1);
+        session.receive(new Uint8Array([0x40, 3, 0, 1, 0x10]), 2);
+        session.connectionLost('gone', 3);
+        session.connect({}, 4);
+        session.receive(new Uint8Array([0x20, 3, 1, 0, 0]), 4);
+        const resent = sent.filter((s) => s.indexOf('PUBLISH') === 0);
+        t.equal(resent.length, 3);
+        t.equal(resent[2], resent[1].replace('id2 ', 'id2 dup '));
+        t.ok(resent[2].indexOf('contentType=application/json') > 0 && resent[2].indexOf('userProperties=type:telemetry') > 0, resent[2]);
+        return resent;
       },
     },
   ],
