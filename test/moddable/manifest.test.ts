@@ -207,6 +207,21 @@ describe('manifest.json', () => {
     for (const p of ['mac', 'win', 'lin/*', 'mac/*', 'win/*']) expect(fragments.find((f) => f.name === p)?.path).toBe(fragments.find((f) => f.name === 'lin')!.path);
   });
 
+  it('simulators ignore SIGPIPE before anything connects (mcsim died on a write to a connection the hub had closed); esp32 has nothing to ignore', () => {
+    const sim = load(fragments.find((f) => f.name === 'lin')!.path);
+    expect(sim.modules?.['hosts/moddable/broken-pipe']).toBe('./sim/broken-pipe');
+    expect(list(sim.modules?.['*'])).toContain('./sim/modbrokenpipe');
+    expect(list(sim.preload)).toContain('hosts/moddable/broken-pipe');
+    const c = readFileSync(join(root, 'hosts/moddable/sim/modbrokenpipe.c'), 'utf8');
+    expect(c).toMatch(/void xs_thermo_ignore_broken_pipe\(xsMachine \*the\)[^}]*signal\(SIGPIPE, SIG_IGN\)/);
+    expect(readFileSync(join(root, 'hosts/moddable/sim/broken-pipe.ts'), 'utf8')).toContain("native('xs_thermo_ignore_broken_pipe')");
+    const esp32 = load(fragments.find((f) => f.name === 'esp32')!.path);
+    expect(esp32.modules?.['hosts/moddable/broken-pipe']).toBe('./broken-pipe');
+    // main ignores it first: the debugger connection has reset it to the default by then.
+    const main = readFileSync(join(root, 'hosts/moddable/main.ts'), 'utf8');
+    expect(main).toMatch(/export default function main\(\): void \{\s*ignoreBrokenPipe\(\);/);
+  });
+
   it('esp32: restart reboots through a native esp_restart(), the 1-Wire native uses the onewire_bus API', () => {
     const esp32 = load(fragments.find((f) => f.name === 'esp32')!.path);
     expect(esp32.modules?.['hosts/moddable/restart']).toBe('./esp32/restart');

@@ -3,6 +3,8 @@
  * writes larger than the socket's room go out whole, in order, once, resumed on WRITABLE; the
  * socket is never asked to take more than it said it would (Moddable throws "can't write all data").
  */
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SocketConnection, SocketMessage, type CallbackSocket } from '../../hosts/moddable/socket-connection';
@@ -108,5 +110,36 @@ describe('SocketConnection over a Moddable-shaped socket', () => {
     expect(() => socket.callback(SocketMessage.CONNECTED)).not.toThrow();
     expect(closed?.code).toBe('ECONNRESET');
     expect(closed?.message).toMatch(/boom/);
+  });
+});
+
+describe('closed sockets', () => {
+  it('stay referenced by the connection after a disconnect from the peer (mcsim crashed when GC freed them inside the callback)', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    /** SecureSocket's shape: close() deletes its TCP socket, as the SDK's does. */
+    class SecureLike extends StrictSocket {
+      sock?: object = {};
+      override close(): void {
+        delete this.sock;
+      }
+    }
+    let closedTcp: WeakRef<object> | undefined;
+    let closedSecure: WeakRef<object> | undefined;
+    const connection = (() => {
+      const socket = new SecureLike(896);
+      closedTcp = new WeakRef(socket.sock as object);
+      closedSecure = new WeakRef(socket);
+      const c = new SocketConnection(() => socket, { onConnect: () => {}, onData: () => {}, onClose: () => {} });
+      socket.callback(SocketMessage.CONNECTED);
+      socket.callback(SocketMessage.DISCONNECTED);
+      return c;
+    })();
+    // A WeakRef keeps its target until the end of the job that made it: collect in a later one.
+    await new Promise((r) => setTimeout(r, 0));
+    gc();
+    expect(closedTcp?.deref(), 'the TCP socket SecureSocket.close() deleted').toBeDefined();
+    expect(closedSecure?.deref()).toBeDefined();
+    expect(connection.queuedBytes).toBe(0);
   });
 });
