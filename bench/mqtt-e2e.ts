@@ -9,6 +9,10 @@
  *   default outbound topic aliases, within mosquitto's Topic Alias Maximum)   goal >= 1
  *
  * A run: connect, then time from the first PUBLISH to the last PUBACK of `messages` messages.
+ * Each run also records this process's CPU time per message (process.cpuUsage over the run; one
+ * client runs at a time, the driver is the same for both): what the client itself costs, which
+ * the machine's load moves far less than the wall-clock rate (the broker and the scheduler are in
+ * the latter). Reported beside the ratios (cpuUsPerMessage), not a goal.
  * Run: npx tsx bench/mqtt-e2e.ts [--messages N] [--runs N]   (writes bench/results/mqtt-e2e.json)
  */
 import { connectAsync } from 'mqtt';
@@ -94,6 +98,15 @@ async function runTheirs(broker: Mosquitto, run: number, protocolVersion: 4 | 5 
   return ms;
 }
 
+/** CPU microseconds per message of this process during `run` (the client under test and the driver). */
+async function cpuPerMessage(cpu: number[], run: () => Promise<number>): Promise<number> {
+  const before = process.cpuUsage();
+  const ms = await run();
+  const used = process.cpuUsage(before);
+  cpu.push((used.user + used.system) / MESSAGES);
+  return ms;
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -111,15 +124,16 @@ async function main(): Promise<void> {
     const ours5: number[] = [];
     const theirs5: number[] = [];
     // 3.1.1 runs first, then 5.0 runs, each pair interleaved: the 3.1.1 figure is measured as before.
+    const cpu = { ours: [] as number[], theirs: [] as number[], ours5: [] as number[], theirs5: [] as number[] };
     for (let run = 0; run < RUNS; run++) {
-      ours.push(MESSAGES / ((await runOurs(broker, run)) / 1000));
-      theirs.push(MESSAGES / ((await runTheirs(broker, run)) / 1000));
+      ours.push(MESSAGES / ((await cpuPerMessage(cpu.ours, () => runOurs(broker, run))) / 1000));
+      theirs.push(MESSAGES / ((await cpuPerMessage(cpu.theirs, () => runTheirs(broker, run))) / 1000));
     }
     await runOurs(broker, -2, 5);
     await runTheirs(broker, -2, 5);
     for (let run = 0; run < RUNS; run++) {
-      ours5.push(MESSAGES / ((await runOurs(broker, run, 5)) / 1000));
-      theirs5.push(MESSAGES / ((await runTheirs(broker, run, 5)) / 1000));
+      ours5.push(MESSAGES / ((await cpuPerMessage(cpu.ours5, () => runOurs(broker, run, 5))) / 1000));
+      theirs5.push(MESSAGES / ((await cpuPerMessage(cpu.theirs5, () => runTheirs(broker, run, 5))) / 1000));
     }
     const oursMedian = median(ours);
     const theirsMedian = median(theirs);
@@ -142,6 +156,13 @@ async function main(): Promise<void> {
       v5OursMsgsPerSec: ours5.map(Math.round),
       v5TheirsMsgsPerSec: theirs5.map(Math.round),
       v5E2eRatio: Number(v5E2eRatio.toFixed(3)),
+      // Median CPU microseconds per message in this process (client + driver), per client and version.
+      cpuUsPerMessage: {
+        ours: Number(median(cpu.ours).toFixed(1)),
+        theirs: Number(median(cpu.theirs).toFixed(1)),
+        v5Ours: Number(median(cpu.ours5).toFixed(1)),
+        v5Theirs: Number(median(cpu.theirs5).toFixed(1)),
+      },
       goal: { e2eRatioMin: 1, v5E2eRatioMin: 1 },
       ok: e2eRatio >= 1 && v5E2eRatio >= 1,
     };
@@ -152,6 +173,8 @@ async function main(): Promise<void> {
       ours.map((o, i) => ({ run: i + 1, 'ours msgs/s': Math.round(o), 'mqtt.js msgs/s': Math.round(theirs[i]), ratio: Number((o / theirs[i]).toFixed(3)) })),
     );
     console.log(`median: ours ${result.oursMedianMsgsPerSec} msgs/s, mqtt.js ${result.theirsMedianMsgsPerSec} msgs/s, e2eRatio ${result.e2eRatio} (goal >= 1)`);
+    const c = result.cpuUsPerMessage;
+    console.log(`CPU per message (this process): 3.1.1 ours ${c.ours} us, mqtt.js ${c.theirs} us; 5.0 ours ${c.v5Ours} us, mqtt.js ${c.v5Theirs} us`);
     console.log(`MQTT 5.0: ours ${Math.round(median(ours5))} msgs/s, mqtt.js ${Math.round(median(theirs5))} msgs/s, v5E2eRatio ${result.v5E2eRatio} (goal >= 1) -> ${result.ok ? 'OK' : 'MISSED'}`);
     console.log(`wrote ${path.relative(projectRoot, out)}`);
     if (!result.ok) process.exitCode = 1;
