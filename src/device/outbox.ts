@@ -10,15 +10,18 @@
  * and the flash (NVS on the ESP32: every write wears it) sees no write at all per message while
  * the hub acknowledges promptly. What a sudden power cut can lose: the messages not yet stored,
  * i.e. built while connected and not acknowledged within the write-behind delay (usually the one
- * message in flight). Bounded by count and bytes: when full, the oldest message is dropped
- * (counted as overflow). Messages older than their time to live are dropped before sending
- * (counted as expired). Sending is oldest first.
+ * message in flight). Bounded by count and bytes: when full, two adjacent foldable messages
+ * are folded into one when the owner gives a fold (OutboxOptions.fold: the pump folds telemetry
+ * into aggregates, ./fold), else the oldest message is dropped (counted as overflow). Messages
+ * older than their time to live are dropped before sending (counted as expired). Sending is
+ * oldest first.
  *
  * Storage layout (small values, so ESP32 Preference works too), a fixed set of keys:
  *   <prefix>m            "next,overflow,expired,slots" — the index (`slots`: how many slot keys
  *                        may hold a message)
  *   <prefix><slot>       one message in slot 0..maxCount-1: JSON {s: sequence number, e: expiry
- *                        epoch ms or 0, p: properties, b: body}
+ *                        epoch ms or 0, w: messages folded into it (0: not foldable), p:
+ *                        properties, b: body}
  * The index is written only when the stored set or the counters change. A message stored takes
  * the lowest free slot, so the keys in use never exceed maxCount whatever the
  * uptime: no platform accumulates keys (NVS entries, files). Restart reads every slot and orders
@@ -40,6 +43,14 @@ export interface OutboxOptions {
   ttlMs?: number;
   /** Storage key prefix. Default 'ob/'. */
   prefix?: string;
+  /**
+   * Folding instead of dropping (./fold): when the outbox is full, the two adjacent waiting
+   * messages with the fewest originals folded into them so far, both `foldable`, become the one
+   * message `fold` returns (undefined: that pair does not fold). Only when no pair folds is the
+   * oldest message dropped (overflow). Without these, the oldest is dropped at once.
+   */
+  foldable?: (properties: MessageProperties, body: string) => boolean;
+  fold?: (older: OutboxMessage, newer: OutboxMessage) => { body: string; properties: MessageProperties } | undefined;
 }
 
 export interface OutboxMessage {
@@ -69,6 +80,8 @@ interface Entry {
   size: number;
   expiry: number;
   inFlight: boolean;
+  /** Messages folded into this one (1: itself); 0 when it cannot fold. */
+  weight: number;
 }
 
 export class Outbox {
@@ -76,6 +89,8 @@ export class Outbox {
   readonly maxBytes: number;
   readonly ttlMs: number;
   private readonly prefix: string;
+  private readonly foldable: OutboxOptions['foldable'];
+  private readonly fold: OutboxOptions['fold'];
   private readonly storage: Storage;
   private readonly clock: Clock;
   /** Entries in sequence order (oldest first); the bodies stay in storage. */
@@ -94,6 +109,8 @@ export class Outbox {
     this.maxBytes = options.maxBytes ?? 65536;
     this.ttlMs = options.ttlMs ?? 86400000;
     this.prefix = options.prefix ?? 'ob/';
+    this.foldable = options.foldable;
+    this.fold = options.fold;
     this.slotUsed = new Uint8Array(this.maxCount);
     this.load();
   }
@@ -116,7 +133,8 @@ export class Outbox {
     const now = this.clock.epochMs();
     const expiry = this.ttlMs > 0 && now !== undefined ? now + this.ttlMs : 0;
     const seq = this.next;
-    const value = JSON.stringify({ s: seq, e: expiry, p: properties, b: body });
+    const weight = this.fold !== undefined && this.foldable !== undefined && this.foldable(properties, body) ? 1 : 0;
+    const value = storedForm(seq, expiry, weight, properties, body);
     const size = value.length;
     if (size > this.maxBytes) {
       this.overflowCount++;
@@ -125,6 +143,7 @@ export class Outbox {
     }
     let dropped = false;
     while (this.entries.length > 0 && (this.entries.length >= this.maxCount || this.bytes + size > this.maxBytes)) {
+      if (this.foldPair()) continue;
       this.remove(0);
       this.overflowCount++;
       dropped = true;
@@ -132,13 +151,66 @@ export class Outbox {
     this.next++;
     // The body and properties stay referenced while the message is in RAM: taking it to send
     // parses nothing (the stored form is read back only for a stored message).
-    const entry: Entry = { seq, body, properties, slot: -1, value, pushedAt: this.clock.now(), size, expiry, inFlight: false };
+    const entry: Entry = { seq, body, properties, slot: -1, value, pushedAt: this.clock.now(), size, expiry, inFlight: false, weight };
     this.entries.push(entry);
     this.bytes += size;
     // Write-ahead: the message, then the index that covers it.
     if (durable) this.store(entry);
     if (durable || dropped) this.saveIndex();
     return true;
+  }
+
+  /**
+   * Folds the adjacent pair of waiting foldable messages with the smallest combined weight (the
+   * oldest such pair on a tie, so the folded periods stay about equal), into the older one's
+   * place. A stored result is written over one of the pair's keys before the other is deleted,
+   * so a power cut in between leaves both (a period counted twice), never neither. Returns false
+   * when no pair folds.
+   */
+  private foldPair(): boolean {
+    const entries = this.entries;
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i + 1 < entries.length; i++) {
+        const a = entries[i];
+        const b = entries[i + 1];
+        if (a.weight === 0 || b.weight === 0 || a.inFlight || b.inFlight) continue;
+        if (best < 0 || a.weight + b.weight < entries[best].weight + entries[best + 1].weight) best = i;
+      }
+      if (best < 0) return false;
+      const a = entries[best];
+      const b = entries[best + 1];
+      const folded = this.read(a) && this.read(b) ? (this.fold as NonNullable<OutboxOptions['fold']>)(a, b) : undefined;
+      if (folded === undefined) {
+        // Not ours to fold (unreadable, or the hook declined): never tried again.
+        a.weight = 0;
+        if (a.slot >= 0) dropText(a);
+        if (b.slot >= 0) dropText(b);
+        continue;
+      }
+      const weight = a.weight + b.weight;
+      const expiry = Math.max(a.expiry, b.expiry);
+      const value = storedForm(a.seq, expiry, weight, folded.properties, folded.body);
+      const keep = a.slot >= 0 ? a : b; // the key written over
+      const gone = keep === a ? b : a;
+      if (keep.slot >= 0) this.storage.set(this.prefix + keep.slot, value);
+      if (gone.slot >= 0) {
+        this.storage.delete(this.prefix + gone.slot);
+        this.slotUsed[gone.slot] = 0;
+      }
+      this.bytes += value.length - a.size - b.size;
+      a.slot = keep.slot;
+      a.value = a.slot >= 0 ? undefined : value;
+      a.body = folded.body;
+      a.properties = folded.properties;
+      if (a.slot >= 0) dropText(a);
+      a.size = value.length;
+      a.expiry = expiry;
+      a.weight = weight;
+      entries.splice(best + 1, 1);
+      if (keep.slot >= 0 || gone.slot >= 0) this.saveIndex();
+      return true;
+    }
   }
 
   /** Stores every message not stored yet (the hub went away, or the device stops). */
@@ -302,7 +374,7 @@ export class Outbox {
         this.storage.delete(this.prefix + slot);
         continue;
       }
-      found.push({ seq: stored.seq, body: '', properties: undefined, slot, value: undefined, pushedAt: 0, size: value.length, expiry: stored.expiry, inFlight: false });
+      found.push({ seq: stored.seq, body: '', properties: undefined, slot, value: undefined, pushedAt: 0, size: value.length, expiry: stored.expiry, inFlight: false, weight: this.fold === undefined ? 0 : stored.weight });
       if (stored.seq >= this.next) this.next = stored.seq + 1;
     }
     found.sort((a, b) => a.seq - b.seq);
@@ -323,12 +395,21 @@ export class Outbox {
   }
 }
 
-/** The sequence number and expiry of a stored message, or undefined when it is not one. */
-function parseStored(value: string): { seq: number; expiry: number } | undefined {
+/** A message's stored form: JSON {s: sequence number, e: expiry, w: weight, p: properties, b: body}. */
+function storedForm(seq: number, expiry: number, weight: number, properties: MessageProperties, body: string): string {
+  return JSON.stringify({ s: seq, e: expiry, w: weight, p: properties, b: body });
+}
+
+/**
+ * The sequence number, expiry and weight of a stored message, or undefined when it is not one.
+ * A message stored before weights existed has none: it does not fold.
+ */
+function parseStored(value: string): { seq: number; expiry: number; weight: number } | undefined {
   try {
-    const m = JSON.parse(value) as { s?: unknown; e?: unknown };
+    const m = JSON.parse(value) as { s?: unknown; e?: unknown; w?: unknown };
     if (m === null || typeof m !== 'object' || typeof m.s !== 'number' || !Number.isInteger(m.s) || m.s < 0) return undefined;
-    return { seq: m.s, expiry: typeof m.e === 'number' ? m.e : 0 };
+    const w = m.w;
+    return { seq: m.s, expiry: typeof m.e === 'number' ? m.e : 0, weight: typeof w === 'number' && Number.isInteger(w) && w > 0 ? w : 0 };
   } catch {
     return undefined;
   }

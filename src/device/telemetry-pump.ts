@@ -15,6 +15,7 @@
  */
 import type { DeviceContext } from './context';
 import type { OutboxOptions } from './outbox';
+import { foldMessages, isFoldable } from './fold';
 import { Outbox } from './outbox';
 import type { HubConnection } from './ports';
 import { Schedule } from './schedule';
@@ -68,7 +69,8 @@ export class TelemetryPump {
       this.placeDone.push((error) => this.sent(place, error));
     }
     this.changed = options.changed;
-    this.outbox = new Outbox(storage, clock, options.outbox);
+    // While the hub is unreachable a full outbox folds telemetry into aggregates (./fold) rather than dropping it.
+    this.outbox = new Outbox(storage, clock, { foldable: isFoldable, fold: foldMessages, ...options.outbox });
     const seq = Number(storage.get(SEQ_KEY) ?? '0');
     this.seq = Number.isInteger(seq) && seq >= 0 ? seq : 0;
     this.seqReserved = this.seq;

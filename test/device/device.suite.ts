@@ -6,7 +6,9 @@ import { windowAnalytics } from '../../src/device/adapters/analytics';
 import { startDevice } from '../../src/device/app';
 import { LiveConfig } from '../../src/device/config';
 import { displayText, sanitizeText } from '../../src/device/display-text';
+import { foldMessages, isFoldable } from '../../src/device/fold';
 import { Outbox } from '../../src/device/outbox';
+import { aggregateMessage, round3, telemetryMessage } from '../../src/device/telemetry';
 import { SensorSettings } from '../../src/device/sensor-settings';
 import type { Json, Suite } from '../harness';
 import { FakeClock, FakeHost, MemoryStorage } from './fake-host';
@@ -14,6 +16,72 @@ import { FakeHub, FakeSensors } from './fakes';
 
 function setup(): { host: FakeHost; hub: FakeHub; sensors: FakeSensors } {
   return { host: new FakeHost(), hub: new FakeHub(), sensors: new FakeSensors() };
+}
+
+/**
+ * hosts/moddable/config.ts's defaults (sampling 10 s, telemetry and aggregation 60 s, outbox 50
+ * messages / 8,192 bytes): 5 minutes online, then the hub unreachable for an hour with the device
+ * restarted at half time, then online again. Every sample of every period that ended is in what
+ * the hub received (telemetry's `aggregate` and `aggregate` messages, folded or not), and nothing
+ * overflowed. Only the period running at the restart is lost (samples kept in RAM: TELEMETRY.md).
+ */
+function outageHour(t: Parameters<Suite['cases'][number]['run']>[0], count: number): Json {
+  const host = new FakeHost();
+  const hub = new FakeHub();
+  const sensors = new FakeSensors();
+  let reads = 0;
+  sensors.readings = [];
+  for (let k = 0; k < count; k++) sensors.readings.push({ id: `28aa00000000000${k}`, name: `T${k + 1}`, value: 20 + k, status: 'online' });
+  const read = sensors.read.bind(sensors);
+  // Flicker between two quantisation steps (a normal signal: no alert), so statistics vary.
+  sensors.read = (done) => {
+    reads++;
+    for (let k = 0; k < count; k++) sensors.readings[k].value = 20 + k + 0.0625 * ((reads + k) % 2);
+    read(done);
+  };
+  const options = {
+    deviceId: 'dev1',
+    config: { samplingIntervalMs: 10_000, telemetryIntervalMs: 60_000, aggregatePeriodMs: 60_000 },
+    outbox: { maxCount: 50, maxBytes: 8192 },
+  };
+  const start = () => startDevice(host, { sensors, hub, analytics: windowAnalytics({ window: 60 }) }, options);
+  let device = start();
+  hub.connect();
+  host.advance(300_000);
+  hub.disconnect();
+  host.advance(1_800_000);
+  const readsBeforeRestart = reads;
+  device.stop();
+  device = start();
+  host.advance(1_800_000);
+  const samples = reads;
+  hub.connect();
+  host.advance(1_000); // drain the outbox (no sample in between)
+  t.equal(reads, samples, 'no sample taken while draining');
+  const counts = device.outboxCounts();
+  t.equal(counts.overflow, 0, `${count} sensors: nothing dropped`);
+  t.equal(counts.pending, 0, `${count} sensors: everything delivered`);
+  // Every sensor's delivered sample count: all samples but the restart's running period and the current one.
+  const delivered = new Map<string, number>();
+  let folded = 0;
+  let sections = 0;
+  for (const b of hub.bodies()) {
+    const section = (b.type === 'aggregate' ? b : b.aggregate) as { periodMs: number; sensors: { id: string; count: number }[] } | undefined;
+    if (section === undefined) continue;
+    sections++;
+    if (typeof b.seqTo === 'number') folded++;
+    for (const s of section.sensors) delivered.set(s.id, (delivered.get(s.id) ?? 0) + s.count);
+  }
+  // Samples are taken every 10 s and periods end every 60 s: at most 6 in the restart's running
+  // period (RAM only) and at most 6 in the period running now.
+  for (const r of sensors.readings) {
+    const got = delivered.get(r.id) ?? 0;
+    t.ok(got >= samples - 12 && got <= samples, `${count} sensors: ${r.id} delivered ${got} of ${samples} samples`);
+  }
+  t.ok(folded > 0, `${count} sensors: the full outbox folded`);
+  t.ok(readsBeforeRestart > 0);
+  device.stop();
+  return { count, samples, sections, folded };
 }
 
 export const suite: Suite = {
@@ -146,6 +214,49 @@ export const suite: Suite = {
         t.equal(device.outboxCounts().pending, 0);
         device.stop();
         return { first: first[0] as Json, seqs };
+      },
+    },
+    {
+      name: 'foldMessages: two periods become one whose count, mean, min, max, sample std, first and last are those of all the samples; telemetry folds by its aggregate; alerts and sectionless telemetry do not fold',
+      run(t) {
+        const samplesA = [20, 20.5, 21, 20.25];
+        const samplesB = [22, 21.5, 23];
+        const stats = (xs: number[]) => {
+          const n = xs.length;
+          const mean = xs.reduce((a, b) => a + b, 0) / n;
+          const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+          return { count: n, mean: round3(mean), min: Math.min(...xs), max: Math.max(...xs), std: round3(std), first: xs[0], last: xs[n - 1] };
+        };
+        const section = (start: number, xs: number[], extra: { id: string; count: number }[] = []) => ({ periodStart: start, periodMs: 60_000, sensors: [{ id: 'A', name: 'T1', ...stats(xs) }, ...extra] });
+        const env = (seq: number) => ({ deviceId: 'dev1', seq, epochMs: 1_700_000_000_000 + seq, uptimeMs: seq });
+        const older = telemetryMessage(env(7), [], { pending: 0, bytes: 0, overflow: 0, expired: 0 }, section(1_000, samplesA) as never);
+        const newer = aggregateMessage(env(8), section(61_000, samplesB, [{ id: 'B', name: 'T2', count: 3, mean: 5, min: 4, max: 6, std: 1, first: 4, last: 6 } as never]) as never);
+        t.ok(isFoldable(older.properties, older.body) && isFoldable(newer.properties, newer.body));
+        const folded = foldMessages(older, newer);
+        t.ok(folded !== undefined);
+        const body = JSON.parse((folded as { body: string }).body) as Record<string, unknown>;
+        const a = (body.sensors as Record<string, unknown>[])[0];
+        t.equal(a, { id: 'A', name: 'T1', ...stats(samplesA.concat(samplesB)) });
+        t.equal([body.type, body.seq, body.seqTo, body.periodStart, body.periodMs, (body.sensors as { id: string }[])[1].id], ['aggregate', 7, 8, 1_000, 120_000, 'B']);
+        t.equal((folded as { properties: Record<string, string> }).properties.type, 'aggregate');
+        // Folding a fold continues seqTo; an alert and telemetry without an aggregate do not fold.
+        const third = aggregateMessage(env(9), section(121_000, [19]) as never);
+        const again = JSON.parse((foldMessages(folded as never, third) as { body: string }).body) as Record<string, unknown>;
+        t.equal([again.seq, again.seqTo, again.periodMs, (again.sensors as { count: number }[])[0].count], [7, 9, 180_000, 8]);
+        const bare = telemetryMessage(env(10), [], { pending: 0, bytes: 0, overflow: 0, expired: 0 });
+        t.equal(isFoldable(bare.properties, bare.body), false);
+        t.equal(isFoldable({ type: 'alert' }, '{"aggregate":{}}'), false);
+        t.equal(foldMessages(bare, bare), undefined);
+        t.equal(foldMessages({ body: 'not json', properties: {} }, newer), undefined);
+        return body as Json;
+      },
+    },
+    {
+      name: "an hour's outage at the firmware's defaults loses no sample, with a restart in the middle: the full outbox folds telemetry into aggregates (3 and 8 sensors)",
+      run(t) {
+        const out: Json[] = [];
+        for (const count of [3, 8]) out.push(outageHour(t, count));
+        return out;
       },
     },
     {
