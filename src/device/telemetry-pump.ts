@@ -57,6 +57,8 @@ export class TelemetryPump {
   private readonly placeDone: ((error?: Error) => void)[] = [];
   /** A send was refused since pump() began. */
   private refused = false;
+  /** pump() is running (a completion during it needs no pump of its own). */
+  private pumping = false;
 
   constructor(ctx: DeviceContext, hub: HubConnection, table: SensorTable, options: { outbox?: OutboxOptions; maxInFlight?: number; writeBehindMs?: number; changed: () => void }) {
     const { storage, clock, timers } = ctx.host;
@@ -109,12 +111,16 @@ export class TelemetryPump {
 
   /** Sends what the outbox holds while the hub is connected and the in-flight window has room. */
   pump(): void {
-    if (this.ctx.stopped || !this.ctx.connected) return;
+    // A port that acknowledges during the call (a test's fake hub) would bring us back here for
+    // every message: the loop below takes the freed place instead (no recursion over the queue:
+    // the ESP32 stack is 896 slots).
+    if (this.pumping || this.ctx.stopped || !this.ctx.connected) return;
+    this.pumping = true;
     this.outbox.expire();
     const places = this.placeSeq;
     this.refused = false;
     // A port that refuses during the call would hand the same message back at once: stop then.
-    while (!this.refused) {
+    while (!this.refused && this.ctx.connected && !this.ctx.stopped) {
       const place = places.indexOf(FREE);
       if (place < 0) break;
       const m = this.outbox.takeNext();
@@ -122,6 +128,7 @@ export class TelemetryPump {
       places[place] = m.seq;
       this.hub.sendTelemetry(m.body, m.properties, this.placeDone[place]);
     }
+    this.pumping = false;
     this.changed();
   }
 
