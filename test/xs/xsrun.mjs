@@ -56,7 +56,12 @@ async function bundle(entryArg) {
   const result = await build({
     stdin: { contents, resolveDir: root, sourcefile: 'xs-entry.ts', loader: 'ts' },
     bundle: true,
-    format: 'iife',
+    // The suites bundle is every module of the project: wrapped in an IIFE, all their top-level
+    // bindings are locals of that one function, and XS gives each local a stack slot, so on the
+    // xs-device engine's 896-slot stack the frame alone overflowed once the project grew. As a
+    // flat script (ESM output; the entry exports nothing) they are script bindings instead. The
+    // benchmark entries stay IIFEs: small, and their computrons measured that way.
+    format: entryArg === '--suites' ? 'esm' : 'iife',
     target: 'es2022',
     platform: 'neutral',
     write: false,
