@@ -193,9 +193,6 @@ export interface SessionEvents {
   onClose?(reason: CloseReason): void;
 }
 
-/** An empty payload, for Outgoing records not holding a message. */
-const NO_BYTES = Object.freeze(new Uint8Array(0));
-
 const STAGE_UNSENT = 0; // waiting in the window for the connection (never sent)
 /** 5.0: sent on an earlier connection, waiting for a slot under the server's Receive Maximum (resent with DUP). */
 const STAGE_WAITING = 3;
@@ -271,6 +268,8 @@ export class Session {
   private queue: (Outgoing | undefined)[] = [];
   private queueHead = 0;
   private readonly spare: Outgoing[] = [];
+  /** An empty payload, for Outgoing records not holding a message (per instance: XS makes a module-level typed array read-only at preload). */
+  private readonly noBytes = new Uint8Array(0);
   /** One more spare record, taken and given back by the QoS 1 hot path without an array call. */
   private free: Outgoing | undefined;
   /** Inbound QoS 2 packet ids delivered, waiting for PUBREL. */
@@ -422,7 +421,7 @@ export class Session {
         if (inflight.length === 1) inflight.length = 0;
         else inflight.shift();
         const token = m.token;
-        m.payload = NO_BYTES; // drop the references to the caller's bytes and token
+        m.payload = this.noBytes; // drop the references to the caller's bytes and token
         m.token = undefined;
         if (this.free === undefined) this.free = m;
         else this.spare.push(m);
