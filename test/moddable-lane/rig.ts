@@ -47,7 +47,7 @@ export function buildFirmware(sdk: Sdk, manifestDir: string, config: Record<stri
     env: { ...process.env, PATH: `${sdk.bin}:${process.env.PATH ?? ''}` },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
-    timeout: 20 * 60_000,
+    timeout: 60 * 60_000, // a full build took 40 minutes on a machine shared by five agents
   });
   if (out.status !== 0) throw new Error(`mcconfig failed (exit ${out.status}):\n${(out.stdout + out.stderr).split('\n').slice(-40).join('\n')}`);
   const mcso = path.join(output, 'bin/lin/moddable_two/debug', path.basename(manifestDir), 'mc.so');
