@@ -158,6 +158,27 @@ describe('the firmware in the Moddable simulator against the emulator', () => {
     expect(firmware.fatalLines()).toEqual([]);
   });
 
+  it('a limit alarm set through the twin: alarm=high reaches the hub, getStats and the display show it (docs/moddable-sim-alarm.png)', async () => {
+    const first = await until('telemetry with a value', async () => (await telemetry()).find((e) => e.body.type === 'telemetry' && e.body.sensors[0]?.value !== null));
+    const sensor = first.body.sensors[0]!;
+    const high = Math.floor(sensor.value as number) - 3;
+    const setting = { [sensor.id]: { high, hysteresis: 0.5, holdMs: 2000 } };
+    expect((await api('PATCH', `/devices/${ID}/twin`, { properties: { desired: { alarms: setting } } })).status).toBe(200);
+    const alarmOf = async (state: string) => (await telemetry(200)).find((e) => e.event.properties.alert === 'alarm' && (e.body as unknown as { state: string; sensor: { id: string } }).state === state && (e.body as unknown as { sensor: { id: string } }).sensor.id === sensor.id);
+    const start = await until('the alarm=high start message', () => alarmOf('start'));
+    expect(start.event.properties.alarm).toBe('high');
+    expect((start.body as unknown as { limit: number }).limit).toBe(high);
+    const stats = (await method('getStats', {})).payload as { sensors: { id: string; alarm: string | null }[] };
+    expect(stats.sensors.find((s) => s.id === sensor.id)?.alarm).toBe('high');
+    expect(stats.sensors.filter((s) => s.alarm !== null)).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 2000)); // a sampling round or two: the display redraws
+    expect(firmware.screenshot(path.join(projectRoot, 'docs/moddable-sim-alarm.png'))).toBe(true);
+    expect((await api('PATCH', `/devices/${ID}/twin`, { properties: { desired: { alarms: { [sensor.id]: null } } } })).status).toBe(200);
+    const end = await until('the alarm end message', () => alarmOf('end'));
+    expect((end.body as unknown as { reason: string }).reason).toBe('reconfigured');
+    expect(firmware.fatalLines()).toEqual([]);
+  });
+
   it('emoji and non-ASCII sensor names from the twin: telemetry and the reported twin carry them intact', async () => {
     const first = (await telemetry()).find((e) => e.body.type === 'telemetry' && e.body.sensors.length === SENSORS);
     const ids = (first as { body: TelemetryBody }).body.sensors.map((s) => s.id);
