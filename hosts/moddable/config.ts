@@ -33,6 +33,8 @@ export interface FirmwareConfig {
   onewirePin: number;
   /** DS18B20s on the simulators' simulated bus (ignored on ESP32). */
   simSensors: number;
+  /** Test builds only: a fault schedule for the simulated bus (onewire/fault-schedule.ts); empty = none; ignored on ESP32. */
+  simFaults: string;
   sampleIntervalMs: number;
   telemetryIntervalMs: number;
   /** Samples per sensor in the analytics window. */
@@ -95,6 +97,7 @@ export function readConfig(): FirmwareConfig {
     hubWssPort: integer(c.hubWssPort, 0),
     onewirePin: integer(c.onewirePin, 16),
     simSensors: integer(c.simSensors, 3),
+    simFaults: text(c.simFaults),
     sampleIntervalMs: integer(c.sampleIntervalMs, 10000),
     telemetryIntervalMs: integer(c.telemetryIntervalMs, 60000),
     analyticsWindow: integer(c.analyticsWindow, 60),

@@ -22,7 +22,7 @@ export function createHost(config: FirmwareConfig, restartApplication: () => voi
     clock,
     timers: new ModdableTimers(),
     network: new ModdableNetwork(config.hubCa ? { roots: pemToDerList(config.hubCa) } : {}),
-    oneWire: openOneWireBus(config.onewirePin, () => clock.now(), config.simSensors),
+    oneWire: openOneWireBus(config.onewirePin, () => clock.now(), config.simSensors, config.simFaults),
     crypto: new ModdableCrypto(),
     storage: new PreferenceStorage(),
     display: new PocoDisplay(clock),

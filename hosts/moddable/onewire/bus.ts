@@ -1,5 +1,6 @@
 import type { OneWireBus } from '../../../src/platform';
 import { SimulatedOneWireBus } from '../../../simulator/hardware/onewire-bus';
+import { parseFaultSchedule, ScheduledFaultBus } from './fault-schedule';
 
 /** Ambient °C of the first simulated sensors; the first one drifts slowly. */
 const SIMULATED_AMBIENT = Object.freeze([21, 22.5, 24]);
@@ -10,11 +11,13 @@ const SIMULATED_AMBIENT = Object.freeze([21, 22.5, 24]);
  * monotonic clock (real time), so conversions take their real tCONV. On esp32 the manifest
  * maps this module name to onewire/esp32/bus instead, which drives a GPIO.
  */
-export function openOneWireBus(_pin: number, now: () => number, sensors = 3): OneWireBus | undefined {
+export function openOneWireBus(_pin: number, now: () => number, sensors = 3, faults = ''): OneWireBus | undefined {
   const bus = new SimulatedOneWireBus({ seed: 1, now });
   for (let i = 0; i < sensors; i++) {
     const ambient = i < SIMULATED_AMBIENT.length ? SIMULATED_AMBIENT[i]! : 19 + (i % 12) * 0.5;
     bus.addSensor({ thermal: { ambient, noise: 0.05, driftPerHour: i === 0 ? 0.5 : 0 } });
   }
-  return bus;
+  // A test build's fault schedule (config simFaults, fault-schedule.ts); none in the shipped firmware.
+  if (faults.trim() === '') return bus;
+  return new ScheduledFaultBus(bus, parseFaultSchedule(faults), now, (line) => trace(`${line}\n`));
 }
