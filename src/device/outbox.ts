@@ -51,6 +51,11 @@ export interface OutboxOptions {
    */
   foldable?: (properties: MessageProperties, body: string) => boolean;
   fold?: (older: OutboxMessage, newer: OutboxMessage) => { body: string; properties: MessageProperties } | undefined;
+  /**
+   * Told when storage refuses a message (larger than a Preference value may be, the NVS full, a
+   * flash error): the message stays in RAM and is still sent, but a power cut loses it.
+   */
+  onStoreError?: (message: string) => void;
 }
 
 export interface OutboxMessage {
@@ -91,6 +96,7 @@ export class Outbox {
   private readonly prefix: string;
   private readonly foldable: OutboxOptions['foldable'];
   private readonly fold: OutboxOptions['fold'];
+  private readonly onStoreError: OutboxOptions['onStoreError'];
   private readonly storage: Storage;
   private readonly clock: Clock;
   /** Entries in sequence order (oldest first); the bodies stay in storage. */
@@ -111,6 +117,7 @@ export class Outbox {
     this.prefix = options.prefix ?? 'ob/';
     this.foldable = options.foldable;
     this.fold = options.fold;
+    this.onStoreError = options.onStoreError;
     this.slotUsed = new Uint8Array(this.maxCount);
     this.load();
   }
@@ -193,13 +200,19 @@ export class Outbox {
       const value = storedForm(a.seq, expiry, weight, folded.properties, folded.body);
       const keep = a.slot >= 0 ? a : b; // the key written over
       const gone = keep === a ? b : a;
-      if (keep.slot >= 0) this.storage.set(this.prefix + keep.slot, value);
+      let slot = keep.slot;
+      if (slot >= 0 && !this.write(slot, value)) {
+        // Not storable: the folded message lives in RAM; its key must not keep the older text.
+        this.storage.delete(this.prefix + slot);
+        this.slotUsed[slot] = 0;
+        slot = -1;
+      }
       if (gone.slot >= 0) {
         this.storage.delete(this.prefix + gone.slot);
         this.slotUsed[gone.slot] = 0;
       }
       this.bytes += value.length - a.size - b.size;
-      a.slot = keep.slot;
+      a.slot = slot;
       a.value = a.slot >= 0 ? undefined : value;
       a.body = folded.body;
       a.properties = folded.properties;
@@ -237,11 +250,25 @@ export class Outbox {
     return n;
   }
 
+  /** Writes a stored value; false (and onStoreError told) when storage refuses it. */
+  private write(slot: number, value: string): boolean {
+    try {
+      this.storage.set(this.prefix + slot, value);
+      return true;
+    } catch (e) {
+      this.onStoreError?.(`message of ${value.length} chars kept in RAM only: ${String(e)}`);
+      return false;
+    }
+  }
+
   private store(entry: Entry): void {
     const slot = this.slotUsed.indexOf(0);
+    if (!this.write(slot, entry.value as string)) {
+      entry.pushedAt = Infinity; // stays in RAM, sent as usual; persistOlderThan does not retry it
+      return;
+    }
     this.slotUsed[slot] = 1;
     entry.slot = slot;
-    this.storage.set(this.prefix + slot, entry.value as string);
     entry.value = undefined;
     // RAM holds a stored message's text only while it is in flight.
     if (!entry.inFlight) dropText(entry);

@@ -72,7 +72,7 @@ export class TelemetryPump {
     }
     this.changed = options.changed;
     // While the hub is unreachable a full outbox folds telemetry into aggregates (./fold) rather than dropping it.
-    this.outbox = new Outbox(storage, clock, { foldable: isFoldable, fold: foldMessages, ...options.outbox });
+    this.outbox = new Outbox(storage, clock, { foldable: isFoldable, fold: foldMessages, onStoreError: (m) => ctx.error('outbox', m), ...options.outbox });
     const seq = Number(storage.get(SEQ_KEY) ?? '0');
     this.seq = Number.isInteger(seq) && seq >= 0 ? seq : 0;
     this.seqReserved = this.seq;

@@ -114,6 +114,35 @@ export const suite: Suite = {
       },
     },
     {
+      name: 'outbox: a message storage refuses (larger than a Preference value) stays in RAM and is sent; the refusal is told, not thrown (mcsim aborted on it with 8 sensors)',
+      run(t) {
+        /** NVS-like: refuses values over 200 chars, as hosts/moddable/storage refuses over 3,999 bytes. */
+        class SmallValues extends MemoryStorage {
+          override set(key: string, value: string): void {
+            if (value.length > 200) throw new RangeError(`preference value too long for ${key}`);
+            super.set(key, value);
+          }
+        }
+        const storage = new SmallValues();
+        const errors: string[] = [];
+        const box = new Outbox(storage, new FakeClock(), { maxCount: 4, onStoreError: (m) => errors.push(m) });
+        t.equal(box.push('small', { type: 'telemetry' }), true);
+        t.equal(box.push('x'.repeat(500), { type: 'telemetry' }), true, 'pushed, not thrown');
+        t.equal(box.push('small too', { type: 'telemetry' }), true);
+        t.equal(errors.length, 1, 'told once');
+        t.ok(/kept in RAM only: RangeError: preference value too long/.test(errors[0] ?? ''), errors[0] ?? '');
+        box.persist(); // the hub went away: a retry may fail again, and still not throw
+        const bodies: string[] = [];
+        for (let m = box.takeNext(); m !== undefined; m = box.takeNext()) {
+          bodies.push(m.body.length > 20 ? `${m.body.length} chars` : m.body);
+          box.acknowledge(m.seq);
+        }
+        t.equal(bodies.join(','), 'small,500 chars,small too', 'all three sent, in order');
+        t.equal(storage.keys('ob/').filter((k) => k !== 'ob/m').length, 0, 'no slot left behind');
+        return bodies;
+      },
+    },
+    {
       name: 'outbox is write-ahead, oldest first, survives a restart and deletes on ack',
       run(t) {
         const storage = new MemoryStorage();
