@@ -140,8 +140,17 @@ export class Outbox {
     const now = this.clock.epochMs();
     const expiry = this.ttlMs > 0 && now !== undefined ? now + this.ttlMs : 0;
     const seq = this.next;
-    const weight = this.fold !== undefined && this.foldable !== undefined && this.foldable(properties, body) ? 1 : 0;
-    const value = storedForm(seq, expiry, weight, properties, body);
+    let value: string;
+    let weight = 0;
+    try {
+      weight = this.fold !== undefined && this.foldable !== undefined && this.foldable(properties, body) ? 1 : 0;
+      value = storedForm(seq, expiry, weight, properties, body);
+    } catch (e) {
+      // Never let one message end the application: it is refused, counted and reported.
+      this.overflowCount++;
+      this.onStoreError?.(`message refused: ${String(e)}`);
+      return false;
+    }
     const size = value.length;
     if (size > this.maxBytes) {
       this.overflowCount++;
