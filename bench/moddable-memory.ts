@@ -59,8 +59,9 @@ const result = {
   date: new Date().toISOString(),
   source: logPath,
   method:
-    'Measured by hand in the Moddable simulator (mcsim, sim/moddable_two, debug build) running the firmware against the local IoT Hub emulator over TLS ' +
-    '(3 simulated DS18B20, sampling 2 s, telemetry 10 s, analytics window 60). The simulator runs with the ESP32 heap sizes fixed ' +
+    'Recorded by the Moddable lane (test/moddable-lane/firmware.lane.ts, its soak) in the Moddable simulator (mcsim, sim/moddable_two, debug build) ' +
+    `running the firmware against the local IoT Hub emulator over TLS (${process.env.MODDABLE_LANE_SENSORS ?? 8} simulated DS18B20, whose models ` +
+    'live in the same XS machine, about 76 slots each; sampling and telemetry 1 s, analytics window 60; after every lane scenario). The simulator runs with the ESP32 heap sizes fixed ' +
     '(hosts/moddable/manifest_sim.json: chunk 78848 B, 4928 slots, incremental 0), so it fails where the device would. ' +
     'Each sample: Debug.gc(), then Instrumentation "XS Slot Heap Used" / "XS Chunk Heap Used" / "XS Stack Used" (hosts/moddable/memory-probe.ts, ' +
     'built with memoryProbeMs=...). Steady state = median of the samples after the hub connected, without the first 3. ' +

@@ -187,7 +187,7 @@ describe('the firmware in the Moddable simulator against the emulator', () => {
     names.forEach((name, i) => (sensors[ids[i]!] = { name }));
     expect((await api('PATCH', `/devices/${ID}/twin`, { properties: { desired: { sensors } } })).status).toBe(200);
     const t = await until('telemetry with the names', async () => (await telemetry()).find((e) => e.body.type === 'telemetry' && e.body.sensors.some((s) => s.name === names[0])));
-    expect(Buffer.from(t.event.bodyBase64, 'base64').length).toBeGreaterThan(896);
+    if (SENSORS >= 8) expect(Buffer.from(t.event.bodyBase64, 'base64').length).toBeGreaterThan(896); // more than one socket write
     names.forEach((name, i) => expect(t.body.sensors.find((s) => s.id === ids[i])?.name).toBe(name));
     const rep = await until('reported names', async () => {
       const s = (await reported()).sensors as Record<string, { name: string }> | undefined;
