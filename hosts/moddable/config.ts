@@ -41,7 +41,7 @@ export interface FirmwareConfig {
   analyticsWindow: number;
   /**
    * Sensors tracked at most (src/device/sensor-table.ts): each costs heap, so more than fit are
-   * reported in lastError instead of exhausting it. Default 10 for the ESP32's heap
+   * reported in lastError instead of exhausting it. Default 6 for the ESP32's heap
    * (hosts/moddable/README.md, "Memory"); raise it together with the manifest's creation sizes.
    */
   maxSensors: number;
@@ -101,7 +101,7 @@ export function readConfig(): FirmwareConfig {
     sampleIntervalMs: integer(c.sampleIntervalMs, 10000),
     telemetryIntervalMs: integer(c.telemetryIntervalMs, 60000),
     analyticsWindow: integer(c.analyticsWindow, 60),
-    maxSensors: integer(c.maxSensors, 10),
+    maxSensors: integer(c.maxSensors, 6),
     outboxMaxCount: integer(c.outboxMaxCount, 50),
     outboxMaxBytes: integer(c.outboxMaxBytes, 8192),
     maxIncomingBytes: integer(c.maxIncomingBytes, 8192),
