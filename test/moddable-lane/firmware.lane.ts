@@ -111,6 +111,7 @@ beforeAll(async () => {
     hubHost: '127.0.0.1',
     hubPort: ports.mqtt,
     simSensors: SENSORS,
+    maxSensors: SENSORS, // the firmware default (6) would leave the 8 simulated sensors partly untracked
     sampleIntervalMs: 1000,
     telemetryIntervalMs: 1000,
     memoryProbeMs: 10_000,
