@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine: mosquitto (integration tests),
-# chromium (dashboard tests), make/gcc/g++ (@agoric/xsnap builds XS from source), openssl,
-# xvfb. Installs only what is missing; fails loudly if it cannot.
+# the headers the tests build mosquitto plugins with (test/mosquitto/plugins: mosquitto-dev,
+# libmosquitto-dev, libssl-dev), chromium (dashboard tests), make/gcc/g++ (@agoric/xsnap builds
+# XS from source), openssl, xvfb. Installs only what is missing; fails loudly if it cannot.
 set -euo pipefail
 
 need=()
@@ -13,6 +14,9 @@ have_cmd make || need+=(make)
 have_cmd gcc || need+=(gcc)
 have_cmd g++ || need+=(g++)
 have_cmd openssl || need+=(openssl)
+[ -f /usr/include/mosquitto_broker.h ] && [ -f /usr/include/mosquitto_plugin.h ] || need+=(mosquitto-dev)
+[ -f /usr/include/mosquitto.h ] || need+=(libmosquitto-dev)
+[ -f /usr/include/openssl/hmac.h ] || need+=(libssl-dev)
 have_cmd python3 || need+=(python3)
 have_cmd git || need+=(git)
 
@@ -36,4 +40,7 @@ fi
 for cmd in make gcc openssl; do have_cmd "$cmd" || { echo "setup: $cmd still missing" >&2; exit 1; }; done
 [ -x /usr/sbin/mosquitto ] || have_cmd mosquitto || { echo "setup: mosquitto still missing" >&2; exit 1; }
 [ -x /usr/bin/chromium ] || { echo "setup: /usr/bin/chromium still missing" >&2; exit 1; }
+for header in mosquitto_broker.h mosquitto_plugin.h mosquitto.h openssl/hmac.h; do
+  [ -f "/usr/include/$header" ] || { echo "setup: /usr/include/$header still missing" >&2; exit 1; }
+done
 echo "setup: system packages present"

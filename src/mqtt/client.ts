@@ -239,6 +239,17 @@ export class MqttClient {
     else this.session.disconnect(this.host.clock.now());
   }
 
+  /**
+   * 5.0: re-authenticates on the open connection through the `auth` hook (AUTH 0x19 Re-authenticate,
+   * MQTT 5.0 section 4.12.1), e.g. before a token expires. The server answers AUTH 0x00 (the hook's
+   * done()), or refuses with a DISCONNECT (0x87 Not authorized...), which ends the connection like
+   * any server DISCONNECT: onDisconnected and the reconnect policy see its reason code. False when
+   * not connected, in MQTT 3.1.1, or without `auth`.
+   */
+  reauthenticate(): boolean {
+    return this.phase === 'connected' && this.session.reauthenticate(this.host.clock.now());
+  }
+
   /** Disconnects cleanly and stops reconnecting. */
   close(): void {
     if (this.phase === 'idle') return;

@@ -823,6 +823,14 @@ export class Session {
       case PacketType.AUTH:
         this.onAuth(packet);
         return;
+      case PacketType.CONNACK:
+        // mosquitto 2.0.11 refuses a re-authentication with a CONNACK (0x87 ...) where 5.0 section
+        // 4.12.1 has a DISCONNECT: taken as that DISCONNECT, so its reason reaches the policy.
+        if (this.v5?.authenticating && packet.returnCode >= 0x80) {
+          this.serverDisconnect(packet);
+          return;
+        }
+        break;
       default:
         break;
     }
@@ -868,9 +876,12 @@ export class Session {
     if (v5.serverKeepAlive >= 0) this.setKeepAlive(v5.serverKeepAlive * 1000);
   }
 
-  /** 5.0: the server ends the connection and says why; the application and the policy hear it. */
-  private serverDisconnect(packet: DisconnectPacket): void {
-    const code = packet.reasonCode ?? 0;
+  /**
+   * 5.0: the server ends the connection and says why (a DISCONNECT, or the CONNACK that refuses a
+   * re-authentication); the application and the policy hear it.
+   */
+  private serverDisconnect(packet: DisconnectPacket | ConnackPacket): void {
+    const code = packet.type === PacketType.CONNACK ? packet.returnCode : (packet.reasonCode ?? 0);
     const reason = packet.properties?.reasonString;
     this.close('SERVER_DISCONNECT', `the server disconnected: ${describeReasonCode(code)}${reason ? ` (${reason})` : ''}`, undefined, packet);
   }

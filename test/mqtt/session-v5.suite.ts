@@ -370,6 +370,43 @@ export const suite: Suite = {
       },
     },
     {
+      name: 'a refused re-authentication closes with SERVER_DISCONNECT and its reason code, whether the server says it with DISCONNECT or, as mosquitto 2.0.11 does, with CONNACK',
+      run: (t) => {
+        const auth: EnhancedAuth = { method: 'X-CHALLENGE', start: () => bytes('hi'), challenge: () => bytes('wrong') };
+        const results: string[][] = [];
+        for (const refusal of [
+          { type: PacketType.DISCONNECT, reasonCode: 0x87, properties: { reasonString: 'revoked' } } as const,
+          { type: PacketType.CONNACK, sessionPresent: false, returnCode: 0x87 } as const,
+        ]) {
+          const r = rig({ ...v5, auth });
+          r.session.connect({}, 0);
+          r.deliver({ type: PacketType.CONNACK, sessionPresent: false, returnCode: 0, properties: { authenticationMethod: 'X-CHALLENGE' } }, 1);
+          r.take();
+          r.events();
+          t.ok(r.session.reauthenticate(2));
+          r.deliver({ type: PacketType.AUTH, reasonCode: 0x18, properties: { authenticationMethod: 'X-CHALLENGE', authenticationData: bytes('n') } }, 3);
+          r.deliver(refusal, 4);
+          const seen = [...r.take(), ...r.events()];
+          t.equal(r.session.state, 'disconnected');
+          results.push(seen);
+        }
+        t.equal(results, [
+          ['AUTH rc=0x19 {authenticationData=6869,authenticationMethod=X-CHALLENGE}', 'AUTH rc=0x18 {authenticationData=77726f6e67,authenticationMethod=X-CHALLENGE}', 'close SERVER_DISCONNECT rc=0x87 {reasonString=revoked}'],
+          ['AUTH rc=0x19 {authenticationData=6869,authenticationMethod=X-CHALLENGE}', 'AUTH rc=0x18 {authenticationData=77726f6e67,authenticationMethod=X-CHALLENGE}', 'close SERVER_DISCONNECT rc=0x87'],
+        ]);
+        // A CONNACK on an open connection with no re-authentication under way is still a protocol error.
+        const r = rig({ ...v5, auth });
+        r.session.connect({}, 0);
+        r.deliver({ type: PacketType.CONNACK, sessionPresent: false, returnCode: 0, properties: { authenticationMethod: 'X-CHALLENGE' } }, 1);
+        r.take();
+        r.events();
+        r.deliver({ type: PacketType.CONNACK, sessionPresent: false, returnCode: 0x87 }, 2);
+        const stray = [...r.events(), ...r.take()];
+        t.equal(stray, ['error UNEXPECTED_PACKET', 'close PROTOCOL_ERROR UNEXPECTED_PACKET', 'DISCONNECT rc=0x82']);
+        return { results, stray };
+      },
+    },
+    {
       name: 'disconnect() with a 5.0 reason code and properties (Disconnect with Will Message, a new session expiry)',
       run: (t) => {
         const r = rig({ ...v5, cleanSession: false, sessionExpiryInterval: 60 });
