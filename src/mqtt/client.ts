@@ -250,15 +250,19 @@ export class MqttClient {
     return this.phase === 'connected' && this.session.reauthenticate(this.host.clock.now());
   }
 
-  /** Disconnects cleanly and stops reconnecting. */
-  close(): void {
+  /**
+   * Disconnects cleanly and stops reconnecting. 5.0: the DISCONNECT's reason code (0x00, the
+   * default, discards the will; 0x04 Disconnect with Will Message has the server publish it) and
+   * properties (reasonString, userProperties, a sessionExpiryInterval: Session.disconnect).
+   */
+  close(reasonCode = 0, properties?: Properties): void {
     if (this.phase === 'idle') return;
     this.host.timers.clear(this.retryTimer);
     this.retryTimer = undefined;
     const wasConnected = this.phase === 'connected';
     this.phase = 'idle';
     this.override = { code: 'DISCONNECTED', message: 'closed by the application' };
-    if (this.session.state !== 'disconnected') this.session.disconnect(this.host.clock.now());
+    if (this.session.state !== 'disconnected') this.session.disconnect(this.host.clock.now(), reasonCode, properties);
     this.teardown();
     this.override = undefined;
     if (wasConnected) this.events.onDisconnected?.({ code: 'DISCONNECTED', message: 'closed by the application' });

@@ -180,8 +180,9 @@ export interface SessionEvents {
   onMessage?(topic: string, payload: Uint8Array, info: MessageInfo): void;
   /**
    * QoS 1: PUBACK arrived; QoS 2: PUBCOMP arrived. reasonCode 0 (and always in 3.1.1): delivered;
-   * 5.0 0x10: accepted, no subscribers; >= 0x80: refused by the server (PUBACK or PUBREC), not
-   * delivered and not resent.
+   * 5.0 0x10: accepted, no subscribers (the PUBACK's, or for QoS 2 the PUBREC's when the PUBCOMP
+   * says 0x00); >= 0x80: refused by the server (PUBACK or PUBREC), not delivered and not resent;
+   * 0x92: the PUBCOMP's Packet Identifier not found.
    */
   onPublishAcked?(packetId: number, token: unknown, reasonCode: number): void;
   /** SUBACK; also for the automatic resubscription after sessionPresent=0. */
@@ -213,6 +214,8 @@ interface Outgoing {
   sentAt: number;
   /** 5.0 properties given to publish(). */
   properties: Properties | undefined;
+  /** QoS 2: the PUBREC's reason code (0x00 or 0x10), reported with the PUBCOMP when it says 0x00. */
+  pubrecCode: number;
 }
 
 interface PendingRequest {
@@ -533,7 +536,7 @@ export class Session {
     // A spare's properties are undefined: 3.1.1 never sets them.
     let m = this.free;
     if (m !== undefined) this.free = undefined;
-    else m = this.spare.pop() ?? { packetId: 0, topic, topicBytes, payload, qos: 1, retain, token: undefined, stage: STAGE_UNSENT, sentAt: 0, properties: undefined };
+    else m = this.spare.pop() ?? { packetId: 0, topic, topicBytes, payload, qos: 1, retain, token: undefined, stage: STAGE_UNSENT, sentAt: 0, properties: undefined, pubrecCode: 0 };
     m.topic = topic;
     m.topicBytes = topicBytes;
     m.payload = payload;
@@ -615,7 +618,7 @@ export class Session {
       else this.sendMeasured(p, length);
       return 0;
     }
-    const m = this.spare.pop() ?? { packetId: 0, topic: '', topicBytes: undefined, payload, qos, retain, token: undefined, stage: STAGE_UNSENT, sentAt: 0, properties: undefined };
+    const m = this.spare.pop() ?? { packetId: 0, topic: '', topicBytes: undefined, payload, qos, retain, token: undefined, stage: STAGE_UNSENT, sentAt: 0, properties: undefined, pubrecCode: 0 };
     m.properties = properties;
     m.topic = topic;
     m.payload = payload;
@@ -778,6 +781,7 @@ export class Session {
         if (m && m.qos === 2 && m.stage === STAGE_PUBLISH) {
           m.stage = STAGE_PUBREL;
           m.sentAt = this.now;
+          m.pubrecCode = code;
         }
         // An unknown id still gets its PUBREL, so the broker can finish its side (5.0 says why).
         this.sendId(PacketType.PUBREL, packet.packetId, m ? 0 : 0x92);
@@ -789,9 +793,13 @@ export class Session {
         this.sendId(PacketType.PUBCOMP, packet.packetId, i >= 0 ? 0 : 0x92);
         return;
       }
-      case PacketType.PUBCOMP:
-        this.acknowledged(packet.packetId, 2, STAGE_PUBREL, packet.reasonCode ?? 0);
+      case PacketType.PUBCOMP: {
+        // 5.0: a PUBCOMP 0x00 passes on the PUBREC's 0x10 No matching subscribers, as a PUBACK would.
+        const code = packet.reasonCode ?? 0;
+        const m = code === 0 ? this.find(packet.packetId) : undefined;
+        this.acknowledged(packet.packetId, 2, STAGE_PUBREL, m && m.qos === 2 && m.stage === STAGE_PUBREL ? m.pubrecCode : code);
         return;
+      }
       case PacketType.SUBACK: {
         const request = this.takePending(packet.packetId, 'subscribe');
         if (!request) return;

@@ -228,6 +228,34 @@ export const suite: Suite = {
       },
     },
     {
+      name: 'QoS 2: the PUBREC 0x10 No matching subscribers reaches onPublishAcked with the PUBCOMP 0x00 (as a PUBACK 0x10 does), also across a reconnect; a PUBCOMP 0x92 reports its own code',
+      run: (t) => {
+        const r = rig({ ...v5, cleanSession: false });
+        r.open(0);
+        r.take();
+        r.session.publish('t', bytes('a'), { qos: 2, token: 'A' }, 1);
+        r.session.publish('t', bytes('b'), { qos: 2, token: 'B' }, 1);
+        r.session.publish('t', bytes('c'), { qos: 2, token: 'C' }, 1);
+        r.take();
+        r.events();
+        r.deliver({ type: PacketType.PUBREC, packetId: 1, reasonCode: 0x10 }, 2);
+        r.deliver({ type: PacketType.PUBREC, packetId: 2 }, 2);
+        r.deliver({ type: PacketType.PUBREC, packetId: 3, reasonCode: 0x10 }, 2);
+        r.deliver({ type: PacketType.PUBCOMP, packetId: 2 }, 3);
+        r.deliver({ type: PacketType.PUBCOMP, packetId: 3, reasonCode: 0x92 }, 3);
+        const first = [...r.take(), ...r.events()];
+        // Message 1's PUBCOMP is lost: the reconnect resends its PUBREL; the 0x10 is still reported.
+        r.session.connectionLost('cut', 4);
+        r.open(5, true);
+        r.deliver({ type: PacketType.PUBCOMP, packetId: 1 }, 6);
+        const second = [...r.take(), ...r.events()];
+        t.equal(first, ['PUBREL id1', 'PUBREL id2', 'PUBREL id3', 'acked id2 B', 'acked id3 C rc=0x92']);
+        t.equal(second.filter((s) => !s.startsWith('close') && !s.startsWith('CONNECT') && !s.startsWith('connected')), ['PUBREL id1', 'acked id1 A rc=0x10']);
+        t.equal(r.session.inflightCount, 0);
+        return { first, second };
+      },
+    },
+    {
       name: 'a server DISCONNECT closes with SERVER_DISCONNECT, its reason code and properties; the session state stays for the reconnect',
       run: (t) => {
         const r = rig({ ...v5, cleanSession: false, sessionExpiryInterval: 60 });
