@@ -256,6 +256,31 @@ export const suite: Suite = {
       },
     },
     {
+      name: 'session recovery in 5.0 across a reconnect with the session present: QoS 1 resent with DUP, PUBREL resent for a QoS 2 past PUBREC, an inbound QoS 2 redelivery delivered once',
+      run: (t) => {
+        const r = rig({ ...v5, cleanSession: false, sessionExpiryInterval: 60 });
+        r.open(0);
+        r.take();
+        r.events();
+        r.session.publish('up', bytes('one'), { qos: 1, token: 'A' }, 1);
+        r.session.publish('up', bytes('two'), { qos: 2, token: 'B' }, 1);
+        r.deliver({ type: PacketType.PUBREC, packetId: 2 }, 2);
+        r.deliver({ type: PacketType.PUBLISH, topic: 'down', payload: bytes('once'), qos: 2, retain: false, dup: false, packetId: 40 }, 2);
+        const before = [...r.take(), ...r.events()];
+        // The connection drops before PUBACK 1, PUBCOMP 2 and the broker's PUBREL 40.
+        r.session.connectionLost('cut', 3);
+        r.open(4, true);
+        r.deliver({ type: PacketType.PUBLISH, topic: 'down', payload: bytes('once'), qos: 2, retain: false, dup: true, packetId: 40 }, 5);
+        r.deliver({ type: PacketType.PUBREL, packetId: 40 }, 5);
+        r.deliver({ type: PacketType.PUBACK, packetId: 1 }, 6);
+        r.deliver({ type: PacketType.PUBCOMP, packetId: 2 }, 6);
+        const after = [...r.take(), ...r.events()].filter((s) => !s.startsWith('CONNECT') && !s.startsWith('connected') && !s.startsWith('close'));
+        t.equal(before, ['PUBLISH up q1 id1 3B', 'PUBLISH up q2 id2 3B', 'PUBREL id2', 'PUBREC id40', 'message down q2 once']);
+        t.equal(after, ['PUBLISH up q1 id1 dup 3B', 'PUBREL id2', 'PUBREC id40', 'PUBCOMP id40', 'acked id1 A', 'acked id2 B']);
+        return { before, after };
+      },
+    },
+    {
       name: 'a server DISCONNECT closes with SERVER_DISCONNECT, its reason code and properties; the session state stays for the reconnect',
       run: (t) => {
         const r = rig({ ...v5, cleanSession: false, sessionExpiryInterval: 60 });
