@@ -3,9 +3,10 @@
  * hook against a real mosquitto: the broker loads test/mosquitto/plugins/auth-challenge.c (built
  * here with gcc), which adds the challenge-response method "x-thermo-challenge" on one listener
  * that admits no other client. Covers: a successful exchange (CONNECT data, AUTH 0x18 both ways,
- * the server's proof in CONNACK), a wrong answer (CONNACK 0x87), an unknown method (CONNACK
- * 0x8C), both reaching the application and the reconnect policy, and re-authentication (AUTH
- * 0x19) on an open connection, accepted (AUTH 0x00) and refused (DISCONNECT 0x87).
+ * the server's proof in CONNACK, checked by the hook), a wrong answer (CONNACK 0x87), an unknown
+ * method (CONNACK 0x8C), both reaching the application and the reconnect policy, a server proof
+ * the hook refuses, and re-authentication (AUTH 0x19) on an open connection, accepted (AUTH
+ * 0x00) and refused (0x87; mosquitto 2.0.11 says it with a CONNACK).
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +49,9 @@ class ChallengeAuth implements EnhancedAuth {
   /** done()'s verdict on each server proof. */
   readonly proofs: boolean[] = [];
 
+  /** The secret the server's proof is checked with (normally `secret`). */
+  proofSecret: string | undefined;
+
   constructor(
     public secret: string,
     readonly method = METHOD,
@@ -66,14 +70,14 @@ class ChallengeAuth implements EnhancedAuth {
   }
 
   done(data: Uint8Array | undefined): boolean {
-    const expected = this.mac(this.clientNonce, this.serverNonce);
+    const expected = this.mac(this.clientNonce, this.serverNonce, this.proofSecret);
     const ok = data !== undefined && Buffer.from(data).equals(Buffer.from(expected));
     this.proofs.push(ok);
     return ok;
   }
 
-  private mac(a: Uint8Array, b: Uint8Array): Uint8Array {
-    return new Uint8Array(createHmac('sha256', this.secret).update(a).update(b).digest());
+  private mac(a: Uint8Array, b: Uint8Array, secret = this.secret): Uint8Array {
+    return new Uint8Array(createHmac('sha256', secret).update(a).update(b).digest());
   }
 }
 
@@ -177,6 +181,22 @@ describe('MQTT 5.0 enhanced authentication against mosquitto with the x-thermo-c
     expect(h.errors[0].code).toBe('CONNACK_BAD_USERNAME_OR_PASSWORD');
     expect(h.errors[0].message).toContain('Bad authentication method');
     expect(h.scheduled[0]).toMatchObject({ delayMs: CEILING_MS, reason: { reasonCode: 0x8c } });
+  });
+
+  it('mutual: a server proof the hook cannot verify is refused by the client after CONNACK (AUTH_NOT_HANDLED, DISCONNECT 0x82), and it tries again', async () => {
+    const auth = new ChallengeAuth(CHALLENGE_TEST_SECRET);
+    auth.proofSecret = 'what an impostor broker would not know';
+    const h = harness(auth);
+    const sent = sniff(h);
+    h.client.start();
+    await h.until(() => h.scheduled.length >= 1, 'the refusal');
+    h.client.close();
+    expect(auth.proofs).toEqual([false]);
+    expect(h.connects).toEqual([]); // the application never hears of the connection
+    expect(h.errors[0]).toMatchObject({ code: 'AUTH_NOT_HANDLED' });
+    expect(h.scheduled[0].reason.code).toBe('PROTOCOL_ERROR');
+    expect(h.scheduled[0].delayMs).toBeLessThan(CEILING_MS); // not the broker refusing us: the usual backoff
+    expect(sent.filter((p) => p.type === PacketType.DISCONNECT)).toEqual([{ type: PacketType.DISCONNECT, reasonCode: 0x82 }]);
   });
 
   it('without enhanced authentication this listener refuses the client (CONNACK 0x87): only the method lets one in', async () => {

@@ -3,8 +3,8 @@
  * cover: every packet type both ways through our codec, reason codes on every acknowledgement
  * (0x10 No matching subscribers, 0x11 No subscription existed, 0x87 Not authorized from an ACL)
  * and on the client's DISCONNECT (0x04 Disconnect with Will Message), the client's own Receive
- * Maximum and Maximum Packet Size as the broker honours them, inbound topic aliases, message
- * expiry, Retain As Published and Retain Handling 1, and session recovery in 5.0 (a QoS 1 resend
+ * Maximum and Maximum Packet Size as the broker honours them, inbound topic aliases, an assigned
+ * client identifier reused with its session, message expiry, Retain As Published and Retain Handling 1, and session recovery in 5.0 (a QoS 1 resend
  * with DUP, a PUBREL resend, an inbound QoS 2 redelivery delivered once).
  *
  * One broker: the plain listener (anonymous, no ACL) and an extra listener whose ACL plugin
@@ -267,6 +267,27 @@ describe('MQTT 5.0 client against mosquitto: packets, reason codes, limits, expi
       [topic, undefined],
       [topic, undefined],
     ]);
+  });
+
+  it('assigned client identifier: an empty client id gets one in CONNACK; the next connection uses it and finds its session', async () => {
+    const topic = `assigned/${uniqueId('t')}`;
+    const h = harness({ clientId: '', cleanSession: false, sessionExpiryInterval: 60 });
+    const out = sniff(h);
+    await h.connected();
+    const assigned = h.connackProperties[0]?.assignedClientIdentifier ?? '';
+    expect(assigned).not.toBe('');
+    h.client.subscribeTo(topic, 1);
+    await h.until(() => h.subacks.length === 1, 'SUBACK');
+    h.client.reconnect();
+    await h.until(() => h.connects.length === 2, 'the second connection');
+    const connects = out.filter((p) => p.type === PacketType.CONNECT);
+    expect(connects.map((p) => (p.type === PacketType.CONNECT ? p.clientId : undefined))).toEqual(['', assigned]);
+    expect(h.connects).toEqual([false, true]); // the session (and its subscription) was found
+    expect(h.subacks).toHaveLength(1); // so nothing was resubscribed
+    const pub = harness();
+    await pub.connected();
+    pub.client.publish(topic, text('to the assigned id'), { qos: 1 });
+    await h.until(() => h.messages.length === 1, 'the message');
   });
 
   it('message expiry: a queued message past its Message Expiry Interval is dropped, a live one arrives with the remaining interval', async () => {
