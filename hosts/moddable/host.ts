@@ -7,7 +7,7 @@ import { TraceLog } from './log';
 import { ModdableNetwork, pemToDerList } from './network';
 import { openOneWireBus } from './onewire/bus';
 import { restartDevice } from './restart';
-import { PreferenceStorage } from './storage';
+import { createStorage } from './storage';
 import { ModdableTimers } from './timers';
 
 /**
@@ -24,7 +24,7 @@ export function createHost(config: FirmwareConfig, restartApplication: () => voi
     network: new ModdableNetwork(config.hubCa ? { roots: pemToDerList(config.hubCa) } : {}),
     oneWire: openOneWireBus(config.onewirePin, () => clock.now(), config.simSensors, config.simFaults),
     crypto: new ModdableCrypto(),
-    storage: new PreferenceStorage(),
+    storage: createStorage(),
     display: new PocoDisplay(clock),
     log,
     random: { next: () => Math.random() },

@@ -47,6 +47,7 @@ beforeAll(async () => {
     resources: { '*': [path.join(dir, 'broker', `client-${ID}`), path.join(dir, 'broker', `client-${ID}-key`)] },
   }, null, 2));
   const mcso = buildFirmware(sdk, manifestDir, {
+    storageDir: path.join(dir, 'storage/'),
     cloud: 'eventgrid',
     egHost: broker.hostName,
     egName: ID,

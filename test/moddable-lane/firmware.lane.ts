@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type Hub } from '../../simulator/hub/hub';
 import { projectRoot } from '../xs/lane';
-import { buildFirmware, freePort, requireSdk, runFirmware, type RunningFirmware } from './rig';
+import { buildFirmware, freePort, laneManifest, requireSdk, runFirmware, type RunningFirmware } from './rig';
 
 const ID = 'modsim-lane';
 /**
@@ -30,10 +30,14 @@ let dataDir: string;
 let hub: Hub;
 let ports: { mqtt: number; http: number };
 let firmware: RunningFirmware;
+let mcso: string;
+let sdk: ReturnType<typeof requireSdk>;
 
 interface TelemetryBody {
   type: string;
   seq: number;
+  /** Device time of the message, ms since the epoch (null before the clock is set). */
+  ts: number | null;
   deviceId: string;
   sensors: { id: string; name: string; value: number | null; status: string }[];
 }
@@ -98,14 +102,15 @@ function startEmulator(): Promise<Hub> {
 }
 
 beforeAll(async () => {
-  const sdk = requireSdk();
+  sdk = requireSdk();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'thermo-moddable-lane-'));
   ports = { mqtt: await freePort(), http: await freePort() };
   hub = await startEmulator();
   expect((await api('POST', '/devices', { deviceId: ID })).status).toBe(201);
-  // test/moddable-lane/manifest.json: the project's manifest with the heap of the 8 simulated
-  // DS18B20s added (hosts/moddable/README.md); everything else as the firmware ships.
-  const mcso = buildFirmware(sdk, path.join(projectRoot, 'test/moddable-lane'), {
+  // The project's manifest with the slots of the simulated DS18B20s added to the ESP32's heap
+  // (hosts/moddable/README.md); everything else as the firmware ships.
+  mcso = buildFirmware(sdk, laneManifest('firmware-lane', SENSORS), {
+    storageDir: path.join(dataDir, 'storage/'),
     connectionString: hub.connectionString(ID),
     hubCa: fs.readFileSync(path.join(dataDir, 'ca.der')).toString('base64'),
     hubHost: '127.0.0.1',
@@ -257,6 +262,31 @@ describe('the firmware in the Moddable simulator against the emulator', () => {
     await firmware.waitForLine(/hub: hub connected/, 60_000, from);
     const count = (await telemetry(500)).length;
     await until('telemetry after the restart', async () => (await telemetry(500)).length > count + 2);
+    expect(firmware.fatalLines()).toEqual([]);
+  });
+
+  it('a power cut during an outage: the messages stored meanwhile reach the hub after the simulator starts again', async () => {
+    // While the hub is unreachable every message is stored at once (telemetry-pump.ts); the
+    // simulator is then killed (SIGKILL: nothing saved on the way out) and started again from
+    // the same storage folder, as a device whose supply failed. Its first connection sends them.
+    const seqOf = (e: { body: TelemetryBody }) => e.body.seq;
+    const before = Math.max(...(await telemetry(200)).filter((e) => e.body.type === 'telemetry').map(seqOf));
+    await hub.stop();
+    const outageFrom = Date.now();
+    await new Promise((r) => setTimeout(r, 8_000));
+    await firmware.powerCut();
+    const cutAt = Date.now();
+    hub = await startEmulator();
+    firmware = await runFirmware(sdk, mcso, path.join(results, 'moddable-lane.log'), { appendLog: true });
+    await firmware.waitForLine(/hub: hub connected/, 120_000, 0);
+    const stored = await until('messages of the outage', async () => {
+      const during = (await telemetry(500)).filter((e) => e.body.type === 'telemetry' && e.body.seq > before && (e.body.ts ?? 0) >= outageFrom - 1000 && (e.body.ts ?? Infinity) <= cutAt);
+      return during.length >= 3 ? during : undefined;
+    }, 120_000);
+    // Numbered after what the hub had, never reused: the stored sequence block moves forward.
+    const seqs = stored.map(seqOf);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    await until('telemetry of the new run', async () => (await telemetry(500)).some((e) => e.body.type === 'telemetry' && e.body.seq > Math.max(...seqs)));
     expect(firmware.fatalLines()).toEqual([]);
   });
 

@@ -37,6 +37,9 @@ export function requireSdk(): Sdk {
  * Secrets in `config` (the emulator's device key) are not logged.
  */
 export function buildFirmware(sdk: Sdk, manifestDir: string, config: Record<string, string | number>): string {
+  // The simulators' storage is a folder of files (hosts/moddable/storage-sim.ts): each lane run
+  // gets its own, so parallel lanes and earlier runs never read each other's settings or outbox.
+  if (typeof config.storageDir !== 'string' || !path.isAbsolute(config.storageDir)) throw new Error('buildFirmware: config.storageDir must be an absolute folder of this run');
   // Each checkout builds into its own build/moddable (mcconfig -o), so two working copies never
   // share the SDK's build/tmp/<name> directory and overwrite each other's mc.so mid-run.
   const output = path.join(projectRoot, 'build/moddable');
@@ -53,6 +56,35 @@ export function buildFirmware(sdk: Sdk, manifestDir: string, config: Record<stri
   const mcso = path.join(output, 'bin/lin/moddable_two/debug', path.basename(manifestDir), 'mc.so');
   if (!fs.existsSync(mcso)) throw new Error(`mcconfig succeeded but ${mcso} is missing`);
   return mcso;
+}
+
+/** ESP32's slot heap (hosts/moddable/manifest_sim.json), which the simulator imposes. */
+export const ESP32_SLOTS = 4928;
+/**
+ * Slots one simulated DS18B20 (simulator/hardware: its 1-Wire state machine and thermal model)
+ * takes in the firmware's XS machine, measured in mcsim: hardware a real device does not carry
+ * in its heap, so the lane adds it to the ESP32's.
+ */
+export const SIM_SENSOR_SLOTS = 80;
+
+/**
+ * Writes a lane manifest for `sensors` simulated sensors into build/moddable/manifests/<name>:
+ * the lane's manifest (test/moddable-lane/manifest.json: the project's) with the slot heap of
+ * the ESP32 plus what the simulated sensors take. Returns its folder (for buildFirmware).
+ */
+export function laneManifest(name: string, sensors: number, extra: Record<string, unknown> = {}): string {
+  const dir = path.join(projectRoot, 'build/moddable/manifests', name);
+  fs.mkdirSync(dir, { recursive: true });
+  const manifest = {
+    include: [path.join(projectRoot, 'manifest.json')],
+    platforms: { 'lin/*': { creation: { heap: { initial: ESP32_SLOTS + sensors * SIM_SENSOR_SLOTS, incremental: 0 } } } },
+    ...extra,
+  };
+  const file = path.join(dir, 'manifest.json');
+  const text = JSON.stringify(manifest, null, 2);
+  // Unchanged text keeps mcconfig's build of it incremental.
+  if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text) fs.writeFileSync(file, text);
+  return dir;
 }
 
 /** A free TCP port on loopback. */
@@ -92,9 +124,11 @@ export class RunningFirmware {
     /** Each line is appended here as it arrives (a live log to follow with tail -f). */
     private readonly logFile: string,
     private readonly mcso: string,
+    append: boolean,
   ) {
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
-    fs.writeFileSync(logFile, '');
+    if (append) fs.appendFileSync(logFile, '[rig] simulator started again\n');
+    else fs.writeFileSync(logFile, '');
     let partial = '';
     const onText = (chunk: Buffer): void => {
       partial += chunk.toString('utf8').replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
@@ -142,6 +176,12 @@ export class RunningFirmware {
     return spawnSync('import', ['-window', 'root', file], { env: { ...process.env, DISPLAY: this.display } }).status === 0;
   }
 
+  /** A power cut: the simulator is killed at once (SIGKILL, nothing saved on the way out). */
+  async powerCut(): Promise<void> {
+    spawnSync('pkill', ['-KILL', '-f', `mcsim .*${this.mcso}`]);
+    await this.stop();
+  }
+
   async stop(): Promise<void> {
     if (this.alive) {
       this.debuggerProcess.kill('SIGTERM');
@@ -172,7 +212,7 @@ export class RunningFirmware {
  * another program to start in mcsim's place with the same arguments (a wrapper that runs mcsim
  * under gdb or valgrind, to see where a native crash happens).
  */
-export async function runFirmware(sdk: Sdk, mcso: string, logFile: string): Promise<RunningFirmware> {
+export async function runFirmware(sdk: Sdk, mcso: string, logFile: string, options: { appendLog?: boolean } = {}): Promise<RunningFirmware> {
   spawnSync('pkill', ['-f', `mcsim .*${mcso}`]); // a simulator left over from an interrupted run
   let display = '';
   let xvfb: ChildProcess | undefined;
@@ -203,5 +243,5 @@ export async function runFirmware(sdk: Sdk, mcso: string, logFile: string): Prom
   );
   // Exceptions the SDK throws and catches itself (Preference on Linux, TextDecoder probes) must not stop the run.
   debuggerProcess.stdin?.write('set exceptions off\n');
-  return new RunningFirmware(debuggerProcess, xvfb, display, Date.now(), logFile, mcso);
+  return new RunningFirmware(debuggerProcess, xvfb, display, Date.now(), logFile, mcso, options.appendLog === true);
 }

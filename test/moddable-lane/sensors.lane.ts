@@ -53,6 +53,7 @@ beforeAll(async () => {
   hub.updateDesired(ID, { telemetryIntervalMs: 2000 });
   hub.updateDesired(ID, { samplingIntervalMs: 1000 }); // desired version 4 before the device first connects
   const mcso = buildFirmware(sdk, path.join(projectRoot, 'test/moddable-lane/sensors'), {
+    storageDir: path.join(dataDir, 'storage/'),
     connectionString: hub.connectionString(ID),
     hubCa: fs.readFileSync(path.join(dataDir, 'ca.der')).toString('base64'),
     hubHost: '127.0.0.1',

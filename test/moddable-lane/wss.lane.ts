@@ -35,6 +35,7 @@ beforeAll(async () => {
   relay = await startRelay(hub.wssPort as number);
   closedPort = await freePort(); // nothing listens there: a connect is refused, as a firewall blocking 8883 does
   const mcso = buildFirmware(sdk, path.join(projectRoot, 'test/moddable-lane/wss'), {
+    storageDir: path.join(dataDir, 'storage/'),
     connectionString: hub.connectionString(ID),
     hubCa: fs.readFileSync(path.join(dataDir, 'ca.der')).toString('base64'),
     hubHost: '127.0.0.1',

@@ -178,7 +178,17 @@ describe('manifest.json', () => {
   it('preloads TypeScript modules by name (mcconfig expands "*" preload patterns for .js files only)', () => {
     const preload = [...list(manifest.preload), ...fragments.flatMap((f) => list(load(f.path).preload))];
     expect(preload.filter((p) => p.includes('*'))).toEqual([]);
-    for (const f of tsModules('hosts/moddable')) expect(preload, f).toContain(`hosts/moddable/${f}`);
+    // A platform fragment may give a file another module's name (storage-sim is the simulators'
+    // "hosts/moddable/storage"): then that name is the one preloaded.
+    const nameOf = new Map<string, string>();
+    for (const f of fragments) {
+      for (const [name, source] of Object.entries(load(f.path).modules ?? {})) {
+        if (typeof source === 'string' && source.startsWith('./')) nameOf.set(resolve(dirname(f.path), source), name);
+      }
+    }
+    for (const f of tsModules('hosts/moddable')) {
+      expect(preload, f).toContain(nameOf.get(join(root, 'hosts/moddable', f)) ?? `hosts/moddable/${f}`);
+    }
   });
 
   it('installs Moddable\'s TextEncoder/TextDecoder as globals, preloaded before the modules that test for them', () => {
@@ -220,6 +230,20 @@ describe('manifest.json', () => {
     // main ignores it first: the debugger connection has reset it to the default by then.
     const main = readFileSync(join(root, 'hosts/moddable/main.ts'), 'utf8');
     expect(main).toMatch(/export default function main\(\): void \{\s*ignoreBrokenPipe\(\);/);
+  });
+
+  it('storage: NVS through Preference on esp32; on the simulators a file per key (their Preference cannot save once preloaded)', () => {
+    const esp32 = load(fragments.find((f) => f.name === 'esp32')!.path);
+    const sim = load(fragments.find((f) => f.name === 'lin')!.path);
+    expect(esp32.modules?.['hosts/moddable/storage']).toBe('./storage');
+    expect(sim.modules?.['hosts/moddable/storage']).toBe('./storage-sim');
+    expect(list(sim.include)).toContain('$(MODULES)/files/file/manifest.json');
+    for (const m of [esp32, sim]) expect(list(m.preload)).toContain('hosts/moddable/storage');
+    expect(list(manifest.preload)).not.toContain('hosts/moddable/storage');
+    expect(readFileSync(join(root, 'hosts/moddable/storage.ts'), 'utf8')).toMatch(/from 'preference'/);
+    const simStorage = readFileSync(join(root, 'hosts/moddable/storage-sim.ts'), 'utf8');
+    expect(simStorage).not.toMatch(/preference/i);
+    expect(simStorage).toMatch(/from 'file'/);
   });
 
   it('esp32: restart reboots through a native esp_restart(), the 1-Wire native uses the onewire_bus API', () => {

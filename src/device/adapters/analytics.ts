@@ -28,7 +28,8 @@ export function stepForResolution(bits: number): number {
 class WindowAnalytics implements SensorAnalytics {
   private readonly window: WindowStats;
   private readonly period = new PeriodAggregator();
-  private readonly summary: PeriodSummary = emptySummary();
+  /** Scratch for takeAggregate, shared by every sensor of a factory (copied out at once). */
+  private readonly summary: PeriodSummary;
   private readonly detector: ChangeDetector;
   private alert: AnomalyAlert | undefined = undefined;
   /**
@@ -37,7 +38,8 @@ class WindowAnalytics implements SensorAnalytics {
    */
   private bias = 0;
 
-  constructor(threshold: number, options: WindowAnalyticsOptions) {
+  constructor(threshold: number, options: WindowAnalyticsOptions, summary: PeriodSummary) {
+    this.summary = summary;
     this.window = new WindowStats(options.window ?? 60);
     this.detector = new ChangeDetector({ ...options.detector, spikeThreshold: threshold });
   }
@@ -109,5 +111,6 @@ class WindowAnalytics implements SensorAnalytics {
 }
 
 export function windowAnalytics(options: WindowAnalyticsOptions = {}): AnalyticsFactory {
-  return { create: (_id, threshold) => new WindowAnalytics(threshold, options) };
+  const summary = emptySummary();
+  return { create: (_id, threshold) => new WindowAnalytics(threshold, options, summary) };
 }
