@@ -9,7 +9,17 @@
  *                        any per-sample allocation would show here)
  * Peer: the naive O(window) recomputation (two passes per sample), measured in the same run.
  *
- * Goals (exit 1 if missed): ratio 4096/16 <= 1.05, zero heap growth, zero push heap delta.
+ * Memory per sensor (measureMemory), on the xs-device engine (Moddable's string representation,
+ * the ESP32's stack; XS slots are 16 B there): create 24 SensorAnalytics (window 60, one shared
+ * settings object and result, as AnalyticsRegistry makes them), gc, noop; 24 more, gc, noop:
+ *   slotsPerSensor      = (live slots after the second batch - after the first) / 24
+ *   chunkBytesPerSensor = bytes of the typed arrays the sensors hold / 24 (xsnap reports no live
+ *                         chunk figure; a sensor's chunk is its typed arrays' contents, computed
+ *                         by walking its objects)
+ * and the same for the device's per-sensor analytics (windowAnalytics, window 60), for reference.
+ *
+ * Goals (exit 1 if missed): ratio 4096/16 <= 1.05, zero heap growth, zero push heap delta,
+ * slotsPerSensor <= 48 (229 before the state moved into typed arrays), chunkBytesPerSensor <= 2048.
  * Run: npx tsx bench/analytics.ts [--samples N]   (writes bench/results/analytics.json)
  */
 import * as fs from 'node:fs';
@@ -27,6 +37,16 @@ export interface WindowFigures {
   pushHeapDeltaSlots: number;
 }
 
+export interface MemoryFigures {
+  /** Live XS slots per SensorAnalytics (window 60) after gc, xs-device engine. */
+  slotsPerSensor: number;
+  /** Bytes of chunk heap per SensorAnalytics in typed arrays (computed, see above). */
+  chunkBytesPerSensor: number;
+  /** The same for the device's per-sensor analytics (src/device/adapters/analytics). */
+  deviceSlotsPerSensor: number;
+  deviceChunkBytesPerSensor: number;
+}
+
 export interface AnalyticsBench {
   samples: number;
   naiveSamples: number;
@@ -36,11 +56,30 @@ export interface AnalyticsBench {
   heapGrowthSlots: number;
   pushHeapDeltaSlots: number;
   perWindow: Record<string, WindowFigures>;
-  goals: { ratio4096to16Max: number; heapGrowthSlots: number };
+  memory: MemoryFigures;
+  goals: { ratio4096to16Max: number; heapGrowthSlots: number; slotsPerSensorMax: number; chunkBytesPerSensorMax: number };
   ok: boolean;
 }
 
 const RATIO_MAX = 1.05;
+export const SLOTS_PER_SENSOR_MAX = 48;
+export const CHUNK_BYTES_PER_SENSOR_MAX = 2048;
+const MEMORY_SENSORS = 24;
+
+/** Slots and chunk bytes per sensor (see the header), on the xs-device engine. */
+export function measureMemory(): MemoryFigures {
+  const perKind = (kind: 'sensor' | 'device') => {
+    const batch = { op: 'create', arg: { kind, n: MEMORY_SENSORS } };
+    const results = runInXs(ENTRY, [{ op: 'gc' }, { op: 'noop' }, batch, { op: 'gc' }, { op: 'noop' }, batch, { op: 'gc' }, { op: 'noop' }], 'device');
+    const failed = results.find((r) => !r.reply.ok);
+    if (failed && !failed.reply.ok) throw new Error(`memory command failed in XS: ${failed.reply.error}`);
+    const second = results[5].reply.ok ? (results[5].reply.value as number) : NaN;
+    return { slots: (results[7].currentHeapCount - results[4].currentHeapCount) / MEMORY_SENSORS, chunk: second / MEMORY_SENSORS };
+  };
+  const sensor = perKind('sensor');
+  const device = perKind('device');
+  return { slotsPerSensor: sensor.slots, chunkBytesPerSensor: sensor.chunk, deviceSlotsPerSensor: device.slots, deviceChunkBytesPerSensor: device.chunk };
+}
 
 /** Runs the measurement in one XS process. */
 export function measure(samples = 100_000, naiveSamples = 200): AnalyticsBench {
@@ -82,6 +121,7 @@ export function measure(samples = 100_000, naiveSamples = 200): AnalyticsBench {
   const per = (key: keyof WindowFigures) => Object.fromEntries(WINDOWS.map((w) => [String(w), perWindow[w][key]]));
   const ratio = perWindow[4096].computronsPerSample / perWindow[16].computronsPerSample;
   const heapGrowthSlots = Math.max(...WINDOWS.map((w) => Math.abs(perWindow[w].heapGrowthSlots)));
+  const memory = measureMemory();
   const pushHeapDeltaSlots = Math.max(...WINDOWS.map((w) => Math.abs(perWindow[w].pushHeapDeltaSlots)));
   return {
     samples,
@@ -92,8 +132,14 @@ export function measure(samples = 100_000, naiveSamples = 200): AnalyticsBench {
     heapGrowthSlots,
     pushHeapDeltaSlots,
     perWindow,
-    goals: { ratio4096to16Max: RATIO_MAX, heapGrowthSlots: 0 },
-    ok: ratio <= RATIO_MAX && heapGrowthSlots === 0 && pushHeapDeltaSlots === 0,
+    memory,
+    goals: { ratio4096to16Max: RATIO_MAX, heapGrowthSlots: 0, slotsPerSensorMax: SLOTS_PER_SENSOR_MAX, chunkBytesPerSensorMax: CHUNK_BYTES_PER_SENSOR_MAX },
+    ok:
+      ratio <= RATIO_MAX &&
+      heapGrowthSlots === 0 &&
+      pushHeapDeltaSlots === 0 &&
+      memory.slotsPerSensor <= SLOTS_PER_SENSOR_MAX &&
+      memory.chunkBytesPerSensor <= CHUNK_BYTES_PER_SENSOR_MAX,
   };
 }
 
@@ -114,6 +160,11 @@ function main(): void {
   });
   console.table(rows);
   console.log(`ratio 4096/16: ${bench.ratio4096to16.toFixed(4)} (goal <= ${RATIO_MAX}); heap growth: ${bench.heapGrowthSlots} slots (goal 0)`);
+  const m = bench.memory;
+  console.log(
+    `per SensorAnalytics (window 60, xs-device): ${m.slotsPerSensor} slots (goal <= ${SLOTS_PER_SENSOR_MAX}), ${m.chunkBytesPerSensor} B chunk in typed arrays (goal <= ${CHUNK_BYTES_PER_SENSOR_MAX}); ` +
+      `device analytics per sensor: ${m.deviceSlotsPerSensor} slots, ${m.deviceChunkBytesPerSensor} B`,
+  );
   const out = path.join(projectRoot, 'bench/results/analytics.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(bench, null, 2) + '\n');

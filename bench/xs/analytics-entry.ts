@@ -6,7 +6,32 @@
 import type { Json } from '../../test/harness';
 import { serve } from '../../test/xs/serve';
 import { mulberry32 } from '../../test/analytics/prng';
-import { SensorAnalytics } from '../../src/analytics/sensor-analytics';
+import { emptySampleResult, SensorAnalytics, SensorAnalyticsSettings } from '../../src/analytics/sensor-analytics';
+import { windowAnalytics } from '../../src/device/adapters/analytics';
+
+/**
+ * Bytes of chunk heap held in typed arrays reachable from `roots`, each buffer counted once
+ * (xsnap reports no live chunk figure: typed-array contents are what a sensor keeps there).
+ */
+function typedArrayBytes(roots: readonly object[]): number {
+  const seen = new Set<unknown>();
+  const stack: unknown[] = [...roots];
+  let bytes = 0;
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+    seen.add(v);
+    if (ArrayBuffer.isView(v)) {
+      if (!seen.has(v.buffer)) {
+        seen.add(v.buffer);
+        bytes += v.buffer.byteLength;
+      }
+      continue;
+    }
+    for (const key of Object.getOwnPropertyNames(v)) stack.push((v as Record<string, unknown>)[key]);
+  }
+  return bytes;
+}
 
 const TABLE_BITS = 16;
 
@@ -18,7 +43,8 @@ function createBench() {
   // Exercise every path: spikes raise and clear alerts, a few NaN samples are refused.
   for (let i = 500; i <= mask; i += 997) data[i] += 1;
   for (let i = 700; i <= mask; i += 4999) data[i] = NaN;
-  const state = { sensor: new SensorAnalytics('bench', { window: 16 }), next: 0, timeMs: 1.7e12, naive: new Float64Array(1) };
+  const shared = { settings: new SensorAnalyticsSettings({ window: 60 }), result: emptySampleResult(), factory: windowAnalytics({ window: 60 }) };
+  const state = { sensor: new SensorAnalytics('bench', { window: 16 }), next: 0, timeMs: 1.7e12, naive: new Float64Array(1), kept: [] as object[] };
 
   const push = (count: number): void => {
     const sensor = state.sensor;
@@ -74,6 +100,36 @@ function createBench() {
     },
     naive: (arg) => {
       naive(Number(arg));
+      return null;
+    },
+    /**
+     * Creates and keeps `n` more SensorAnalytics (window 60), or the device's per-sensor
+     * analytics (`device`: windowAnalytics), each fed one sample; returns the bytes of the typed
+     * arrays they hold. Sensors share one settings object and one result, as AnalyticsRegistry's
+     * do, and the device's share their factory's: both made once, before the first batch.
+     */
+    create: (arg) => {
+      const { kind, n } = arg as { kind: 'sensor' | 'device'; n: number };
+      const batch: object[] = [];
+      for (let i = 0; i < n; i++) {
+        const id = `28-${1000 + state.kept.length}`;
+        let made: object;
+        if (kind === 'sensor') {
+          const s = new SensorAnalytics(id, shared.settings, shared.result);
+          s.push(21.5, 1.7e12);
+          made = s;
+        } else {
+          const a = shared.factory.create(id, 8);
+          a.push(21.5, 1.7e12);
+          made = a;
+        }
+        batch.push(made);
+        state.kept.push(made);
+      }
+      return typedArrayBytes(batch);
+    },
+    release: () => {
+      state.kept = [];
       return null;
     },
     result: () => {

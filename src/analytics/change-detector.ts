@@ -52,7 +52,7 @@
  * sample (the estimates settle; a restarted or reappearing sensor warms up again). Values are
  * °C, timestamps ms and increasing; callers pass finite numbers.
  */
-import { RampOnset, rampOnsetLimit } from './ramp-onset';
+import { rampOnsetCount, rampOnsetDeparture, rampOnsetLimit, rampOnsetMean, rampOnsetPush, rampOnsetReset, rampOnsetRise, rampOnsetSize } from './ramp-onset';
 
 export type ChangeKind = 'spike' | 'shift' | 'trend';
 export type ChangeEndReason = 'returned' | 'rebaselined';
@@ -131,9 +131,16 @@ function positive(name: string, value: number): number {
   return value;
 }
 
-export class ChangeDetector {
-  /** Spike limit in scale units (see setSpikeThreshold). */
-  spikeThreshold: number;
+/**
+ * The detector's configuration, validated once and frozen: every sensor built with the same
+ * options shares one instance (pass it to each `new ChangeDetector(settings)`), so a sensor's own
+ * memory is its state array alone. `step` and `spikeThreshold` are the initial values of the two
+ * settings a sensor can change at run time (setStep, setSpikeThreshold), which live in its state.
+ * Throws RangeError on a value that is not finite and > 0.
+ */
+export class ChangeDetectorSettings {
+  readonly step: number;
+  readonly spikeThreshold: number;
   readonly cusumK: number;
   readonly cusumH: number;
   readonly normalRatePerMin: number;
@@ -147,83 +154,6 @@ export class ChangeDetector {
   readonly returnSamples: number;
   readonly minSamples: number;
   readonly warmupMs: number;
-  /** Quantisation step, °C (see setStep). */
-  step: number;
-
-  /** What the last sample did to the alert. */
-  event: ChangeEvent = 'none';
-  /** The alert is raised and has not ended. */
-  active = false;
-  /** Kind of the current (or just ended) alert. */
-  kind: ChangeKind = 'spike';
-  /** +1 upwards, -1 downwards, 0 without an alert. */
-  direction = 0;
-  /** Why the alert ended (valid when event is 'end'). */
-  endReason: ChangeEndReason = 'returned';
-  /** The reference level when the alert started, °C; the new baseline when it ended 'rebaselined'. */
-  baseline = 0;
-  /** Robust score of the last sample: (x - reference) / scale. */
-  score = 0;
-  /** Noise scale in use, °C (estimate floored at step/2). */
-  scale = 0;
-  /** Reference level before the last sample, °C. */
-  reference = 0;
-  /** Slope estimate, °C/min. */
-  ratePerMin = 0;
-  /** Samples seen (spike samples included). */
-  samples = 0;
-  /** Alerts started since construction. */
-  alerts = 0;
-
-  private meanAbsDiff = 0;
-  /** Mean square of the winsorised first differences, °C² (the onset test's scale, see onsetBeyond). */
-  private meanSqDiff = 0;
-  private diffs = 0;
-  private lastX = 0;
-  private lastT = 0;
-  private firstT = 0;
-  private l1 = 0;
-  private l2 = 0;
-  private slow = 0;
-  private up = 0;
-  private down = 0;
-  private pendingSpike = 0;
-  private calm = 0;
-  /** Departure from the baseline when the alert started (or became a shift), °C. */
-  private magnitude = 0;
-  /** The current CUSUM run: samples, Σe and Σi·e (i from 0), for telling a step from a ramp. */
-  private runN = 0;
-  private runSumE = 0;
-  private runSumIE = 0;
-  /** The alert's samples so far: count, Σy and Σi·y with y = (x - baseline)·direction. */
-  private alertN = 0;
-  /** Exponential average of (x - baseline)·direction during the alert, °C. */
-  private alertLevel = 0;
-  private alertSumY = 0;
-  private alertSumIY = 0;
-  private steadySince = 0;
-  private cachedDt = -1;
-  private aRef = 0;
-  /** referenceTauMs, or REF_MIN_SAMPLES sample periods when that is longer. */
-  private refTauMs = 0;
-  private aTrend = 0;
-  private aDrift = 0;
-  /** Standard deviation of the per-sample slope estimate per unit of noise (see trendNoise). */
-  private trendGain = 0;
-  private aRate = 0;
-  /** How fast this sensor's temperature normally moves, °C/min (RMS slope beyond the noise's). */
-  private typicalRate = 0;
-  private rateSquare = 0;
-  private rates = 0;
-  /** The trend-onset tests over 3 and 6 samples (fast ramps on quiet sensors; on noisy ones). */
-  private readonly onsetShort = new RampOnset(3);
-  private readonly onsetLong = new RampOnset(6);
-  /** Their limits on |D| in scale units at the current sample period (see rampOnsetLimit). */
-  private onsetLimitShort = 0;
-  private onsetLimitLong = 0;
-  /** Their D's lag behind a linear trend over the slow average's lead on the reference (see onsetBeyond). */
-  private onsetLagShort = 0;
-  private onsetLagLong = 0;
 
   constructor(options: ChangeDetectorOptions = {}) {
     this.step = positive('step', options.step ?? 0.0625);
@@ -241,48 +171,259 @@ export class ChangeDetector {
     this.returnSamples = positive('returnSamples', options.returnSamples ?? 3);
     this.minSamples = positive('minSamples', options.minSamples ?? 20);
     this.warmupMs = positive('warmupMs', options.warmupMs ?? 900_000);
+    Object.freeze(this);
+  }
+}
+
+/** The defaults, shared by every detector built without options. */
+const DEFAULT_SETTINGS = new ChangeDetectorSettings();
+
+/** Codes of the string-valued state, as kept in the state array (const enums: inlined, no binding at run time), and their names. */
+const enum Event {
+  NONE = 0,
+  START = 1,
+  UPDATE = 2,
+  END = 3,
+}
+const EVENTS: readonly ChangeEvent[] = Object.freeze(['none', 'start', 'update', 'end'] as const);
+const enum Kind {
+  SPIKE = 0,
+  SHIFT = 1,
+  TREND = 2,
+}
+const KINDS: readonly ChangeKind[] = Object.freeze(['spike', 'shift', 'trend'] as const);
+const enum Reason {
+  RETURNED = 0,
+  REBASELINED = 1,
+}
+const END_REASONS: readonly ChangeEndReason[] = Object.freeze(['returned', 'rebaselined'] as const);
+
+/*
+ * State layout: one Float64Array per detector, indexed by these constants. In XS an object costs
+ * a slot (16 B) per property and property lookup walks the list; the ~50 numbers of a detector
+ * as an array cost 8 B each in the chunk heap and a typed array's few slots. A const enum: its
+ * members are inlined by tsc and esbuild, so the indices are literals with no binding at run time.
+ */
+/** The trend-onset tests' windows, samples: fast ramps on quiet sensors; on noisy ones. */
+const enum Onset {
+  SHORT_WINDOW = 3,
+  LONG_WINDOW = 6,
+}
+const enum S {
+  /** Run-time settings: spike limit (scale units) and quantisation step (°C). */
+  SPIKE_THRESHOLD = 0,
+  STEP = 1,
+  /** Public state (see the getters). Booleans are 0/1; event, kind and end reason are codes above. */
+  EVENT = 2,
+  ACTIVE = 3,
+  KIND = 4,
+  DIRECTION = 5,
+  END_REASON = 6,
+  BASELINE = 7,
+  SCORE = 8,
+  SCALE = 9,
+  REFERENCE = 10,
+  RATE_PER_MIN = 11,
+  SAMPLES = 12,
+  ALERTS = 13,
+  /** Noise scale: mean |difference| and mean square difference (°C, °C², winsorised) and their count. */
+  MEAN_ABS_DIFF = 14,
+  MEAN_SQ_DIFF = 15,
+  DIFFS = 16,
+  LAST_X = 17,
+  LAST_T = 18,
+  FIRST_T = 19,
+  /** Brown's double smoothing (l1, l2) and the 30-minute average of the reference (slow). */
+  L1 = 20,
+  L2 = 21,
+  SLOW = 22,
+  /** The two CUSUMs. */
+  UP = 23,
+  DOWN = 24,
+  PENDING_SPIKE = 25,
+  CALM = 26,
+  /** Departure from the baseline when the alert started (or became a shift), °C. */
+  MAGNITUDE = 27,
+  /** The current CUSUM run: samples, Σe and Σi·e (i from 0), for telling a step from a ramp. */
+  RUN_N = 28,
+  RUN_SUM_E = 29,
+  RUN_SUM_IE = 30,
+  /** The alert's samples so far: count, Σy and Σi·y with y = (x - baseline)·direction. */
+  ALERT_N = 31,
+  /** Exponential average of (x - baseline)·direction during the alert, °C. */
+  ALERT_LEVEL = 32,
+  ALERT_SUM_Y = 33,
+  ALERT_SUM_IY = 34,
+  STEADY_SINCE = 35,
+  /** The sample period the weights below were computed for, ms (-1: none yet). */
+  CACHED_DT = 36,
+  A_REF = 37,
+  /** referenceTauMs, or REF_MIN_SAMPLES sample periods when that is longer. */
+  REF_TAU_MS = 38,
+  A_TREND = 39,
+  A_DRIFT = 40,
+  /** Standard deviation of the per-sample slope estimate per unit of noise (see trendNoise). */
+  TREND_GAIN = 41,
+  A_RATE = 42,
+  /** How fast this sensor's temperature normally moves, °C/min (RMS slope beyond the noise's). */
+  TYPICAL_RATE = 43,
+  RATE_SQUARE = 44,
+  RATES = 45,
+  /** The onset tests' limits on |D| in scale units at the current sample period (see rampOnsetLimit). */
+  ONSET_LIMIT_SHORT = 46,
+  ONSET_LIMIT_LONG = 47,
+  /** Their D's lag behind a linear trend over the slow average's lead on the reference (see onsetBeyond). */
+  ONSET_LAG_SHORT = 48,
+  ONSET_LAG_LONG = 49,
+  /** The trend-onset tests (RampOnset blocks, windows below). */
+  ONSET_SHORT = 50,
+  /** A RampOnset block is 5 + 2·window numbers (rampOnsetSize; checked below). */
+  ONSET_LONG = ONSET_SHORT + 5 + 2 * Onset.SHORT_WINDOW,
+  STATE_SIZE = ONSET_LONG + 5 + 2 * Onset.LONG_WINDOW,
+}
+if (S.ONSET_LONG !== S.ONSET_SHORT + rampOnsetSize(Onset.SHORT_WINDOW) || S.STATE_SIZE !== S.ONSET_LONG + rampOnsetSize(Onset.LONG_WINDOW)) {
+  throw new Error('change detector: state layout does not match rampOnsetSize');
+}
+
+export class ChangeDetector {
+  /** The configuration, shared with every detector built from the same settings object. */
+  readonly settings: ChangeDetectorSettings;
+  /** All numeric state (layout above). */
+  private readonly s: Float64Array;
+
+  /** Options are validated into settings of its own; pass a ChangeDetectorSettings to share one. */
+  constructor(options: ChangeDetectorOptions | ChangeDetectorSettings = DEFAULT_SETTINGS) {
+    const settings = options instanceof ChangeDetectorSettings ? options : new ChangeDetectorSettings(options);
+    this.settings = settings;
+    const s = new Float64Array(S.STATE_SIZE);
+    s[S.SPIKE_THRESHOLD] = settings.spikeThreshold;
+    s[S.STEP] = settings.step;
+    s[S.CACHED_DT] = -1;
+    this.s = s;
+  }
+
+  /** Spike limit in scale units (see setSpikeThreshold). */
+  get spikeThreshold(): number {
+    return this.s[S.SPIKE_THRESHOLD];
+  }
+
+  /** Quantisation step, °C (see setStep). */
+  get step(): number {
+    return this.s[S.STEP];
+  }
+
+  /** What the last sample did to the alert. */
+  get event(): ChangeEvent {
+    return EVENTS[this.s[S.EVENT]];
+  }
+
+  /** The alert is raised and has not ended. */
+  get active(): boolean {
+    return this.s[S.ACTIVE] !== 0;
+  }
+
+  /** Kind of the current (or just ended) alert. */
+  get kind(): ChangeKind {
+    return KINDS[this.s[S.KIND]];
+  }
+
+  /** +1 upwards, -1 downwards, 0 without an alert. */
+  get direction(): number {
+    return this.s[S.DIRECTION];
+  }
+
+  /** Why the alert ended (valid when event is 'end'). */
+  get endReason(): ChangeEndReason {
+    return END_REASONS[this.s[S.END_REASON]];
+  }
+
+  /** The reference level when the alert started, °C; the new baseline when it ended 'rebaselined'. */
+  get baseline(): number {
+    return this.s[S.BASELINE];
+  }
+
+  /** Robust score of the last sample: (x - reference) / scale. */
+  get score(): number {
+    return this.s[S.SCORE];
+  }
+
+  /** Noise scale in use, °C (estimate floored at step/2). */
+  get scale(): number {
+    return this.s[S.SCALE];
+  }
+
+  /** Reference level before the last sample, °C. */
+  get reference(): number {
+    return this.s[S.REFERENCE];
+  }
+
+  /** Slope estimate, °C/min. */
+  get ratePerMin(): number {
+    return this.s[S.RATE_PER_MIN];
+  }
+
+  /** Samples seen (spike samples included). */
+  get samples(): number {
+    return this.s[S.SAMPLES];
+  }
+
+  /** Alerts started since construction. */
+  get alerts(): number {
+    return this.s[S.ALERTS];
   }
 
   /** Sets the spike limit (scale units), e.g. from the configuration; the estimates and any alert are kept. */
   setSpikeThreshold(threshold: number): void {
-    this.spikeThreshold = positive('spikeThreshold', threshold);
+    this.s[S.SPIKE_THRESHOLD] = positive('spikeThreshold', threshold);
   }
 
   /** Sets the quantisation step (°C), e.g. after a resolution change; the estimates are kept. */
   setStep(step: number): void {
-    this.step = positive('step', step);
+    this.s[S.STEP] = positive('step', step);
   }
 
   /** Judges and then learns one sample (finite value °C, time ms). Returns the alert event. */
   push(x: number, timeMs: number): ChangeEvent {
-    this.event = 'none';
-    this.samples++;
-    if (this.samples === 1) {
+    const s = this.s;
+    const c = this.settings;
+    s[S.EVENT] = Event.NONE;
+    const samples = ++s[S.SAMPLES];
+    if (samples === 1) {
       this.start(x, timeMs);
       return 'none';
     }
-    const dt = timeMs > this.lastT ? timeMs - this.lastT : 1;
-    if (dt !== this.cachedDt) this.alphas(dt);
-    const scale = this.currentScale();
-    const allowance = this.allowance();
-    const e = x - this.reference;
-    this.score = e / scale;
-    const spikeLimit = this.spikeThreshold * scale + allowance;
-    const judged = this.samples > this.minSamples && timeMs - this.firstT >= this.warmupMs;
-    if (judged && this.judgeSpike(e, spikeLimit, timeMs)) return this.event;
+    const lastT = s[S.LAST_T];
+    const dt = timeMs > lastT ? timeMs - lastT : 1;
+    if (dt !== s[S.CACHED_DT]) this.alphas(dt);
+    // The noise scale in use: the estimate, floored at half a step.
+    const estimate = s[S.MEAN_ABS_DIFF] * SCALE_PER_MEAN_ABS_DIFF;
+    const floor = s[S.STEP] / 2;
+    const scale = estimate > floor ? estimate : floor;
+    s[S.SCALE] = scale;
+    // The reference's lag a normal change may cause, °C: the sensor's typical rate of change
+    // (learned, at most normalRatePerMin) × RATE_MARGIN × referenceTauMs.
+    const typical = s[S.TYPICAL_RATE];
+    const rate = typical < c.normalRatePerMin ? typical : c.normalRatePerMin;
+    const allowance = (RATE_MARGIN * rate * s[S.REF_TAU_MS]) / 60_000;
+    const e = x - s[S.REFERENCE];
+    s[S.SCORE] = e / scale;
+    const spikeLimit = s[S.SPIKE_THRESHOLD] * scale + allowance;
+    const judged = samples > c.minSamples && timeMs - s[S.FIRST_T] >= c.warmupMs;
+    if (judged && this.judgeSpike(e, spikeLimit, timeMs)) return EVENTS[s[S.EVENT]];
     this.learn(x, timeMs, dt, e, scale, allowance, judged);
-    if (judged && this.event === 'none') this.judge(x, timeMs, dt, scale, allowance, e > spikeLimit || e < -spikeLimit);
-    return this.event;
+    if (judged && s[S.EVENT] === Event.NONE) this.judge(x, timeMs, dt, scale, allowance, e > spikeLimit || e < -spikeLimit);
+    return EVENTS[s[S.EVENT]];
   }
 
   /** Forgets everything (as if new); counters of alerts stay. */
   clear(): void {
-    this.samples = 0;
-    this.event = 'none';
-    this.active = false;
-    this.direction = 0;
-    this.pendingSpike = 0;
-    this.score = 0;
+    const s = this.s;
+    s[S.SAMPLES] = 0;
+    s[S.EVENT] = Event.NONE;
+    s[S.ACTIVE] = 0;
+    s[S.DIRECTION] = 0;
+    s[S.PENDING_SPIKE] = 0;
+    s[S.SCORE] = 0;
   }
 
   /**
@@ -290,66 +431,57 @@ export class ChangeDetector {
    * was active. The estimates start again with the next sample.
    */
   interrupt(): boolean {
-    const was = this.active;
+    const was = this.s[S.ACTIVE] !== 0;
     this.clear();
     return was;
   }
 
   private start(x: number, timeMs: number): void {
-    this.firstT = timeMs;
-    this.lastX = x;
-    this.lastT = timeMs;
-    this.reference = x;
-    this.l1 = x;
-    this.l2 = x;
-    this.slow = x;
-    this.up = 0;
-    this.down = 0;
-    this.meanAbsDiff = 0;
-    this.meanSqDiff = 0;
-    this.diffs = 0;
-    this.ratePerMin = 0;
-    this.typicalRate = 0;
-    this.rateSquare = 0;
-    this.rates = 0;
-    this.steadySince = timeMs;
-    this.scale = this.step / 2;
-    this.onsetShort.reset();
-    this.onsetLong.reset();
+    const s = this.s;
+    s[S.FIRST_T] = timeMs;
+    s[S.LAST_X] = x;
+    s[S.LAST_T] = timeMs;
+    s[S.REFERENCE] = x;
+    s[S.L1] = x;
+    s[S.L2] = x;
+    s[S.SLOW] = x;
+    s[S.UP] = 0;
+    s[S.DOWN] = 0;
+    s[S.MEAN_ABS_DIFF] = 0;
+    s[S.MEAN_SQ_DIFF] = 0;
+    s[S.DIFFS] = 0;
+    s[S.RATE_PER_MIN] = 0;
+    s[S.TYPICAL_RATE] = 0;
+    s[S.RATE_SQUARE] = 0;
+    s[S.RATES] = 0;
+    s[S.STEADY_SINCE] = timeMs;
+    s[S.SCALE] = s[S.STEP] / 2;
+    rampOnsetReset(s, S.ONSET_SHORT);
+    rampOnsetReset(s, S.ONSET_LONG);
   }
 
   private alphas(dt: number): void {
-    this.cachedDt = dt;
-    this.refTauMs = this.referenceTauMs > REF_MIN_SAMPLES * dt ? this.referenceTauMs : REF_MIN_SAMPLES * dt;
-    this.aRef = 1 - Math.exp(-dt / this.refTauMs);
-    this.aTrend = 1 - Math.exp(-dt / this.trendTauMs);
-    this.aDrift = 1 - Math.exp(-dt / this.driftTauMs);
-    this.trendGain = trendNoise(this.aTrend);
-    this.aRate = 1 - Math.exp(-dt / RATE_TAU_MS);
-    this.onsetLimitShort = rampOnsetLimit(3, ONSET_SHORT_SHARE * this.onsetAlertsPerDay, dt, this.aRef);
-    this.onsetLimitLong = rampOnsetLimit(6, (1 - ONSET_SHORT_SHARE) * this.onsetAlertsPerDay, dt, this.aRef);
+    const s = this.s;
+    const c = this.settings;
+    s[S.CACHED_DT] = dt;
+    const refTauMs = c.referenceTauMs > REF_MIN_SAMPLES * dt ? c.referenceTauMs : REF_MIN_SAMPLES * dt;
+    s[S.REF_TAU_MS] = refTauMs;
+    const aRef = 1 - Math.exp(-dt / refTauMs);
+    s[S.A_REF] = aRef;
+    const aTrend = 1 - Math.exp(-dt / c.trendTauMs);
+    s[S.A_TREND] = aTrend;
+    const aDrift = 1 - Math.exp(-dt / c.driftTauMs);
+    s[S.A_DRIFT] = aDrift;
+    s[S.TREND_GAIN] = trendNoise(aTrend);
+    s[S.A_RATE] = 1 - Math.exp(-dt / RATE_TAU_MS);
+    s[S.ONSET_LIMIT_SHORT] = rampOnsetLimit(Onset.SHORT_WINDOW, ONSET_SHORT_SHARE * c.onsetAlertsPerDay, dt, aRef);
+    s[S.ONSET_LIMIT_LONG] = rampOnsetLimit(Onset.LONG_WINDOW, (1 - ONSET_SHORT_SHARE) * c.onsetAlertsPerDay, dt, aRef);
     // Under x = b·t: D = b·(lag of the reference + (2m + 1)/3 samples), reference - slow =
     // b·(lag of slow), the lag of an exponential average of weight a being (1 - a)/a samples.
-    const refLag = (1 - this.aRef) / this.aRef;
-    const slowLag = (1 - this.aDrift) / this.aDrift;
-    this.onsetLagShort = (refLag + 7 / 3) / slowLag;
-    this.onsetLagLong = (refLag + 13 / 3) / slowLag;
-  }
-
-  /**
-   * The reference's lag a normal change may cause, °C: the sensor's typical rate of change
-   * (learned, at most normalRatePerMin) × RATE_MARGIN × referenceTauMs.
-   */
-  private allowance(): number {
-    const rate = this.typicalRate < this.normalRatePerMin ? this.typicalRate : this.normalRatePerMin;
-    return (RATE_MARGIN * rate * this.refTauMs) / 60_000;
-  }
-
-  private currentScale(): number {
-    const estimate = this.meanAbsDiff * SCALE_PER_MEAN_ABS_DIFF;
-    const floor = this.step / 2;
-    this.scale = estimate > floor ? estimate : floor;
-    return this.scale;
+    const refLag = (1 - aRef) / aRef;
+    const slowLag = (1 - aDrift) / aDrift;
+    s[S.ONSET_LAG_SHORT] = (refLag + 7 / 3) / slowLag;
+    s[S.ONSET_LAG_LONG] = (refLag + 13 / 3) / slowLag;
   }
 
   /**
@@ -357,132 +489,149 @@ export class ChangeDetector {
    * Returns true when the sample is consumed (kept out of every estimate).
    */
   private judgeSpike(e: number, spikeLimit: number, timeMs: number): boolean {
-    const direction = this.pendingSpike;
+    const s = this.s;
+    const direction = s[S.PENDING_SPIKE];
     if (direction !== 0) {
-      this.pendingSpike = 0;
-      if (!this.active || this.kind !== 'spike') return false;
+      s[S.PENDING_SPIKE] = 0;
+      if (s[S.ACTIVE] === 0 || s[S.KIND] !== Kind.SPIKE) return false;
       if (e * direction > spikeLimit / 2) {
         // Still there: a level shift that began with the spike sample.
-        this.kind = 'shift';
-        this.event = 'update';
-        this.magnitude = e * direction;
-        this.alertLevel = this.magnitude;
-        this.alertN = 0;
-        this.alertSumY = 0;
-        this.alertSumIY = 0;
-        this.steadySince = timeMs;
+        s[S.KIND] = Kind.SHIFT;
+        s[S.EVENT] = Event.UPDATE;
+        const magnitude = e * direction;
+        s[S.MAGNITUDE] = magnitude;
+        s[S.ALERT_LEVEL] = magnitude;
+        s[S.ALERT_N] = 0;
+        s[S.ALERT_SUM_Y] = 0;
+        s[S.ALERT_SUM_IY] = 0;
+        s[S.STEADY_SINCE] = timeMs;
       } else {
-        this.finish('returned');
+        this.finish(Reason.RETURNED);
       }
       return false;
     }
-    if (this.active || (e <= spikeLimit && e >= -spikeLimit)) return false;
-    this.pendingSpike = e > 0 ? 1 : -1;
-    this.raise('spike', this.pendingSpike, this.reference + e);
-    this.lastT = timeMs;
+    if (s[S.ACTIVE] !== 0 || (e <= spikeLimit && e >= -spikeLimit)) return false;
+    const pending = e > 0 ? 1 : -1;
+    s[S.PENDING_SPIKE] = pending;
+    this.raise(Kind.SPIKE, pending, s[S.REFERENCE] + e);
+    s[S.LAST_T] = timeMs;
     return true;
   }
 
   private learn(x: number, timeMs: number, dt: number, e: number, scale: number, allowance: number, judged: boolean): void {
-    const d = x - this.lastX;
+    const s = this.s;
+    const c = this.settings;
+    const d = x - s[S.LAST_X];
     const ad = d < 0 ? -d : d;
     const cap = 4 * scale;
-    const w = this.diffs < 255 ? 1 / (this.diffs + 1) : SCALE_WEIGHT;
-    this.meanAbsDiff += w * ((ad < cap ? ad : cap) - this.meanAbsDiff);
-    this.meanSqDiff += w * ((ad < cap ? ad * ad : cap * cap) - this.meanSqDiff);
-    this.diffs++;
-    this.onsetShort.push(x, this.reference);
-    this.onsetLong.push(x, this.reference);
-    const k = this.cusumK * scale + allowance;
+    const diffs = s[S.DIFFS];
+    const w = diffs < 255 ? 1 / (diffs + 1) : SCALE_WEIGHT;
+    s[S.MEAN_ABS_DIFF] += w * ((ad < cap ? ad : cap) - s[S.MEAN_ABS_DIFF]);
+    s[S.MEAN_SQ_DIFF] += w * ((ad < cap ? ad * ad : cap * cap) - s[S.MEAN_SQ_DIFF]);
+    s[S.DIFFS] = diffs + 1;
+    rampOnsetPush(s, S.ONSET_SHORT, Onset.SHORT_WINDOW, x, s[S.REFERENCE]);
+    rampOnsetPush(s, S.ONSET_LONG, Onset.LONG_WINDOW, x, s[S.REFERENCE]);
+    const k = c.cusumK * scale + allowance;
     // While a CUSUM is building evidence (past half the decision interval), the reference and
     // the typical rate hold: a shift must not be learnt as normal before it is judged.
-    const hold = !this.active && this.up > HOLD * this.cusumH * scale || this.down > HOLD * this.cusumH * scale;
+    const active = s[S.ACTIVE] !== 0;
+    const hold = !active && s[S.UP] > HOLD * c.cusumH * scale || s[S.DOWN] > HOLD * c.cusumH * scale;
     const clip = HUBER * scale + allowance;
-    if (!hold) this.reference += this.aRef * (e > clip ? clip : e < -clip ? -clip : e);
-    const a = this.aTrend;
-    this.l1 += a * (x - this.l1);
-    this.l2 += a * (this.l1 - this.l2);
-    this.ratePerMin = ((a / (1 - a)) * (this.l1 - this.l2) * 60_000) / dt;
-    this.slow += this.aDrift * (this.reference - this.slow);
-    if (!hold && !this.active) {
+    if (!hold) s[S.REFERENCE] += s[S.A_REF] * (e > clip ? clip : e < -clip ? -clip : e);
+    const a = s[S.A_TREND];
+    const l1 = s[S.L1] + a * (x - s[S.L1]);
+    s[S.L1] = l1;
+    const l2 = s[S.L2] + a * (l1 - s[S.L2]);
+    s[S.L2] = l2;
+    const ratePerMin = ((a / (1 - a)) * (l1 - l2) * 60_000) / dt;
+    s[S.RATE_PER_MIN] = ratePerMin;
+    s[S.SLOW] += s[S.A_DRIFT] * (s[S.REFERENCE] - s[S.SLOW]);
+    if (!hold && !active) {
       // Mean square of the slope, less the part the noise alone gives: what the temperature
       // itself does (an HVAC cycle's 0.1 °C/min; about 0 on a steady sensor, however noisy).
-      const r = this.ratePerMin;
-      const wr = 1 / ++this.rates;
-      this.rateSquare += (wr > this.aRate ? wr : this.aRate) * (r * r - this.rateSquare);
-      const noise = (NOISE_MARGIN * scale * this.trendGain * 60_000) / dt;
-      const excess = this.rateSquare - noise * noise;
-      this.typicalRate = excess > 0 ? Math.sqrt(excess) : 0;
+      const r = ratePerMin;
+      const wr = 1 / ++s[S.RATES];
+      const aRate = s[S.A_RATE];
+      s[S.RATE_SQUARE] += (wr > aRate ? wr : aRate) * (r * r - s[S.RATE_SQUARE]);
+      const noise = (NOISE_MARGIN * scale * s[S.TREND_GAIN] * 60_000) / dt;
+      const excess = s[S.RATE_SQUARE] - noise * noise;
+      s[S.TYPICAL_RATE] = excess > 0 ? Math.sqrt(excess) : 0;
     }
     // Dead zone of half a step where quantisation dominates the noise: a reading one step off the
     // reference is within the resolution. Noise well above the step dithers it: the zone shrinks.
-    const half = (this.step * this.step) / (4 * scale);
+    const step = s[S.STEP];
+    const half = (step * step) / (4 * scale);
     const eq = e > half ? e - half : e < -half ? e + half : 0;
-    const up = this.up + eq - k;
-    const down = this.down - eq - k;
+    const up = s[S.UP] + eq - k;
+    const down = s[S.DOWN] - eq - k;
     // The CUSUMs start when judging does: warm-up excursions are the estimates settling.
     // While an alert lasts they rest (its own condition decides its end).
-    const run = judged && !this.active;
-    this.up = up > 0 && run ? up : 0;
-    this.down = down > 0 && run ? down : 0;
-    if (this.up === 0 && this.down === 0) {
-      this.runN = 0;
-      this.runSumE = 0;
-      this.runSumIE = 0;
+    const run = judged && !active;
+    const upNow = up > 0 && run ? up : 0;
+    const downNow = down > 0 && run ? down : 0;
+    s[S.UP] = upNow;
+    s[S.DOWN] = downNow;
+    if (upNow === 0 && downNow === 0) {
+      s[S.RUN_N] = 0;
+      s[S.RUN_SUM_E] = 0;
+      s[S.RUN_SUM_IE] = 0;
     } else {
-      this.runSumE += e;
-      this.runSumIE += this.runN * e;
-      this.runN++;
+      s[S.RUN_SUM_E] += e;
+      s[S.RUN_SUM_IE] += s[S.RUN_N] * e;
+      s[S.RUN_N]++;
     }
-    this.lastX = x;
-    this.lastT = timeMs;
+    s[S.LAST_X] = x;
+    s[S.LAST_T] = timeMs;
   }
 
   /** The slope that raises a trend alert: trendRatePerMin, or the normal rate plus TREND_Z standard errors. */
   private trendLimit(scale: number, dt: number): number {
-    const noisy = this.normalRatePerMin + (TREND_Z * scale * this.trendGain * 60_000) / dt;
-    return noisy > this.trendRatePerMin ? noisy : this.trendRatePerMin;
+    const c = this.settings;
+    const noisy = c.normalRatePerMin + (TREND_Z * scale * this.s[S.TREND_GAIN] * 60_000) / dt;
+    return noisy > c.trendRatePerMin ? noisy : c.trendRatePerMin;
   }
 
   private judge(x: number, timeMs: number, dt: number, scale: number, allowance: number, beyond: boolean): void {
-    const rate = this.ratePerMin;
+    const s = this.s;
+    const c = this.settings;
+    const rate = s[S.RATE_PER_MIN];
     const absRate = rate < 0 ? -rate : rate;
-    if (absRate > this.normalRatePerMin || beyond) this.steadySince = timeMs;
-    if (!this.active) {
-      const h = this.cusumH * scale;
-      const drift = this.reference - this.slow;
-      const rms = Math.sqrt(this.meanSqDiff / 2);
+    if (absRate > c.normalRatePerMin || beyond) s[S.STEADY_SINCE] = timeMs;
+    if (s[S.ACTIVE] === 0) {
+      const h = c.cusumH * scale;
+      const drift = s[S.REFERENCE] - s[S.SLOW];
+      const rms = Math.sqrt(s[S.MEAN_SQ_DIFF] / 2);
       const onsetScale = rms > scale ? rms : scale;
-      if (this.up > h) this.raise(this.shiftKind(1, scale), 1, x);
-      else if (this.down > h) this.raise(this.shiftKind(-1, scale), -1, x);
-      else if (this.onsetBeyond(this.onsetShort, this.onsetLimitShort, this.onsetLagShort, onsetScale, allowance)) this.raiseOnset(this.onsetShort, scale, x);
-      else if (this.onsetBeyond(this.onsetLong, this.onsetLimitLong, this.onsetLagLong, onsetScale, allowance)) this.raiseOnset(this.onsetLong, scale, x);
-      else if (absRate > this.trendLimit(scale, dt)) this.raise('trend', rate > 0 ? 1 : -1, x);
-      else if (drift > this.driftLimit || drift < -this.driftLimit) this.raise('trend', drift > 0 ? 1 : -1, x);
+      if (s[S.UP] > h) this.raise(this.shiftKind(1, scale), 1, x);
+      else if (s[S.DOWN] > h) this.raise(this.shiftKind(-1, scale), -1, x);
+      else if (this.onsetBeyond(S.ONSET_SHORT, Onset.SHORT_WINDOW, s[S.ONSET_LIMIT_SHORT], s[S.ONSET_LAG_SHORT], onsetScale, allowance)) this.raiseOnset(S.ONSET_SHORT, Onset.SHORT_WINDOW, scale, x);
+      else if (this.onsetBeyond(S.ONSET_LONG, Onset.LONG_WINDOW, s[S.ONSET_LIMIT_LONG], s[S.ONSET_LAG_LONG], onsetScale, allowance)) this.raiseOnset(S.ONSET_LONG, Onset.LONG_WINDOW, scale, x);
+      else if (absRate > this.trendLimit(scale, dt)) this.raise(Kind.TREND, rate > 0 ? 1 : -1, x);
+      else if (drift > c.driftLimit || drift < -c.driftLimit) this.raise(Kind.TREND, drift > 0 ? 1 : -1, x);
       return;
     }
-    if (this.kind === 'shift' && this.keepsRising(x, scale)) {
-      this.kind = 'trend';
-      this.event = 'update';
+    if (s[S.KIND] === Kind.SHIFT && this.keepsRising(x, scale)) {
+      s[S.KIND] = Kind.TREND;
+      s[S.EVENT] = Event.UPDATE;
     }
     // The condition lasts while the readings, averaged over trendTauMs, stay beyond half the
     // departure seen at the start (and beyond the in-control band) on the alert's side.
-    const band = this.cusumK * scale + allowance;
-    const half = this.magnitude / 2;
-    this.alertLevel += this.aTrend * ((x - this.baseline) * this.direction - this.alertLevel);
-    if (this.alertLevel <= (half > band ? half : band)) {
-      if (++this.calm >= this.returnSamples) {
-        this.finish('returned');
-        this.restartAt(this.baseline);
+    const band = c.cusumK * scale + allowance;
+    const half = s[S.MAGNITUDE] / 2;
+    s[S.ALERT_LEVEL] += s[S.A_TREND] * ((x - s[S.BASELINE]) * s[S.DIRECTION] - s[S.ALERT_LEVEL]);
+    if (s[S.ALERT_LEVEL] <= (half > band ? half : band)) {
+      if (++s[S.CALM] >= c.returnSamples) {
+        this.finish(Reason.RETURNED);
+        this.restartAt(s[S.BASELINE]);
       }
       return;
     }
-    this.calm = 0;
-    if (timeMs - this.steadySince >= this.acceptAfterMs) {
+    s[S.CALM] = 0;
+    if (timeMs - s[S.STEADY_SINCE] >= c.acceptAfterMs) {
       // Steady at a new level: accept it. Every level estimate restarts there.
-      const level = this.l1;
-      this.finish('rebaselined');
-      this.baseline = level;
+      const level = s[S.L1];
+      this.finish(Reason.REBASELINED);
+      s[S.BASELINE] = level;
       this.restartAt(level);
     }
   }
@@ -491,43 +640,49 @@ export class ChangeDetector {
    * A CUSUM alarm is a level shift, or a trend when the departure grew during the run: the
    * least-squares rise of x - reference over the run exceeds half its mean departure and three
    * standard errors (a step gives a flat run; where noise hides the shape it is called a shift).
+   * Returns the kind's code.
    */
-  private shiftKind(direction: number, scale: number): ChangeKind {
-    const n = this.runN;
-    if (n < 3) return 'shift';
+  private shiftKind(direction: number, scale: number): number {
+    const s = this.s;
+    const n = s[S.RUN_N];
+    if (n < 3) return Kind.SHIFT;
     const sumI = (n * (n - 1)) / 2;
     const sumII = ((n - 1) * n * (2 * n - 1)) / 6;
-    const rise = ((n * this.runSumIE - sumI * this.runSumE) / (n * sumII - sumI * sumI)) * (n - 1) * direction;
-    const mean = (this.runSumE / n) * direction;
+    const rise = ((n * s[S.RUN_SUM_IE] - sumI * s[S.RUN_SUM_E]) / (n * sumII - sumI * sumI)) * (n - 1) * direction;
+    const mean = (s[S.RUN_SUM_E] / n) * direction;
     const se = scale * Math.sqrt(12 / (n * (n * n - 1))) * (n - 1);
-    return rise > mean / 2 && rise > 3 * se ? 'trend' : 'shift';
+    return rise > mean / 2 && rise > 3 * se ? Kind.TREND : Kind.SHIFT;
   }
 
   /**
-   * A trend-onset test: its window full and |D| beyond `limitPerScale` × `onsetScale` +
-   * allowance. `onsetScale` is the standard deviation from the mean square difference,
-   * σ² = E[d²]/2, when that exceeds the scale: quantised readings (σ near half a step) make E|d| read up to 13 % low, and a
-   * threshold far out in the normal tail needs the true spread. D is taken less the part a slow
-   * trend gives it (the reference lags a trend of slope b by b·τ): b is estimated from the
-   * reference's lead on the 30-minute average, (reference - slow)/τ_slow, so a daily swing does
-   * not eat into the limit while a ramp's own first samples barely move that estimate.
+   * A trend-onset test (the RampOnset block at `at`, window m): its window full and |D| beyond
+   * `limitPerScale` × `onsetScale` + allowance. `onsetScale` is the standard deviation from the
+   * mean square difference, σ² = E[d²]/2, when that exceeds the scale: quantised readings (σ near
+   * half a step) make E|d| read up to 13 % low, and a threshold far out in the normal tail needs
+   * the true spread. D is taken less the part a slow trend gives it (the reference lags a trend
+   * of slope b by b·τ): b is estimated from the reference's lead on the 30-minute average,
+   * (reference - slow)/τ_slow, so a daily swing does not eat into the limit while a ramp's own
+   * first samples barely move that estimate.
    */
-  private onsetBeyond(test: RampOnset, limitPerScale: number, lagRatio: number, onsetScale: number, allowance: number): boolean {
-    if (test.count < test.window) return false;
-    const d = test.departure - (this.reference - this.slow) * lagRatio;
+  private onsetBeyond(at: number, m: number, limitPerScale: number, lagRatio: number, onsetScale: number, allowance: number): boolean {
+    const s = this.s;
+    if (rampOnsetCount(s, at) < m) return false;
+    const d = rampOnsetDeparture(s, at) - (s[S.REFERENCE] - s[S.SLOW]) * lagRatio;
     const limit = limitPerScale * onsetScale + allowance;
     return d > limit || d < -limit;
   }
 
   /**
-   * Raises an onset alarm: a `trend` when the window's readings rose by over half their mean
-   * departure and three standard errors of a difference (√2·scale), else a `shift` (which
-   * becomes a trend once the readings are seen to keep rising, see keepsRising).
+   * Raises an onset alarm (the RampOnset block at `at`, window m): a `trend` when the window's
+   * readings rose by over half their mean departure and three standard errors of a difference
+   * (√2·scale), else a `shift` (which becomes a trend once the readings are seen to keep rising,
+   * see keepsRising).
    */
-  private raiseOnset(test: RampOnset, scale: number, x: number): void {
-    const direction = test.departure > 0 ? 1 : -1;
-    const rise = test.rise() * direction;
-    const kind = rise > (test.mean() * direction) / 2 && rise > 3 * Math.SQRT2 * scale ? 'trend' : 'shift';
+  private raiseOnset(at: number, m: number, scale: number, x: number): void {
+    const s = this.s;
+    const direction = rampOnsetDeparture(s, at) > 0 ? 1 : -1;
+    const rise = rampOnsetRise(s, at, m) * direction;
+    const kind = rise > (rampOnsetMean(s, at, m) * direction) / 2 && rise > 3 * Math.SQRT2 * scale ? Kind.TREND : Kind.SHIFT;
     this.raise(kind, direction, x);
   }
 
@@ -537,52 +692,60 @@ export class ChangeDetector {
    * standard errors.
    */
   private keepsRising(x: number, scale: number): boolean {
-    const n = ++this.alertN;
-    const y = (x - this.baseline) * this.direction;
-    this.alertSumY += y;
-    this.alertSumIY += (n - 1) * y;
+    const s = this.s;
+    const n = ++s[S.ALERT_N];
+    const y = (x - s[S.BASELINE]) * s[S.DIRECTION];
+    s[S.ALERT_SUM_Y] += y;
+    s[S.ALERT_SUM_IY] += (n - 1) * y;
     if (n < 10) return false;
     const sumI = (n * (n - 1)) / 2;
     const sumII = ((n - 1) * n * (2 * n - 1)) / 6;
-    const rise = ((n * this.alertSumIY - sumI * this.alertSumY) / (n * sumII - sumI * sumI)) * (n - 1);
+    const rise = ((n * s[S.ALERT_SUM_IY] - sumI * s[S.ALERT_SUM_Y]) / (n * sumII - sumI * sumI)) * (n - 1);
     const se = scale * Math.sqrt(12 / (n * (n * n - 1))) * (n - 1);
-    return rise > this.magnitude && rise > 3 * se;
+    return rise > s[S.MAGNITUDE] && rise > 3 * se;
   }
 
-  private raise(kind: ChangeKind, direction: number, x: number): void {
-    this.steadySince = this.lastT;
-    this.alertN = 0;
-    this.alertSumY = 0;
-    this.alertSumIY = 0;
-    this.active = true;
-    this.kind = kind;
-    this.direction = direction;
-    this.baseline = this.reference;
-    const m = (x - this.baseline) * direction;
-    this.magnitude = m > 0 ? m : 0;
-    this.alertLevel = this.magnitude;
-    this.calm = 0;
-    this.alerts++;
-    this.event = 'start';
+  /** Raises an alert of kind code `kind`. */
+  private raise(kind: number, direction: number, x: number): void {
+    const s = this.s;
+    s[S.STEADY_SINCE] = s[S.LAST_T];
+    s[S.ALERT_N] = 0;
+    s[S.ALERT_SUM_Y] = 0;
+    s[S.ALERT_SUM_IY] = 0;
+    s[S.ACTIVE] = 1;
+    s[S.KIND] = kind;
+    s[S.DIRECTION] = direction;
+    const baseline = s[S.REFERENCE];
+    s[S.BASELINE] = baseline;
+    const m = (x - baseline) * direction;
+    const magnitude = m > 0 ? m : 0;
+    s[S.MAGNITUDE] = magnitude;
+    s[S.ALERT_LEVEL] = magnitude;
+    s[S.CALM] = 0;
+    s[S.ALERTS]++;
+    s[S.EVENT] = Event.START;
   }
 
   /** After an alert: the level estimates restart at `level` (the jump back or the new level is not a trend). */
   private restartAt(level: number): void {
-    this.reference = level;
-    this.slow = level;
-    this.l1 = level;
-    this.l2 = level;
-    this.ratePerMin = 0;
-    this.onsetShort.reset();
-    this.onsetLong.reset();
+    const s = this.s;
+    s[S.REFERENCE] = level;
+    s[S.SLOW] = level;
+    s[S.L1] = level;
+    s[S.L2] = level;
+    s[S.RATE_PER_MIN] = 0;
+    rampOnsetReset(s, S.ONSET_SHORT);
+    rampOnsetReset(s, S.ONSET_LONG);
   }
 
-  private finish(reason: ChangeEndReason): void {
-    this.active = false;
-    this.endReason = reason;
-    this.event = 'end';
-    this.up = 0;
-    this.down = 0;
-    this.calm = 0;
+  /** Ends the alert with reason code `reason`. */
+  private finish(reason: number): void {
+    const s = this.s;
+    s[S.ACTIVE] = 0;
+    s[S.END_REASON] = reason;
+    s[S.EVENT] = Event.END;
+    s[S.UP] = 0;
+    s[S.DOWN] = 0;
+    s[S.CALM] = 0;
   }
 }

@@ -5,6 +5,10 @@
  * variance use Welford's update, stable over periods of any length.
  *
  * With count 0 every value field is 0: check `count` before publishing.
+ *
+ * Memory layout: the state is a block of PeriodLayout.SIZE numbers at offset `at` in a Float64Array
+ * (periodAdd, periodSummaryInto, periodClear), so SensorAnalytics keeps it in its own state array;
+ * the PeriodAggregator class wraps a block of its own.
  */
 export interface PeriodSummary {
   count: number;
@@ -23,72 +27,93 @@ export function emptySummary(): PeriodSummary {
   return { count: 0, mean: 0, min: 0, max: 0, std: 0, first: 0, last: 0, firstTimeMs: 0, lastTimeMs: 0 };
 }
 
+export const enum PeriodLayout {
+  /** Offsets in a block: count, Welford's mean and M2, min, max, first, last and their times. */
+  N = 0,
+  MEAN = 1,
+  M2 = 2,
+  MIN = 3,
+  MAX = 4,
+  FIRST = 5,
+  LAST = 6,
+  FIRST_TIME = 7,
+  LAST_TIME = 8,
+  /** Numbers in one period's block. */
+  SIZE = 9,
+}
+
+/** Samples in the current period. */
+export function periodCount(s: Float64Array, at: number): number {
+  return s[at + PeriodLayout.N];
+}
+
+/** Adds a sample (finite value, time ms) to the period at `at`. */
+export function periodAdd(s: Float64Array, at: number, x: number, timeMs: number): void {
+  const n = ++s[at + PeriodLayout.N];
+  if (n === 1) {
+    s[at + PeriodLayout.MEAN] = x;
+    s[at + PeriodLayout.M2] = 0;
+    s[at + PeriodLayout.MIN] = x;
+    s[at + PeriodLayout.MAX] = x;
+    s[at + PeriodLayout.FIRST] = x;
+    s[at + PeriodLayout.FIRST_TIME] = timeMs;
+  } else {
+    const d = x - s[at + PeriodLayout.MEAN];
+    const mean = s[at + PeriodLayout.MEAN] + d / n;
+    s[at + PeriodLayout.MEAN] = mean;
+    s[at + PeriodLayout.M2] += d * (x - mean);
+    if (x < s[at + PeriodLayout.MIN]) s[at + PeriodLayout.MIN] = x;
+    if (x > s[at + PeriodLayout.MAX]) s[at + PeriodLayout.MAX] = x;
+  }
+  s[at + PeriodLayout.LAST] = x;
+  s[at + PeriodLayout.LAST_TIME] = timeMs;
+}
+
+/** Writes the summary of the period at `at` into `into` and returns it. */
+export function periodSummaryInto(s: Float64Array, at: number, into: PeriodSummary): PeriodSummary {
+  const n = s[at + PeriodLayout.N];
+  into.count = n;
+  into.mean = s[at + PeriodLayout.MEAN];
+  into.min = s[at + PeriodLayout.MIN];
+  into.max = s[at + PeriodLayout.MAX];
+  into.std = n < 2 ? 0 : Math.sqrt(s[at + PeriodLayout.M2] / (n - 1));
+  into.first = s[at + PeriodLayout.FIRST];
+  into.last = s[at + PeriodLayout.LAST];
+  into.firstTimeMs = s[at + PeriodLayout.FIRST_TIME];
+  into.lastTimeMs = s[at + PeriodLayout.LAST_TIME];
+  return into;
+}
+
+/** Starts a new period at `at`. */
+export function periodClear(s: Float64Array, at: number): void {
+  s.fill(0, at, at + PeriodLayout.SIZE);
+}
+
+/** One period aggregate with a block of its own. */
 export class PeriodAggregator {
-  private n = 0;
-  private mean = 0;
-  private m2 = 0;
-  private min = 0;
-  private max = 0;
-  private first = 0;
-  private last = 0;
-  private firstTimeMs = 0;
-  private lastTimeMs = 0;
+  private readonly s = new Float64Array(PeriodLayout.SIZE);
 
   get count(): number {
-    return this.n;
+    return this.s[PeriodLayout.N];
   }
 
   add(x: number, timeMs: number): void {
-    const n = ++this.n;
-    if (n === 1) {
-      this.mean = x;
-      this.m2 = 0;
-      this.min = x;
-      this.max = x;
-      this.first = x;
-      this.firstTimeMs = timeMs;
-    } else {
-      const d = x - this.mean;
-      this.mean += d / n;
-      this.m2 += d * (x - this.mean);
-      if (x < this.min) this.min = x;
-      if (x > this.max) this.max = x;
-    }
-    this.last = x;
-    this.lastTimeMs = timeMs;
+    periodAdd(this.s, 0, x, timeMs);
   }
 
   /** Writes the current period's summary into `into` and returns it. */
   summaryInto(into: PeriodSummary): PeriodSummary {
-    const n = this.n;
-    into.count = n;
-    into.mean = this.mean;
-    into.min = this.min;
-    into.max = this.max;
-    into.std = n < 2 ? 0 : Math.sqrt(this.m2 / (n - 1));
-    into.first = this.first;
-    into.last = this.last;
-    into.firstTimeMs = this.firstTimeMs;
-    into.lastTimeMs = this.lastTimeMs;
-    return into;
+    return periodSummaryInto(this.s, 0, into);
   }
 
   /** Writes the summary into `into`, then starts a new period. */
   takeInto(into: PeriodSummary): PeriodSummary {
-    this.summaryInto(into);
-    this.clear();
+    periodSummaryInto(this.s, 0, into);
+    periodClear(this.s, 0);
     return into;
   }
 
   clear(): void {
-    this.n = 0;
-    this.mean = 0;
-    this.m2 = 0;
-    this.min = 0;
-    this.max = 0;
-    this.first = 0;
-    this.last = 0;
-    this.firstTimeMs = 0;
-    this.lastTimeMs = 0;
+    periodClear(this.s, 0);
   }
 }

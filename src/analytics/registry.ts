@@ -1,4 +1,4 @@
-import { SensorAnalytics, type SampleResult, type SensorAnalyticsOptions } from './sensor-analytics';
+import { emptySampleResult, SensorAnalytics, SensorAnalyticsSettings, type SampleResult, type SensorAnalyticsOptions } from './sensor-analytics';
 
 export interface AnalyticsRegistryOptions {
   /** Most sensors tracked at once. Default 8. */
@@ -12,17 +12,21 @@ export interface AnalyticsRegistryOptions {
  * stays bounded on the device. A sample for a new sensor beyond the maximum throws an Error
  * ("analytics: cannot track sensor ...: limit of N sensors reached"); nothing is evicted
  * silently. Remove a sensor to make room.
+ *
+ * All its sensors share one frozen SensorAnalyticsSettings and one SampleResult (what `push`
+ * returns is rewritten by the next push of any sensor: copy what you keep).
  */
 export class AnalyticsRegistry {
   readonly maxSensors: number;
-  private readonly options: SensorAnalyticsOptions;
+  private readonly settings: SensorAnalyticsSettings;
+  private readonly result: SampleResult = emptySampleResult();
   private readonly sensors = new Map<string, SensorAnalytics>();
 
   constructor(options: AnalyticsRegistryOptions = {}) {
     const max = options.maxSensors ?? 8;
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxSensors must be a positive integer, got ${max}`);
     this.maxSensors = max;
-    this.options = options.sensor ?? {};
+    this.settings = new SensorAnalyticsSettings(options.sensor);
   }
 
   get size(): number {
@@ -45,7 +49,7 @@ export class AnalyticsRegistry {
       if (this.sensors.size >= this.maxSensors) {
         throw new Error(`analytics: cannot track sensor "${id}": limit of ${this.maxSensors} sensors reached`);
       }
-      s = new SensorAnalytics(id, this.options);
+      s = new SensorAnalytics(id, this.settings, this.result);
       this.sensors.set(id, s);
     }
     return s;

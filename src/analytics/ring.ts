@@ -4,7 +4,8 @@
  */
 export class Ring {
   readonly capacity: number;
-  private readonly data: Float64Array;
+  /** The slots, written in order and wrapping (slot indices as newestSlot gives them); read through the methods. */
+  readonly data: Float64Array;
   /** Index of the oldest value. */
   private head = 0;
   private size = 0;

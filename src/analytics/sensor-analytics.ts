@@ -1,6 +1,6 @@
-import { ChangeDetector, type ChangeDetectorOptions, type ChangeEvent, type ChangeKind } from './change-detector';
-import { Ewma } from './ewma';
-import { PeriodAggregator, type PeriodSummary } from './period-summary';
+import { ChangeDetector, ChangeDetectorSettings, type ChangeDetectorOptions, type ChangeEvent, type ChangeKind } from './change-detector';
+import { checkEwmaAlpha, ewmaClear, ewmaPush, ewmaValue, EwmaLayout } from './ewma';
+import { periodAdd, periodClear, periodCount, periodSummaryInto, PeriodLayout, type PeriodSummary } from './period-summary';
 import { WindowStats } from './window-stats';
 
 export interface SensorAnalyticsOptions {
@@ -12,7 +12,11 @@ export interface SensorAnalyticsOptions {
   detector?: ChangeDetectorOptions;
 }
 
-/** What one push produced. SensorAnalytics reuses a single instance: copy what you keep. */
+/**
+ * What one push produced. SensorAnalytics rewrites one object on every push, shared by every
+ * sensor built with the same result (see the constructor; AnalyticsRegistry shares one among its
+ * sensors): copy what you keep before the next push of any of them.
+ */
 export interface SampleResult {
   sensorId: string;
   /** False when the sample was refused (non-finite value or time); the state is unchanged. */
@@ -40,6 +44,62 @@ export interface SampleResult {
   rejected: number;
 }
 
+/** A result object with no sample in it yet (stats as of an empty window). */
+export function emptySampleResult(): SampleResult {
+  return {
+    sensorId: '',
+    accepted: false,
+    value: 0,
+    timeMs: 0,
+    count: 0,
+    mean: 0,
+    variance: 0,
+    std: 0,
+    min: NaN,
+    max: NaN,
+    ewma: NaN,
+    ratePerMinute: 0,
+    z: 0,
+    alert: 'none',
+    alertActive: false,
+    alertKind: undefined,
+    rejected: 0,
+  };
+}
+
+/**
+ * SensorAnalyticsOptions validated once and frozen: every sensor built with the same options
+ * shares one instance (AnalyticsRegistry makes one for all its sensors), so none keeps a copy.
+ * Throws RangeError on a window that is not a positive integer (at most 65,536), an alpha
+ * outside (0, 1] or a detector option that is not finite and > 0.
+ */
+export class SensorAnalyticsSettings {
+  readonly window: number;
+  readonly ewmaAlpha: number;
+  readonly detector: ChangeDetectorSettings;
+
+  constructor(options: SensorAnalyticsOptions = {}) {
+    const size = options.window ?? 60;
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`analytics window must be a positive integer, got ${size}`);
+    this.window = size;
+    this.ewmaAlpha = checkEwmaAlpha(options.ewmaAlpha ?? 0.1);
+    this.detector = new ChangeDetectorSettings(options.detector);
+    Object.freeze(this);
+  }
+}
+
+/*
+ * State layout: the sensor's own numbers in one Float64Array (an XS object would cost a slot per
+ * number, and the EWMA and period as objects of their own a few more each).
+ */
+const enum A {
+  ACCEPTED = 0,
+  REJECTED = 1,
+  EWMA = 2,
+  PERIOD = EWMA + EwmaLayout.SIZE,
+  SIZE = PERIOD + PeriodLayout.SIZE,
+}
+
 /**
  * All analytics for one sensor behind a single per-sample entry point, `push(value, timeMs)`:
  * change detection (ChangeDetector: spikes, level shifts, trends), window statistics, EWMA and
@@ -47,68 +107,109 @@ export interface SampleResult {
  *
  * NaN or ±Infinity (value or time) is refused: counted in `rejected`, reported with
  * `accepted: false`, and never enters any statistic.
+ *
+ * Memory (XS, window 60, settings and result shared): this object, its WindowStats and its
+ * ChangeDetector, each a few properties over typed arrays; the configuration lives in the
+ * shared settings, the EWMA, period aggregate and counters in one Float64Array here.
+ * bench/analytics.ts measures the slots per sensor (`slotsPerSensor`).
  */
 export class SensorAnalytics {
   readonly id: string;
+  readonly settings: SensorAnalyticsSettings;
   readonly window: WindowStats;
-  readonly ewma: Ewma;
   readonly detector: ChangeDetector;
-  readonly period = new PeriodAggregator();
+  /** The result every push rewrites (shared with the other sensors given the same one). */
   readonly result: SampleResult;
-  /** Samples accepted since construction. */
-  accepted = 0;
-  /** Samples refused (non-finite) since construction. */
-  rejected = 0;
+  /** Counters, EWMA and period aggregate (layout above). */
+  private readonly s: Float64Array;
 
-  constructor(id: string, options: SensorAnalyticsOptions = {}) {
-    const size = options.window ?? 60;
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`analytics window must be a positive integer, got ${size}`);
+  /**
+   * `options`: a SensorAnalyticsSettings to share (validated options otherwise); `result`: the
+   * object push rewrites, to share among sensors (a new one otherwise).
+   */
+  constructor(id: string, options: SensorAnalyticsOptions | SensorAnalyticsSettings = {}, result: SampleResult = emptySampleResult()) {
+    const settings = options instanceof SensorAnalyticsSettings ? options : new SensorAnalyticsSettings(options);
     this.id = id;
-    this.window = new WindowStats(size);
-    this.ewma = new Ewma(options.ewmaAlpha ?? 0.1);
-    this.detector = new ChangeDetector(options.detector);
-    this.result = {
-      sensorId: id,
-      accepted: false,
-      value: 0,
-      timeMs: 0,
-      count: 0,
-      mean: 0,
-      variance: 0,
-      std: 0,
-      min: NaN,
-      max: NaN,
-      ewma: NaN,
-      ratePerMinute: 0,
-      z: 0,
-      alert: 'none',
-      alertActive: false,
-      alertKind: undefined,
-      rejected: 0,
-    };
+    this.settings = settings;
+    this.window = new WindowStats(settings.window);
+    this.detector = new ChangeDetector(settings.detector);
+    this.result = result;
+    this.s = new Float64Array(A.SIZE);
   }
 
-  /** Processes one sample; returns the shared result object, rewritten. */
+  /** Samples accepted since construction. */
+  get accepted(): number {
+    return this.s[A.ACCEPTED];
+  }
+
+  /** Samples refused (non-finite) since construction. */
+  get rejected(): number {
+    return this.s[A.REJECTED];
+  }
+
+  /** The EWMA (NaN before the first sample). */
+  get ewma(): number {
+    return ewmaValue(this.s, A.EWMA);
+  }
+
+  /** Samples in the current period. */
+  get periodCount(): number {
+    return periodCount(this.s, A.PERIOD);
+  }
+
+  /** Processes one sample; returns the result object, rewritten. */
   push(value: number, timeMs: number): SampleResult {
     const r = this.result;
-    const w = this.window;
+    const s = this.s;
+    r.sensorId = this.id;
     r.value = value;
     r.timeMs = timeMs;
     // x - x is NaN exactly for NaN and ±Infinity: one test for both.
     if (value - value !== 0 || timeMs - timeMs !== 0) {
-      this.rejected++;
       r.accepted = false;
+      r.rejected = ++s[A.REJECTED];
+      this.writeStats(r, ewmaValue(s, A.EWMA));
       r.z = 0;
       r.alert = 'none';
-      r.rejected = this.rejected;
       return r;
     }
     const d = this.detector;
     d.push(value, timeMs);
-    w.push(value, timeMs);
-    this.period.add(value, timeMs);
-    this.accepted++;
+    this.window.push(value, timeMs);
+    periodAdd(s, A.PERIOD, value, timeMs);
+    s[A.ACCEPTED]++;
     r.accepted = true;
+    this.writeStats(r, ewmaPush(s, A.EWMA, this.settings.ewmaAlpha, value));
+    r.z = d.score;
+    r.alert = d.event;
+    r.rejected = s[A.REJECTED];
+    return r;
+  }
+
+  /** The current period's summary, written into `into`. */
+  summaryInto(into: PeriodSummary): PeriodSummary {
+    return periodSummaryInto(this.s, A.PERIOD, into);
+  }
+
+  /** The current period's summary, written into `into`; a new period starts. */
+  takeSummaryInto(into: PeriodSummary): PeriodSummary {
+    periodSummaryInto(this.s, A.PERIOD, into);
+    periodClear(this.s, A.PERIOD);
+    return into;
+  }
+
+  /** Forgets all samples and alert state (counters of accepted/rejected samples stay). */
+  clear(): void {
+    this.window.clear();
+    ewmaClear(this.s, A.EWMA);
+    this.detector.clear();
+    periodClear(this.s, A.PERIOD);
+  }
+
+  /** The window statistics and alert state after this sensor's last accepted sample. */
+  private writeStats(r: SampleResult, ewma: number): void {
+    const w = this.window;
+    const d = this.detector;
     r.count = w.count;
     r.mean = w.mean;
     const variance = w.variance;
@@ -116,31 +217,10 @@ export class SensorAnalytics {
     r.std = Math.sqrt(variance);
     r.min = w.min;
     r.max = w.max;
-    r.ewma = this.ewma.push(value);
+    r.ewma = ewma;
     r.ratePerMinute = w.ratePerMinute;
-    r.z = d.score;
-    r.alert = d.event;
-    r.alertActive = d.active;
-    r.alertKind = d.active || d.event === 'end' ? d.kind : undefined;
-    r.rejected = this.rejected;
-    return r;
-  }
-
-  /** The current period's summary, written into `into`. */
-  summaryInto(into: PeriodSummary): PeriodSummary {
-    return this.period.summaryInto(into);
-  }
-
-  /** The current period's summary, written into `into`; a new period starts. */
-  takeSummaryInto(into: PeriodSummary): PeriodSummary {
-    return this.period.takeInto(into);
-  }
-
-  /** Forgets all samples and alert state (counters of accepted/rejected samples stay). */
-  clear(): void {
-    this.window.clear();
-    this.ewma.clear();
-    this.detector.clear();
-    this.period.clear();
+    const active = d.active;
+    r.alertActive = active;
+    r.alertKind = active || d.event === 'end' ? d.kind : undefined;
   }
 }

@@ -8,7 +8,8 @@ import { MonotonicDeque } from '../../src/analytics/monotonic-deque';
 import { emptySummary, PeriodAggregator } from '../../src/analytics/period-summary';
 import { AnalyticsRegistry } from '../../src/analytics/registry';
 import { Ring } from '../../src/analytics/ring';
-import { SensorAnalytics, type SampleResult } from '../../src/analytics/sensor-analytics';
+import { ChangeDetector, ChangeDetectorSettings } from '../../src/analytics/change-detector';
+import { emptySampleResult, SensorAnalytics, SensorAnalyticsSettings, type SampleResult } from '../../src/analytics/sensor-analytics';
 import { WindowStats } from '../../src/analytics/window-stats';
 import { mulberry32, twoPass, windowValues } from './prng';
 
@@ -177,11 +178,11 @@ export const suite: Suite = {
         t.equal(dirty.window.variance, clean.window.variance);
         t.equal(dirty.window.min, clean.window.min);
         t.equal(dirty.window.max, clean.window.max);
-        t.equal(dirty.ewma.value, clean.ewma.value);
+        t.equal(dirty.ewma, clean.ewma);
         const a = emptySummary();
         const b = emptySummary();
         t.equal(JSON.stringify(dirty.summaryInto(a)), JSON.stringify(clean.summaryInto(b)));
-        return [dirty.rejected, dirty.window.mean, dirty.window.std, dirty.ewma.value];
+        return [dirty.rejected, dirty.window.mean, dirty.window.std, dirty.ewma];
       },
     },
     {
@@ -223,7 +224,7 @@ export const suite: Suite = {
         t.close(r.ratePerMinute, 0.6, 0.2, 'trend of 0.01 per second');
         const sum = s.takeSummaryInto(emptySummary());
         t.equal(sum.count, 50);
-        t.equal(s.period.count, 0);
+        t.equal(s.periodCount, 0);
         return [r.count, r.mean, r.variance, r.std, r.min, r.max, r.ewma, r.ratePerMinute, r.z, sum.mean, sum.std, sum.first, sum.last];
       },
     },
@@ -246,6 +247,47 @@ export const suite: Suite = {
         reg.forEach((_s, id) => ids.push(id));
         t.equal(JSON.stringify(ids), JSON.stringify(['28-000001', '28-000003']));
         return ids;
+      },
+    },
+    {
+      name: 'shared settings and one shared result: each push writes its own sensor, a refusal its own stats',
+      run: (t) => {
+        const settings = new SensorAnalyticsSettings({ window: 8, detector: { minSamples: 2 } });
+        t.ok(Object.isFrozen(settings) && Object.isFrozen(settings.detector), 'settings are frozen');
+        t.throws(() => new SensorAnalyticsSettings({ window: 0 }), /window must be a positive integer/);
+        t.throws(() => new SensorAnalyticsSettings({ ewmaAlpha: 2 }), /alpha/);
+        t.throws(() => new ChangeDetectorSettings({ cusumH: -1 }), /cusumH/);
+        const result = emptySampleResult();
+        const a = new SensorAnalytics('a', settings, result);
+        const b = new SensorAnalytics('b', settings, result);
+        const alone = new SensorAnalytics('alone', { window: 8, detector: { minSamples: 2 } });
+        t.ok(a.settings === b.settings && a.detector.settings === b.detector.settings, 'one settings object for both');
+        const rand = mulberry32(77);
+        for (let i = 0; i < 20; i++) {
+          const x = 20 + rand();
+          t.ok(a.push(x, i * 1000) === result, 'the shared result');
+          alone.push(x, i * 1000);
+          const rb = b.push(30 + rand(), i * 1000);
+          t.equal(rb.sensorId, 'b');
+        }
+        // A refused sample reports its own sensor's statistics, not the last pushed sensor's.
+        const refused = a.push(NaN, 21_000);
+        t.equal(refused.sensorId, 'a');
+        t.equal(refused.accepted, false);
+        t.equal(refused.mean, alone.window.mean);
+        t.equal(refused.min, alone.window.min);
+        t.equal(refused.ewma, alone.ewma);
+        t.equal(refused.count, 8);
+        // Run-time settings stay per detector.
+        const d1 = new ChangeDetector(settings.detector);
+        const d2 = new ChangeDetector(settings.detector);
+        d1.setSpikeThreshold(5);
+        d1.setStep(0.5);
+        t.equal(d2.spikeThreshold, 8);
+        t.equal(d2.step, 0.0625);
+        t.equal(settings.detector.spikeThreshold, 8);
+        t.throws(() => d1.setStep(0), /step/);
+        return [refused.mean, refused.std, refused.ewma, a.rejected, b.accepted, d1.spikeThreshold, d1.step];
       },
     },
     {

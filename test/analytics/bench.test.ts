@@ -3,7 +3,7 @@
  * allocation-free goals are asserted here, not timed.
  */
 import { describe, expect, it } from 'vitest';
-import { measure, WINDOWS } from '../../bench/analytics';
+import { CHUNK_BYTES_PER_SENSOR_MAX, measure, SLOTS_PER_SENSOR_MAX, WINDOWS } from '../../bench/analytics';
 
 describe('analytics in XS', () => {
   const bench = measure(6000, 10);
@@ -24,5 +24,16 @@ describe('analytics in XS', () => {
       expect(bench.perWindow[w].heapGrowthSlots, `window ${w}`).toBe(0);
     }
     expect(bench.ok).toBe(true);
+  });
+
+  // Deterministic (live slots after gc on the xs-device engine): a regression in memory per sensor fails here.
+  it(`keeps a sensor's analytics (window 60) within ${SLOTS_PER_SENSOR_MAX} XS slots and ${CHUNK_BYTES_PER_SENSOR_MAX} B of typed arrays`, () => {
+    const m = bench.memory;
+    expect(m.slotsPerSensor).toBeGreaterThan(0);
+    expect(m.slotsPerSensor).toBeLessThanOrEqual(SLOTS_PER_SENSOR_MAX);
+    expect(m.chunkBytesPerSensor).toBeGreaterThan(60 * 8 * 2);
+    expect(m.chunkBytesPerSensor).toBeLessThanOrEqual(CHUNK_BYTES_PER_SENSOR_MAX);
+    // The device's own per-sensor analytics (windowAnalytics) share the detector settings too.
+    expect(m.deviceSlotsPerSensor).toBeLessThanOrEqual(60);
   });
 });

@@ -7,7 +7,7 @@
  * (the configuration's anomalyThreshold) at run time; both keep its state, so a configuration
  * change never starts or ends an alert by itself.
  */
-import { ChangeDetector, type ChangeDetectorOptions } from '../../analytics/change-detector';
+import { ChangeDetector, ChangeDetectorSettings, type ChangeDetectorOptions } from '../../analytics/change-detector';
 import { emptySummary, PeriodAggregator, type PeriodSummary } from '../../analytics/period-summary';
 import { WindowStats } from '../../analytics/window-stats';
 import type { AnalyticsFactory, AnomalyAlert, AnomalyTransition, PeriodAggregate, SensorAnalytics, SensorStats } from '../ports';
@@ -38,10 +38,12 @@ class WindowAnalytics implements SensorAnalytics {
    */
   private bias = 0;
 
-  constructor(threshold: number, options: WindowAnalyticsOptions, summary: PeriodSummary) {
+  /** `detector`: the settings every sensor of the factory shares (frozen, made once); `summary`: the factory's scratch. */
+  constructor(threshold: number, window: number, detector: ChangeDetectorSettings, summary: PeriodSummary) {
     this.summary = summary;
-    this.window = new WindowStats(options.window ?? 60);
-    this.detector = new ChangeDetector({ ...options.detector, spikeThreshold: threshold });
+    this.window = new WindowStats(window);
+    this.detector = new ChangeDetector(detector);
+    this.detector.setSpikeThreshold(threshold);
   }
 
   push(value: number, timeMs: number): { stats: SensorStats; transition: AnomalyTransition } {
@@ -110,7 +112,10 @@ class WindowAnalytics implements SensorAnalytics {
   }
 }
 
+/** The factory validates the detector options once; all its sensors share the frozen settings and one summary scratch. */
 export function windowAnalytics(options: WindowAnalyticsOptions = {}): AnalyticsFactory {
+  const window = options.window ?? 60;
+  const detector = new ChangeDetectorSettings(options.detector);
   const summary = emptySummary();
-  return { create: (_id, threshold) => new WindowAnalytics(threshold, options, summary) };
+  return { create: (_id, threshold) => new WindowAnalytics(threshold, window, detector, summary) };
 }
