@@ -5,7 +5,8 @@
  *   - strings as UTF-8 code points (mxCESU8 not defined): '\u{1F600}'.length === 1 and
  *     charCodeAt can exceed 0xFFFF, as on an ESP32 and in the Moddable simulator;
  *   - a stack of XS_DEVICE_STACK slots (default 896, the firmware's manifest value) instead of 4096;
- *   - a fixed heap: no incremental growth, so a runaway allocation aborts instead of growing.
+ *   - a fixed heap: no incremental growth, so a runaway allocation aborts instead of growing;
+ *   - the meter's "allocate" is the chunk heap in use (xsnap's own: the space reserved).
  * The binary goes to node_modules/.xs-device/xsnap-worker (npm ci rebuilds it: postinstall).
  * test/xs/xsrun.mjs starts it through xsnap()'s `spawn` option when XS_ENGINE=device.
  *
@@ -63,6 +64,13 @@ patch(
 		0,			/* incrementalHeapCount */
 		${stack},				/* stackCount (xs-device: the firmware's) */`,
 );
+
+// The meter's "allocate" (xsnap: the heap space reserved, fixed here) reports the chunk bytes in
+// use instead, so a command after gc measures the live chunk heap as Instrumentation's "XS Chunk
+// Heap Used" does on the device (test/xs/lane.ts: chunkBytes).
+patch('sources/xsnapPlatform.c', 'txSize fxGetCurrentHeapCount(txMachine* the)', 'txSize fxGetCurrentChunksSize(txMachine* the) { return the->currentChunksSize; } /* xs-device */\n\ntxSize fxGetCurrentHeapCount(txMachine* the)');
+patch('sources/xsnap-worker.c', 'extern xsIntegerValue fxGetCurrentHeapCount(xsMachine* the);', 'extern xsIntegerValue fxGetCurrentHeapCount(xsMachine* the);\nextern xsIntegerValue fxGetCurrentChunksSize(xsMachine* the); /* xs-device */');
+patch('sources/xsnap-worker.c', 'meterIndex, the->allocatedSpace, tsbuf);', 'meterIndex, (unsigned)fxGetCurrentChunksSize(the), tsbuf); /* xs-device: chunk bytes in use */');
 
 const version = JSON.parse(fs.readFileSync(path.join(xsnapDir, 'package.json'), 'utf8')).version;
 const started = Date.now();

@@ -54,6 +54,8 @@ export interface FirmwareConfig {
    * completed unread and reported, larger method requests answered 413, larger twins refused.
    */
   maxIncomingBytes: number;
+  /** TLS max_fragment_length asked of the server, bytes (512..4096; 0: not asked). ModdableNetworkOptions.maxFragmentLength. */
+  tlsMaxFragment: number;
   /** > 0: collect garbage and log the live XS heap every this many ms (memory-probe.ts). */
   memoryProbeMs: number;
   /** SNTP servers, comma-separated, tried in turn. */
@@ -105,6 +107,7 @@ export function readConfig(): FirmwareConfig {
     outboxMaxCount: integer(c.outboxMaxCount, 50),
     outboxMaxBytes: integer(c.outboxMaxBytes, 8192),
     maxIncomingBytes: integer(c.maxIncomingBytes, 8192),
+    tlsMaxFragment: integer(c.tlsMaxFragment, 4096),
     memoryProbeMs: integer(c.memoryProbeMs, 0),
     sntp: text(c.sntp) || 'pool.ntp.org',
     cloud: parseCloud(text(c.cloud) || 'iothub'),

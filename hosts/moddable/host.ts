@@ -21,7 +21,7 @@ export function createHost(config: FirmwareConfig, restartApplication: () => voi
   return {
     clock,
     timers: new ModdableTimers(),
-    network: new ModdableNetwork(config.hubCa ? { roots: pemToDerList(config.hubCa) } : {}),
+    network: new ModdableNetwork({ roots: config.hubCa ? pemToDerList(config.hubCa) : undefined, maxFragmentLength: config.tlsMaxFragment }),
     oneWire: openOneWireBus(config.onewirePin, () => clock.now(), config.simSensors, config.simFaults),
     crypto: new ModdableCrypto(),
     storage: createStorage(),

@@ -33,7 +33,18 @@ export interface ModdableNetworkOptions {
    * CA from `hubCa`). Default: Microsoft RSA Root CA 2017 from resources. A `ca` list wins.
    */
   roots?: readonly Der[];
+  /**
+   * TLS record plaintext the device asks the server not to exceed, bytes: 512, 1024, 2048 or
+   * 4096 (RFC 6066 §4, max_fragment_length; 0: not asked). Default 4096. A 16 KB record costs
+   * Moddable's TLS its whole size twice while it is read and decrypted, which a 64 KB C2D message
+   * or a twin document brings; IoT Hub supports the extension in preview (a server that ignores
+   * it still sends up to 16 KB, which the device must then have room for).
+   */
+  maxFragmentLength?: number;
 }
+
+/** RFC 6066's max_fragment_length values. */
+const FRAGMENT_LENGTHS: readonly number[] = Object.freeze([0, 512, 1024, 2048, 4096]);
 
 /**
  * TCP and TLS over Moddable's "socket" and "securesocket". TLS is pinned to 1.2 (Moddable's
@@ -45,11 +56,18 @@ export interface ModdableNetworkOptions {
  * ssl/cert trusts any root of the SDK store whose caN.der is among the resources (ca170).
  */
 export class ModdableNetwork implements Network {
-  constructor(private readonly options: ModdableNetworkOptions = {}) {}
+  private readonly maxFragmentLength: number;
+
+  /** Throws RangeError when maxFragmentLength is not one of RFC 6066's values or 0. */
+  constructor(private readonly options: ModdableNetworkOptions = {}) {
+    const fragment = options.maxFragmentLength ?? 4096;
+    if (FRAGMENT_LENGTHS.indexOf(fragment) < 0) throw new RangeError(`maxFragmentLength ${fragment}: expected 0, 512, 1024, 2048 or 4096`);
+    this.maxFragmentLength = fragment;
+  }
 
   connect(options: ConnectOptions, handlers: ConnectionHandlers): Connection {
     const roots = options.tls ? this.rootsFor(options.tls.ca) : [];
-    return new SocketConnection(() => openSocket(options, roots), handlers);
+    return new SocketConnection(() => openSocket(options, roots, this.maxFragmentLength), handlers);
   }
 
   private rootsFor(ca: readonly string[] | undefined): readonly Der[] {
@@ -69,10 +87,12 @@ export class ModdableNetwork implements Network {
 }
 
 /** Opens the SDK socket for one connection: TLS pinned to 1.2 with every root trusted, or plain TCP. */
-function openSocket(options: ConnectOptions, roots: readonly Der[]): CallbackSocket {
+function openSocket(options: ConnectOptions, roots: readonly Der[], maxFragmentLength: number): CallbackSocket {
   const tls = options.tls;
   if (!tls) return new Socket({ host: options.host, port: options.port }) as unknown as CallbackSocket;
   const secure: Record<string, unknown> = { protocolVersion: TLS_1_2, serverName: tls.serverName ?? options.host };
+  // ssl/ssl_handshake.js sends the extension for this option name (its extension_type table).
+  if (maxFragmentLength > 0) secure.tls_max_fragment_length = maxFragmentLength;
   if (tls.cert !== undefined || tls.key !== undefined) {
     // SecureSocket's clientCertificates / clientKey (documentation/network/securesocket.md);
     // ssl/cert parses the key with PKCS8.parse and signs CertificateVerify with RSA only.

@@ -13,6 +13,8 @@ export interface XsCommandResult {
   compute: number;
   /** Live XS slots after the command. */
   currentHeapCount: number;
+  /** xs-device only: chunk heap bytes in use after the command (after a gc command: live chunk bytes). */
+  chunkBytes?: number;
 }
 
 /**

@@ -6,7 +6,7 @@
  *   commands: a JSON array of { op, arg }; each is answered by the entry's `serve` handlers.
  *   XS_ENGINE=device runs the xs-device worker (scripts/build-xs-device.mjs: UTF-8 strings,
  *   the firmware's 896-slot stack, a fixed heap) instead of xsnap's own (CESU-8, 4096 slots).
- * Prints one JSON document: { results: [{ reply, compute, currentHeapCount }] }.
+ * Prints one JSON document: { results: [{ reply, compute, currentHeapCount, chunkBytes? }] }.
  *
  * This must be its own process: `@endo/init` (needed by xsnap's Node side) locks down the
  * realm with SES, which breaks test runners.
@@ -99,6 +99,8 @@ async function main() {
         reply: JSON.parse(decoder.decode(reply)),
         compute: meterUsage.compute,
         currentHeapCount: meterUsage.currentHeapCount,
+        // xs-device reports the chunk heap in use as "allocate" (scripts/build-xs-device.mjs).
+        ...(process.env.XS_ENGINE === 'device' ? { chunkBytes: meterUsage.allocate } : {}),
       });
     }
   } finally {
