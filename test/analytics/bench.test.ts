@@ -3,7 +3,7 @@
  * allocation-free goals are asserted here, not timed.
  */
 import { describe, expect, it } from 'vitest';
-import { CHUNK_BYTES_PER_SENSOR_MAX, measure, SLOTS_PER_SENSOR_MAX, WINDOWS } from '../../bench/analytics';
+import { CHUNK_BYTES_PER_SENSOR_MAX, DEVICE_APP_SLOTS_PER_SENSOR_MAX, measure, SLOTS_PER_SENSOR_MAX, WINDOWS } from '../../bench/analytics';
 
 describe('analytics in XS', () => {
   const bench = measure(6000, 10);
@@ -35,5 +35,10 @@ describe('analytics in XS', () => {
     expect(m.chunkBytesPerSensor).toBeLessThanOrEqual(CHUNK_BYTES_PER_SENSOR_MAX);
     // The device's own per-sensor analytics (windowAnalytics) share the detector settings too.
     expect(m.deviceSlotsPerSensor).toBeLessThanOrEqual(60);
+  });
+
+  it(`keeps the whole device application within ${DEVICE_APP_SLOTS_PER_SENSOR_MAX} XS slots per sensor`, () => {
+    expect(bench.memory.deviceAppSlotsPerSensor).toBeGreaterThan(bench.memory.deviceSlotsPerSensor);
+    expect(bench.memory.deviceAppSlotsPerSensor).toBeLessThanOrEqual(DEVICE_APP_SLOTS_PER_SENSOR_MAX);
   });
 });
