@@ -26,7 +26,13 @@ export default function main(): void {
   const host = createHost(config, () => {
     // Called from a timer of the stopped application. The new one starts a little later, once
     // the old TLS socket has closed (an overlap crashed in the socket layer in the simulator).
-    app?.stop();
+    // A stop that throws must not keep the device from starting again (an exception out of a
+    // timer callback aborts XS); what it was is logged.
+    try {
+      app?.stop();
+    } catch (error) {
+      host.log.write('error', 'main', `stopping for the restart failed: ${describeError(error)}`);
+    }
     app = undefined;
     host.timers.set(launch, RESTART_DELAY_MS);
   });
@@ -47,4 +53,11 @@ export default function main(): void {
   // Before the link: the first sample is the host alone, the next ones include the application.
   if (config.memoryProbeMs > 0) startMemoryProbe(host.timers, host.log, config.memoryProbeMs);
   link.start();
+}
+
+/** An exception's name, message and (where the engine keeps one) stack, for the log. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const stack = (error as { stack?: unknown }).stack;
+  return `${error.name}: ${error.message}${typeof stack === 'string' ? ` ${stack}` : ''}`;
 }

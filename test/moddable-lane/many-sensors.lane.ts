@@ -1,0 +1,118 @@
+/**
+ * The Moddable lane with a full bus (issue 11): the firmware built for 24 simulated DS18B20s
+ * (`simSensors=24 maxSensors=24`) in mcsim with the ESP32's chunk heap and slot heap (plus the
+ * slots the simulated sensors' own models take, rig.ts SIM_SENSOR_SLOTS, which a device does
+ * not carry), against the emulator on loopback. Every sensor is tracked and in telemetry (a
+ * message over 4 KB), getStats answers for all 24 in one method response several socket
+ * writes long, the reported twin lists them, and the heaps after GC stay flat. Built from its
+ * own generated manifest (build/moddable/manifests/many-sensors-lane), so its build directory
+ * is not the main lane's.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHub, type Hub } from '../../simulator/hub/hub';
+import { projectRoot } from '../xs/lane';
+import { reportedOf, telemetryOf, until } from './hub-probe';
+import { buildFirmware, ESP32_SLOTS, laneManifest, requireSdk, runFirmware, SIM_SENSOR_SLOTS, type RunningFirmware } from './rig';
+
+const ID = 'modsim-24';
+const SENSORS = 24;
+const SOAK_MS = Math.min(Number(process.env.MODDABLE_SOAK_MS ?? 600_000), 180_000);
+/** ESP32's chunk heap (hosts/moddable/manifest_sim.json). */
+const ESP32_CHUNK = 78_848;
+/** Slot size in the 64-bit simulator (16 B on the ESP32: counts carry over). */
+const SIM_SLOT_BYTES = 32;
+const results = path.join(projectRoot, 'test-results');
+let dataDir: string;
+let hub: Hub;
+let firmware: RunningFirmware;
+
+beforeAll(async () => {
+  const sdk = requireSdk();
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'thermo-moddable-24-'));
+  hub = await startHub({ dataDir, mqttPort: 0, httpPort: null, dpsPort: null });
+  hub.createDevice({ deviceId: ID });
+  const mcso = buildFirmware(sdk, laneManifest('many-sensors-lane', SENSORS), {
+    storageDir: path.join(dataDir, 'storage/'),
+    connectionString: hub.connectionString(ID),
+    hubCa: fs.readFileSync(path.join(dataDir, 'ca.der')).toString('base64'),
+    hubHost: '127.0.0.1',
+    hubPort: hub.mqttPort,
+    simSensors: SENSORS,
+    maxSensors: SENSORS,
+    sampleIntervalMs: 2000,
+    telemetryIntervalMs: 2000,
+    memoryProbeMs: 10_000,
+  });
+  firmware = await runFirmware(sdk, mcso, path.join(results, 'moddable-lane-24.log'));
+  await firmware.waitForLine(/hub: hub connected/, 180_000);
+}, 45 * 60_000);
+
+afterAll(async () => {
+  if (firmware) {
+    firmware.screenshot(path.join(results, 'moddable-lane-24.png'));
+    await firmware.stop();
+  }
+  await hub?.stop();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe(`the firmware in the Moddable simulator with ${SENSORS} sensors on the bus`, () => {
+  it('telemetry carries every sensor with a value: one message over 4 KB', async () => {
+    const t = await until('telemetry with every sensor valued', () => telemetryOf(hub, ID).find((b) => b.sensors.length === SENSORS && b.sensors.every((s) => s.value !== null)), firmware, 120_000);
+    expect(new Set(t.sensors.map((s) => s.id)).size).toBe(SENSORS);
+    for (const s of t.sensors) expect(s.id).toMatch(/^28[0-9A-F]{14}$/);
+    expect(Buffer.byteLength(JSON.stringify(t))).toBeGreaterThan(4096);
+    expect(firmware.fatalLines()).toEqual([]);
+  });
+
+  it('getStats answers for all 24 sensors, with their window statistics', async () => {
+    await until('24 sensors with statistics', async () => {
+      const r = await hub.invokeMethod(ID, 'getStats', {}, 20);
+      const sensors = (r.payload as { sensors?: { count: number }[] }).sensors ?? [];
+      return r.status === 200 && sensors.length === SENSORS && sensors.every((s) => s.count >= 2) ? r : undefined;
+    }, firmware, 120_000);
+    const r = await hub.invokeMethod(ID, 'getStats', {}, 20);
+    const text = JSON.stringify(r.payload);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(4 * 896); // several of the simulator socket's 896-byte writes
+    const sensors = (r.payload as { sensors: { id: string; mean: number; std: number; min: number; max: number }[] }).sensors;
+    for (const s of sensors) {
+      expect(s.min).toBeLessThanOrEqual(s.mean);
+      expect(s.mean).toBeLessThanOrEqual(s.max);
+      expect(s.std).toBeGreaterThanOrEqual(0);
+    }
+    expect((await hub.invokeMethod(ID, 'identify', { durationMs: 1000 }, 20)).status).toBe(200);
+    expect((await hub.invokeMethod(ID, 'setInterval', { telemetryIntervalMs: 5 }, 20)).status).toBe(400);
+    expect((await hub.invokeMethod(ID, 'nothing', {}, 20)).status).toBe(404);
+    expect(firmware.fatalLines()).toEqual([]);
+  });
+
+  it('the reported twin lists all 24 sensors', async () => {
+    const sensors = await until('24 sensors reported', () => {
+      const list = reportedOf(hub, ID).sensors as { id: string; status: string }[] | undefined;
+      return list && list.length === SENSORS ? list : undefined;
+    }, firmware, 60_000);
+    expect(sensors.every((s) => s.status === 'online')).toBe(true);
+  });
+
+  it(`slot and chunk heaps after GC stay flat and within the ESP32's over ${Math.round(SOAK_MS / 60_000)} minutes`, async () => {
+    const start = firmware.memory.length;
+    await new Promise((r) => setTimeout(r, SOAK_MS));
+    const soak = firmware.memory.slice(start);
+    expect(soak.length).toBeGreaterThanOrEqual(Math.floor(SOAK_MS / 10_000) - 2);
+    const third = Math.max(2, Math.floor(soak.length / 3));
+    const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
+    const early = soak.slice(0, third);
+    const late = soak.slice(-third);
+    expect(median(late.map((s) => s.slots))).toBeLessThanOrEqual(median(early.map((s) => s.slots)) * 1.02);
+    expect(median(late.map((s) => s.chunk))).toBeLessThanOrEqual(median(early.map((s) => s.chunk)) + 4096);
+    // The device's share: what the simulated sensors' models take is not on a device.
+    const deviceSlots = Math.max(...soak.map((s) => s.slots / SIM_SLOT_BYTES)) - SENSORS * SIM_SENSOR_SLOTS;
+    expect(deviceSlots).toBeLessThan(ESP32_SLOTS);
+    expect(Math.max(...soak.map((s) => s.chunk))).toBeLessThan(ESP32_CHUNK);
+    expect(firmware.alive).toBe(true);
+    expect(firmware.fatalLines()).toEqual([]);
+  }, SOAK_MS + 120_000);
+});
