@@ -87,6 +87,31 @@ export function laneManifest(name: string, sensors: number, extra: Record<string
   return dir;
 }
 
+/**
+ * Memory samples over a soak: the median of the first and of the last third (at least two
+ * samples each), slots and chunk bytes as the simulator reports them. Flat means the late
+ * medians are within 2 % (slots) and 4 KB (chunk) of the early ones: the ESP32's heap leaves no
+ * room for a leak of a slot a message.
+ */
+export function heapTrend(soak: readonly MemorySample[]): { early: { slots: number; chunk: number }; late: { slots: number; chunk: number }; flat: boolean } {
+  const third = Math.max(2, Math.floor(soak.length / 3));
+  const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
+  const of = (part: readonly MemorySample[]) => ({ slots: median(part.map((s) => s.slots)), chunk: median(part.map((s) => s.chunk)) });
+  const early = of(soak.slice(0, third));
+  const late = of(soak.slice(-third));
+  return { early, late, flat: late.slots <= early.slots * 1.02 && late.chunk <= early.chunk + 4096 };
+}
+
+/** After a lane file: a screenshot of the simulator, then everything it started is stopped and removed. */
+export async function endLane(firmware: RunningFirmware | undefined, screenshot: string, hub: { stop(): Promise<void> } | undefined, dataDir: string | undefined): Promise<void> {
+  if (firmware) {
+    firmware.screenshot(screenshot);
+    await firmware.stop();
+  }
+  await hub?.stop();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
 /** A free TCP port on loopback. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
