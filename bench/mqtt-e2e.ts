@@ -33,7 +33,9 @@
  *   that sleeps between PUBACKs (ours needs less CPU per message) is woken onto the broker's CPU
  *   and preempts it: measured unpinned (--no-pin), mosquitto was preempted 0.6 times per message
  *   with our client against 0.03 with mqtt.js, which stays busy, and spent 22.2 against 19.2 us of
- *   CPU per message; pinned, 0.005 times for both and the same CPU per message.
+ *   CPU per message; pinned, 0.005 times for both and the same CPU per message. After the pinned
+ *   pairs, `--unpinned-pairs` (default 5) more run unpinned and are reported for information
+ *   (unpinnedForInformation), without a goal.
  *
  *   e2eRatio   = median over pairs of (ours msgs/s / mqtt.js msgs/s), MQTT 3.1.1   goal >= 1
  *   v5E2eRatio = the same in MQTT 5.0                                               goal >= 1
@@ -43,7 +45,7 @@
  * connect and disconnect included), mosquitto's CPU time per message and how often it was
  * preempted per message (/proc/<pid>/schedstat and status, Linux; connect and disconnect
  * included), each client's msgs/s, and every pair's ratio.
- * Run: npx tsx bench/mqtt-e2e.ts [--messages N] [--pairs N] [--warmup N] [--no-pin]
+ * Run: npx tsx bench/mqtt-e2e.ts [--messages N] [--pairs N] [--warmup N] [--no-pin] [--unpinned-pairs N]
  * (writes bench/results/mqtt-e2e.json; exits 1 when a goal is missed)
  */
 import { connectAsync } from 'mqtt';
@@ -69,6 +71,7 @@ const MESSAGES = arg('--messages', 10_000);
 const PAIRS = arg('--pairs', 11);
 const WARMUP = arg('--warmup', 2);
 const PIN = !args.includes('--no-pin');
+const UNPINNED_PAIRS = arg('--unpinned-pairs', 5);
 const WINDOW = 10;
 const PAYLOAD_BYTES = 64;
 const TOPIC = 'bench/e2e/telemetry';
@@ -215,7 +218,7 @@ function allowedCpus(): number[] {
 }
 
 /** Pins mosquitto and this process (all its threads) to two different CPUs; false when it cannot. */
-function pin(broker: Mosquitto): { brokerCpu: number; clientMainThreadCpu: number } | false {
+function pin(broker: Mosquitto): { brokerCpu: number; clientMainThreadCpu: number; cpus: number[] } | false {
   const cpus = allowedCpus();
   if (broker.pid === undefined || cpus.length < 2 || os.availableParallelism() < 2) return false;
   const [brokerCpu, clientMainThreadCpu] = cpus;
@@ -223,7 +226,14 @@ function pin(broker: Mosquitto): { brokerCpu: number; clientMainThreadCpu: numbe
   // mosquitto is one thread; here only the main thread (the event loop, where both clients run):
   // V8's garbage-collector helper threads stay free to run on any CPU, as they would unpinned.
   if (!ok(broker.pid, brokerCpu, ['-a']) || !ok(process.pid, clientMainThreadCpu, [])) return false;
-  return { brokerCpu, clientMainThreadCpu };
+  return { brokerCpu, clientMainThreadCpu, cpus };
+}
+
+/** Lets mosquitto and this process's main thread run on any of `cpus` again. */
+function unpin(broker: Mosquitto, cpus: number[]): boolean {
+  const list = cpus.join(',');
+  const ok = (pid: number, flags: string[]) => spawnSync('taskset', [...flags, '-p', '-c', list, String(pid)]).status === 0;
+  return broker.pid !== undefined && ok(broker.pid, ['-a']) && ok(process.pid, []);
 }
 
 interface VersionResult {
@@ -244,6 +254,24 @@ function summary(r: VersionResult) {
   };
 }
 
+/** `count` pairs of rounds per version (3.1.1 and 5.0 alternating, the first of a pair alternating too). */
+async function pairs(broker: Mosquitto, count: number): Promise<Record<Version, VersionResult>> {
+  const results: Record<Version, VersionResult> = { 4: { ours: [], theirs: [] }, 5: { ours: [], theirs: [] } };
+  for (let pair = 0; pair < count; pair++) {
+    for (const v of [4, 5] as const) {
+      const r = results[v];
+      if (pair % 2 === 0) {
+        r.ours.push(await round(broker, runOurs, v));
+        r.theirs.push(await round(broker, runTheirs, v));
+      } else {
+        r.theirs.push(await round(broker, runTheirs, v));
+        r.ours.push(await round(broker, runOurs, v));
+      }
+    }
+  }
+  return results;
+}
+
 async function main(): Promise<void> {
   const broker = await startMosquitto({ logTypes: BROKER_LOG });
   try {
@@ -254,21 +282,17 @@ async function main(): Promise<void> {
         await runTheirs(broker, v);
       }
     }
-    const results: Record<Version, VersionResult> = { 4: { ours: [], theirs: [] }, 5: { ours: [], theirs: [] } };
-    for (let pair = 0; pair < PAIRS; pair++) {
-      for (const v of [4, 5] as const) {
-        const r = results[v];
-        if (pair % 2 === 0) {
-          r.ours.push(await round(broker, runOurs, v));
-          r.theirs.push(await round(broker, runTheirs, v));
-        } else {
-          r.theirs.push(await round(broker, runTheirs, v));
-          r.ours.push(await round(broker, runOurs, v));
-        }
-      }
-    }
+    const results = await pairs(broker, PAIRS);
     const v311 = summary(results[4]);
     const v5 = summary(results[5]);
+    // For information (no goal): the same pairs left to the scheduler, which shows what pinning removes.
+    let unpinned: { pairs: number; e2eRatio: number; v5E2eRatio: number; v311: ReturnType<typeof summary>; v5: ReturnType<typeof summary> } | undefined;
+    if (pinned && UNPINNED_PAIRS > 0 && unpin(broker, pinned.cpus)) {
+      const u = await pairs(broker, UNPINNED_PAIRS);
+      const u4 = summary(u[4]);
+      const u5 = summary(u[5]);
+      unpinned = { pairs: UNPINNED_PAIRS, e2eRatio: u4.ratio, v5E2eRatio: u5.ratio, v311: u4, v5: u5 };
+    }
     const result = {
       messagesPerRound: MESSAGES,
       pairs: PAIRS,
@@ -280,7 +304,7 @@ async function main(): Promise<void> {
       v5TopicAliases: 'both (ours default, mqtt.js autoAssignTopicAlias)',
       broker: 'mosquitto 2.0 (Debian), loopback, plain TCP',
       brokerLog: BROKER_LOG,
-      pinned,
+      pinned: pinned && { brokerCpu: pinned.brokerCpu, clientMainThreadCpu: pinned.clientMainThreadCpu },
       peer: 'mqtt.js 5',
       node: process.version,
       loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
@@ -289,6 +313,7 @@ async function main(): Promise<void> {
       v311,
       v5,
       goal: { e2eRatioMin: 1, v5E2eRatioMin: 1 },
+      unpinnedForInformation: unpinned ?? null,
       ok: v311.ratio >= 1 && v5.ratio >= 1,
     };
     const out = path.join(projectRoot, 'bench/results/mqtt-e2e.json');
@@ -302,6 +327,14 @@ async function main(): Promise<void> {
         `${name}: ratio ${s.ratio} (median of ${s.pairRatios.join(' ')}); msgs/s ours ${s.oursMedianMsgsPerSec}, mqtt.js ${s.theirsMedianMsgsPerSec}; ` +
           `CPU us/msg ours ${s.cpuUsPerMessage.ours}, mqtt.js ${s.cpuUsPerMessage.theirs}; ` +
           `broker CPU us/msg ${s.brokerCpuUsPerMessage.ours}/${s.brokerCpuUsPerMessage.theirs}, preemptions/msg ${s.brokerPreemptionsPerMessage.ours}/${s.brokerPreemptionsPerMessage.theirs}`,
+      );
+    }
+    if (unpinned) {
+      const u = unpinned;
+      console.log(
+        `for information, ${u.pairs} pairs unpinned: ratio ${u.e2eRatio} (3.1.1), ${u.v5E2eRatio} (5.0); ` +
+          `broker preemptions/msg ${u.v311.brokerPreemptionsPerMessage.ours}/${u.v311.brokerPreemptionsPerMessage.theirs}, ` +
+          `broker CPU us/msg ${u.v311.brokerCpuUsPerMessage.ours}/${u.v311.brokerCpuUsPerMessage.theirs} (3.1.1, ours/mqtt.js)`,
       );
     }
     console.log(`e2eRatio ${result.e2eRatio}, v5E2eRatio ${result.v5E2eRatio} (goal >= 1) -> ${result.ok ? 'OK' : 'MISSED'}; wrote ${path.relative(projectRoot, out)}`);
