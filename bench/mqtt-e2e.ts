@@ -68,7 +68,7 @@ const arg = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const MESSAGES = arg('--messages', 10_000);
-const PAIRS = arg('--pairs', 11);
+const PAIRS = arg('--pairs', 21);
 const WARMUP = arg('--warmup', 2);
 const PIN = !args.includes('--no-pin');
 const UNPINNED_PAIRS = arg('--unpinned-pairs', 5);
