@@ -1,3 +1,4 @@
+import { DEFAULT_FRAGMENT_LENGTH } from './tls-fragment';
 import config from 'mc/config';
 import { parseTransport, type Transport } from '../../src/iothub/transport';
 
@@ -107,7 +108,7 @@ export function readConfig(): FirmwareConfig {
     outboxMaxCount: integer(c.outboxMaxCount, 50),
     outboxMaxBytes: integer(c.outboxMaxBytes, 8192),
     maxIncomingBytes: integer(c.maxIncomingBytes, 8192),
-    tlsMaxFragment: integer(c.tlsMaxFragment, 4096),
+    tlsMaxFragment: integer(c.tlsMaxFragment, DEFAULT_FRAGMENT_LENGTH),
     memoryProbeMs: integer(c.memoryProbeMs, 0),
     sntp: text(c.sntp) || 'pool.ntp.org',
     cloud: parseCloud(text(c.cloud) || 'iothub'),

@@ -6,6 +6,7 @@ import { base64Decode } from '../../src/iothub/base64';
 import { ROOT_CAS } from '../../src/iothub/root-cas';
 import type { Connection, ConnectionHandlers, ConnectOptions, Network } from '../../src/platform';
 import { SocketConnection, type CallbackSocket } from './socket-connection';
+import { checkFragmentLength, DEFAULT_FRAGMENT_LENGTH, requestFragmentLength } from './tls-fragment';
 
 /** TLS 1.2 as ssl/session's protocolVersion: it is also the lowest version accepted. */
 const TLS_1_2 = 0x303;
@@ -35,16 +36,11 @@ export interface ModdableNetworkOptions {
   roots?: readonly Der[];
   /**
    * TLS record plaintext the device asks the server not to exceed, bytes: 512, 1024, 2048 or
-   * 4096 (RFC 6066 §4, max_fragment_length; 0: not asked). Default 4096. A 16 KB record costs
-   * Moddable's TLS its whole size twice while it is read and decrypted, which a 64 KB C2D message
-   * or a twin document brings; IoT Hub supports the extension in preview (a server that ignores
-   * it still sends up to 16 KB, which the device must then have room for).
+   * 4096, 0 not to ask (./tls-fragment.ts: why). Default 4096. IoT Hub supports the extension
+   * in preview; a server that ignores it still sends up to 16 KB.
    */
   maxFragmentLength?: number;
 }
-
-/** RFC 6066's max_fragment_length values. */
-const FRAGMENT_LENGTHS: readonly number[] = Object.freeze([0, 512, 1024, 2048, 4096]);
 
 /**
  * TCP and TLS over Moddable's "socket" and "securesocket". TLS is pinned to 1.2 (Moddable's
@@ -60,9 +56,7 @@ export class ModdableNetwork implements Network {
 
   /** Throws RangeError when maxFragmentLength is not one of RFC 6066's values or 0. */
   constructor(private readonly options: ModdableNetworkOptions = {}) {
-    const fragment = options.maxFragmentLength ?? 4096;
-    if (FRAGMENT_LENGTHS.indexOf(fragment) < 0) throw new RangeError(`maxFragmentLength ${fragment}: expected 0, 512, 1024, 2048 or 4096`);
-    this.maxFragmentLength = fragment;
+    this.maxFragmentLength = checkFragmentLength(options.maxFragmentLength ?? DEFAULT_FRAGMENT_LENGTH);
   }
 
   connect(options: ConnectOptions, handlers: ConnectionHandlers): Connection {
@@ -91,8 +85,7 @@ function openSocket(options: ConnectOptions, roots: readonly Der[], maxFragmentL
   const tls = options.tls;
   if (!tls) return new Socket({ host: options.host, port: options.port }) as unknown as CallbackSocket;
   const secure: Record<string, unknown> = { protocolVersion: TLS_1_2, serverName: tls.serverName ?? options.host };
-  // ssl/ssl_handshake.js sends the extension for this option name (its extension_type table).
-  if (maxFragmentLength > 0) secure.tls_max_fragment_length = maxFragmentLength;
+  requestFragmentLength(secure, maxFragmentLength);
   if (tls.cert !== undefined || tls.key !== undefined) {
     // SecureSocket's clientCertificates / clientKey (documentation/network/securesocket.md);
     // ssl/cert parses the key with PKCS8.parse and signs CertificateVerify with RSA only.
