@@ -58,26 +58,36 @@ export function buildFirmware(sdk: Sdk, manifestDir: string, config: Record<stri
   return mcso;
 }
 
-/** ESP32's slot heap (hosts/moddable/manifest_sim.json), which the simulator imposes. */
+/** ESP32's slot heap and chunk heap (hosts/moddable/manifest_sim.json), which the simulator imposes. */
 export const ESP32_SLOTS = 4928;
+export const ESP32_CHUNK = 78_848;
 /**
- * Slots one simulated DS18B20 (simulator/hardware: its 1-Wire state machine and thermal model)
- * takes in the firmware's XS machine, measured in mcsim: hardware a real device does not carry
- * in its heap, so the lane adds it to the ESP32's.
+ * Slots and chunk bytes one simulated DS18B20 (simulator/hardware: its 1-Wire state machine and
+ * thermal model) takes in the firmware's XS machine, measured in mcsim at boot (before the
+ * application: 990 slots and 4,152 B with 8 sensors, 2,270 slots and 8,000 B with 24): hardware
+ * a real device does not carry in its heap, so the lane adds it to the ESP32's.
  */
 export const SIM_SENSOR_SLOTS = 80;
+export const SIM_SENSOR_CHUNK = 256;
 
 /**
  * Writes a lane manifest for `sensors` simulated sensors into build/moddable/manifests/<name>:
- * the lane's manifest (test/moddable-lane/manifest.json: the project's) with the slot heap of
- * the ESP32 plus what the simulated sensors take. Returns its folder (for buildFirmware).
+ * the project's manifest with the slot and chunk heaps of the ESP32 plus what the simulated
+ * sensors take. Returns its folder (for buildFirmware).
  */
 export function laneManifest(name: string, sensors: number, extra: Record<string, unknown> = {}): string {
   const dir = path.join(projectRoot, 'build/moddable/manifests', name);
   fs.mkdirSync(dir, { recursive: true });
   const manifest = {
     include: [path.join(projectRoot, 'manifest.json')],
-    platforms: { 'lin/*': { creation: { heap: { initial: ESP32_SLOTS + sensors * SIM_SENSOR_SLOTS, incremental: 0 } } } },
+    platforms: {
+      'lin/*': {
+        creation: {
+          chunk: { initial: ESP32_CHUNK + sensors * SIM_SENSOR_CHUNK, incremental: 0 },
+          heap: { initial: ESP32_SLOTS + sensors * SIM_SENSOR_SLOTS, incremental: 0 },
+        },
+      },
+    },
     ...extra,
   };
   const file = path.join(dir, 'manifest.json');
