@@ -604,8 +604,8 @@ export class ChangeDetector {
       const onsetScale = rms > scale ? rms : scale;
       if (s[S.UP] > h) this.raise(this.shiftKind(1, scale), 1, x);
       else if (s[S.DOWN] > h) this.raise(this.shiftKind(-1, scale), -1, x);
-      else if (this.onsetBeyond(S.ONSET_SHORT, Onset.SHORT_WINDOW, s[S.ONSET_LIMIT_SHORT], s[S.ONSET_LAG_SHORT], onsetScale, allowance)) this.raiseOnset(S.ONSET_SHORT, Onset.SHORT_WINDOW, scale, x);
-      else if (this.onsetBeyond(S.ONSET_LONG, Onset.LONG_WINDOW, s[S.ONSET_LIMIT_LONG], s[S.ONSET_LAG_LONG], onsetScale, allowance)) this.raiseOnset(S.ONSET_LONG, Onset.LONG_WINDOW, scale, x);
+      else if (this.onsetBeyond(S.ONSET_SHORT, Onset.SHORT_WINDOW, s[S.ONSET_LIMIT_SHORT], s[S.ONSET_LAG_SHORT], drift, onsetScale, allowance)) this.raiseOnset(S.ONSET_SHORT, Onset.SHORT_WINDOW, scale, x);
+      else if (this.onsetBeyond(S.ONSET_LONG, Onset.LONG_WINDOW, s[S.ONSET_LIMIT_LONG], s[S.ONSET_LAG_LONG], drift, onsetScale, allowance)) this.raiseOnset(S.ONSET_LONG, Onset.LONG_WINDOW, scale, x);
       else if (absRate > this.trendLimit(scale, dt)) this.raise(Kind.TREND, rate > 0 ? 1 : -1, x);
       else if (drift > c.driftLimit || drift < -c.driftLimit) this.raise(Kind.TREND, drift > 0 ? 1 : -1, x);
       return;
@@ -662,12 +662,12 @@ export class ChangeDetector {
    * the true spread. D is taken less the part a slow trend gives it (the reference lags a trend
    * of slope b by b·τ): b is estimated from the reference's lead on the 30-minute average,
    * (reference - slow)/τ_slow, so a daily swing does not eat into the limit while a ramp's own
-   * first samples barely move that estimate.
+   * first samples barely move that estimate. `drift`: reference - slow.
    */
-  private onsetBeyond(at: number, m: number, limitPerScale: number, lagRatio: number, onsetScale: number, allowance: number): boolean {
+  private onsetBeyond(at: number, m: number, limitPerScale: number, lagRatio: number, drift: number, onsetScale: number, allowance: number): boolean {
     const s = this.s;
     if (rampOnsetCount(s, at) < m) return false;
-    const d = rampOnsetDeparture(s, at) - (s[S.REFERENCE] - s[S.SLOW]) * lagRatio;
+    const d = rampOnsetDeparture(s, at) - drift * lagRatio;
     const limit = limitPerScale * onsetScale + allowance;
     return d > limit || d < -limit;
   }
