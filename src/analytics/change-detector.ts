@@ -178,112 +178,109 @@ export class ChangeDetectorSettings {
 /** The defaults, shared by every detector built without options. */
 const DEFAULT_SETTINGS = new ChangeDetectorSettings();
 
-/** Codes of the string-valued state, as kept in the state array (const enums: inlined, no binding at run time), and their names. */
-const enum Event {
-  NONE = 0,
-  START = 1,
-  UPDATE = 2,
-  END = 3,
-}
+/** Codes of the string-valued state, as kept in the state array, and their names. */
+const Event = Object.freeze({
+  NONE: 0,
+  START: 1,
+  UPDATE: 2,
+  END: 3,
+});
 const EVENTS: readonly ChangeEvent[] = Object.freeze(['none', 'start', 'update', 'end'] as const);
-const enum Kind {
-  SPIKE = 0,
-  SHIFT = 1,
-  TREND = 2,
-}
+const Kind = Object.freeze({
+  SPIKE: 0,
+  SHIFT: 1,
+  TREND: 2,
+});
 const KINDS: readonly ChangeKind[] = Object.freeze(['spike', 'shift', 'trend'] as const);
-const enum Reason {
-  RETURNED = 0,
-  REBASELINED = 1,
-}
+const Reason = Object.freeze({
+  RETURNED: 0,
+  REBASELINED: 1,
+});
 const END_REASONS: readonly ChangeEndReason[] = Object.freeze(['returned', 'rebaselined'] as const);
 
 /*
  * State layout: one Float64Array per detector, indexed by these constants. In XS an object costs
  * a slot (16 B) per property and property lookup walks the list; the ~50 numbers of a detector
- * as an array cost 8 B each in the chunk heap and a typed array's few slots. A const enum: its
- * members are inlined by tsc and esbuild, so the indices are literals with no binding at run time.
+ * as an array cost 8 B each in the chunk heap and a typed array's few slots. The indices are
+ * frozen objects (what Moddable preloads must be frozen; one top-level binding per layout keeps the
+ * bundled suites within the xs-device stack).
  */
 /** The trend-onset tests' windows, samples: fast ramps on quiet sensors; on noisy ones. */
-const enum Onset {
-  SHORT_WINDOW = 3,
-  LONG_WINDOW = 6,
-}
-const enum S {
+const Onset = Object.freeze({
+  SHORT_WINDOW: 3,
+  LONG_WINDOW: 6,
+});
+const S = Object.freeze({
   /** Run-time settings: spike limit (scale units) and quantisation step (°C). */
-  SPIKE_THRESHOLD = 0,
-  STEP = 1,
+  SPIKE_THRESHOLD: 0,
+  STEP: 1,
   /** Public state (see the getters). Booleans are 0/1; event, kind and end reason are codes above. */
-  EVENT = 2,
-  ACTIVE = 3,
-  KIND = 4,
-  DIRECTION = 5,
-  END_REASON = 6,
-  BASELINE = 7,
-  SCORE = 8,
-  SCALE = 9,
-  REFERENCE = 10,
-  RATE_PER_MIN = 11,
-  SAMPLES = 12,
-  ALERTS = 13,
+  EVENT: 2,
+  ACTIVE: 3,
+  KIND: 4,
+  DIRECTION: 5,
+  END_REASON: 6,
+  BASELINE: 7,
+  SCORE: 8,
+  SCALE: 9,
+  REFERENCE: 10,
+  RATE_PER_MIN: 11,
+  SAMPLES: 12,
+  ALERTS: 13,
   /** Noise scale: mean |difference| and mean square difference (°C, °C², winsorised) and their count. */
-  MEAN_ABS_DIFF = 14,
-  MEAN_SQ_DIFF = 15,
-  DIFFS = 16,
-  LAST_X = 17,
-  LAST_T = 18,
-  FIRST_T = 19,
+  MEAN_ABS_DIFF: 14,
+  MEAN_SQ_DIFF: 15,
+  DIFFS: 16,
+  LAST_X: 17,
+  LAST_T: 18,
+  FIRST_T: 19,
   /** Brown's double smoothing (l1, l2) and the 30-minute average of the reference (slow). */
-  L1 = 20,
-  L2 = 21,
-  SLOW = 22,
+  L1: 20,
+  L2: 21,
+  SLOW: 22,
   /** The two CUSUMs. */
-  UP = 23,
-  DOWN = 24,
-  PENDING_SPIKE = 25,
-  CALM = 26,
+  UP: 23,
+  DOWN: 24,
+  PENDING_SPIKE: 25,
+  CALM: 26,
   /** Departure from the baseline when the alert started (or became a shift), °C. */
-  MAGNITUDE = 27,
+  MAGNITUDE: 27,
   /** The current CUSUM run: samples, Σe and Σi·e (i from 0), for telling a step from a ramp. */
-  RUN_N = 28,
-  RUN_SUM_E = 29,
-  RUN_SUM_IE = 30,
+  RUN_N: 28,
+  RUN_SUM_E: 29,
+  RUN_SUM_IE: 30,
   /** The alert's samples so far: count, Σy and Σi·y with y = (x - baseline)·direction. */
-  ALERT_N = 31,
+  ALERT_N: 31,
   /** Exponential average of (x - baseline)·direction during the alert, °C. */
-  ALERT_LEVEL = 32,
-  ALERT_SUM_Y = 33,
-  ALERT_SUM_IY = 34,
-  STEADY_SINCE = 35,
+  ALERT_LEVEL: 32,
+  ALERT_SUM_Y: 33,
+  ALERT_SUM_IY: 34,
+  STEADY_SINCE: 35,
   /** The sample period the weights below were computed for, ms (-1: none yet). */
-  CACHED_DT = 36,
-  A_REF = 37,
+  CACHED_DT: 36,
+  A_REF: 37,
   /** referenceTauMs, or REF_MIN_SAMPLES sample periods when that is longer. */
-  REF_TAU_MS = 38,
-  A_TREND = 39,
-  A_DRIFT = 40,
+  REF_TAU_MS: 38,
+  A_TREND: 39,
+  A_DRIFT: 40,
   /** Standard deviation of the per-sample slope estimate per unit of noise (see trendNoise). */
-  TREND_GAIN = 41,
-  A_RATE = 42,
+  TREND_GAIN: 41,
+  A_RATE: 42,
   /** How fast this sensor's temperature normally moves, °C/min (RMS slope beyond the noise's). */
-  TYPICAL_RATE = 43,
-  RATE_SQUARE = 44,
-  RATES = 45,
+  TYPICAL_RATE: 43,
+  RATE_SQUARE: 44,
+  RATES: 45,
   /** The onset tests' limits on |D| in scale units at the current sample period (see rampOnsetLimit). */
-  ONSET_LIMIT_SHORT = 46,
-  ONSET_LIMIT_LONG = 47,
+  ONSET_LIMIT_SHORT: 46,
+  ONSET_LIMIT_LONG: 47,
   /** Their D's lag behind a linear trend over the slow average's lead on the reference (see onsetBeyond). */
-  ONSET_LAG_SHORT = 48,
-  ONSET_LAG_LONG = 49,
-  /** The trend-onset tests (RampOnset blocks, windows below). */
-  ONSET_SHORT = 50,
-  /** A RampOnset block is 5 + 2·window numbers (rampOnsetSize; checked below). */
-  ONSET_LONG = ONSET_SHORT + 5 + 2 * Onset.SHORT_WINDOW,
-  STATE_SIZE = ONSET_LONG + 5 + 2 * Onset.LONG_WINDOW,
-}
-if (S.ONSET_LONG !== S.ONSET_SHORT + rampOnsetSize(Onset.SHORT_WINDOW) || S.STATE_SIZE !== S.ONSET_LONG + rampOnsetSize(Onset.LONG_WINDOW)) {
-  throw new Error('change detector: state layout does not match rampOnsetSize');
-}
+  ONSET_LAG_SHORT: 48,
+  ONSET_LAG_LONG: 49,
+  /** The trend-onset tests: RampOnset blocks (rampOnsetSize numbers each), windows above. */
+  ONSET_SHORT: 50,
+  ONSET_LONG: 50 + rampOnsetSize(Onset.SHORT_WINDOW),
+  STATE_SIZE: 50 + rampOnsetSize(Onset.SHORT_WINDOW) + rampOnsetSize(Onset.LONG_WINDOW),
+});
 
 export class ChangeDetector {
   /** The configuration, shared with every detector built from the same settings object. */

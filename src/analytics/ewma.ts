@@ -6,12 +6,12 @@
  * in a Float64Array (ewmaPush, ewmaValue, ewmaClear), so SensorAnalytics keeps it in its own
  * state array; the Ewma class wraps a block of its own.
  */
-/** Offsets in a block (a const enum: inlined, no binding at run time), and the block's size. */
-export const enum EwmaLayout {
-  CURRENT = 0,
-  SEEDED = 1,
-  SIZE = 2,
-}
+/** Offsets in a block, and the block's size. */
+export const EwmaLayout = Object.freeze({
+  CURRENT: 0,
+  SEEDED: 1,
+  SIZE: 2,
+});
 
 /** Throws RangeError unless 0 < alpha <= 1; returns alpha. */
 export function checkEwmaAlpha(alpha: number): number {

@@ -27,20 +27,20 @@ export function emptySummary(): PeriodSummary {
   return { count: 0, mean: 0, min: 0, max: 0, std: 0, first: 0, last: 0, firstTimeMs: 0, lastTimeMs: 0 };
 }
 
-export const enum PeriodLayout {
+export const PeriodLayout = Object.freeze({
   /** Offsets in a block: count, Welford's mean and M2, min, max, first, last and their times. */
-  N = 0,
-  MEAN = 1,
-  M2 = 2,
-  MIN = 3,
-  MAX = 4,
-  FIRST = 5,
-  LAST = 6,
-  FIRST_TIME = 7,
-  LAST_TIME = 8,
+  N: 0,
+  MEAN: 1,
+  M2: 2,
+  MIN: 3,
+  MAX: 4,
+  FIRST: 5,
+  LAST: 6,
+  FIRST_TIME: 7,
+  LAST_TIME: 8,
   /** Numbers in one period's block. */
-  SIZE = 9,
-}
+  SIZE: 9,
+});
 
 /** Samples in the current period. */
 export function periodCount(s: Float64Array, at: number): number {

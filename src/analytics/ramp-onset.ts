@@ -43,15 +43,15 @@ export function rampOnsetLimit(m: number, alertsPerDay: number, periodMs: number
   return z * norm * inflation;
 }
 
-const enum R {
+const R = Object.freeze({
   /** Offsets in a block: count, departure, head, Σx, Σi·x, then the m readings and the m references. */
-  COUNT = 0,
-  DEPARTURE = 1,
-  HEAD = 2,
-  SUM = 3,
-  WEIGHTED = 4,
-  XS = 5,
-}
+  COUNT: 0,
+  DEPARTURE: 1,
+  HEAD: 2,
+  SUM: 3,
+  WEIGHTED: 4,
+  XS: 5,
+});
 
 /** Numbers a window of m samples keeps: 5 scalars, the readings and their references. */
 export function rampOnsetSize(m: number): number {

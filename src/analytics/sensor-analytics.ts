@@ -92,13 +92,13 @@ export class SensorAnalyticsSettings {
  * State layout: the sensor's own numbers in one Float64Array (an XS object would cost a slot per
  * number, and the EWMA and period as objects of their own a few more each).
  */
-const enum A {
-  ACCEPTED = 0,
-  REJECTED = 1,
-  EWMA = 2,
-  PERIOD = EWMA + EwmaLayout.SIZE,
-  SIZE = PERIOD + PeriodLayout.SIZE,
-}
+const A = Object.freeze({
+  ACCEPTED: 0,
+  REJECTED: 1,
+  EWMA: 2,
+  PERIOD: 2 + EwmaLayout.SIZE,
+  SIZE: 2 + EwmaLayout.SIZE + PeriodLayout.SIZE,
+});
 
 /**
  * All analytics for one sensor behind a single per-sample entry point, `push(value, timeMs)`:

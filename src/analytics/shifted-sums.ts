@@ -8,21 +8,21 @@
  * at offset `at` (n, k, t0, Σd, Σd², Σu, Σu², Σd·u with d = x - k, u = t - t0), so WindowStats
  * keeps its two sets in its own state array rather than in two objects of 8 properties each.
  */
-/** Offsets in a block (a const enum: inlined, no binding at run time), and the block's size. */
-export const enum SumsLayout {
-  N = 0,
+/** Offsets in a block, and the block's size. */
+export const SumsLayout = Object.freeze({
+  N: 0,
   /** Value shift. */
-  K = 1,
+  K: 1,
   /** Time shift (ms). */
-  T0 = 2,
-  SX = 3,
-  SXX = 4,
-  ST = 5,
-  STT = 6,
-  SXT = 7,
+  T0: 2,
+  SX: 3,
+  SXX: 4,
+  ST: 5,
+  STT: 6,
+  SXT: 7,
   /** Numbers in one set of sums. */
-  SIZE = 8,
-}
+  SIZE: 8,
+});
 
 /** Sample count of the sums at `at`. */
 export function sumsCount(s: Float64Array, at: number): number {

@@ -7,25 +7,27 @@ import { sumsAdd, sumsCount, sumsM2, sumsMean, sumsRemove, sumsReset, sumsSlope,
  * Uint8Array up to 256 slots, else Uint16Array):
  * in XS every object costs a slot per property and every typed array several slots, so the
  * rings, sums and deques as objects of their own cost 76 slots per window; this is 4 slots and
- * two typed arrays. Indices are a const enum: inlined, no binding at run time.
+ * two typed arrays. The indices are a frozen object (module-level values must be frozen).
  */
-const enum W {
+/** Where the sums start: after the rings' head and size and the deques' heads and sizes. */
+const LIVE = 6;
+const W = Object.freeze({
   /** The two rings (values, times) advance together: one head (index of the oldest) and size. */
-  HEAD = 0,
-  SIZE = 1,
+  HEAD: 0,
+  SIZE: 1,
   /** Head and size of the minimum's and the maximum's deque (see dequeUpdate). */
-  MIN_HS = 2,
-  MAX_HS = 4,
+  MIN_HS: 2,
+  MAX_HS: 4,
   /** The live sums and the ones being rebuilt (see shifted-sums). */
-  LIVE = 6,
-  NEXT = LIVE + SumsLayout.SIZE,
+  LIVE,
+  NEXT: LIVE + SumsLayout.SIZE,
   /** The ring of values, then the ring of times (ms), `capacity` slots each. */
-  VALUES = NEXT + SumsLayout.SIZE,
+  VALUES: LIVE + 2 * SumsLayout.SIZE,
   /** Fields of the live sums read on every sample (fixed indices: no offset arithmetic per read). */
-  LIVE_N = LIVE + SumsLayout.N,
-  LIVE_K = LIVE + SumsLayout.K,
-  LIVE_SX = LIVE + SumsLayout.SX,
-}
+  LIVE_N: LIVE + SumsLayout.N,
+  LIVE_K: LIVE + SumsLayout.K,
+  LIVE_SX: LIVE + SumsLayout.SX,
+});
 
 /**
  * Statistics over a sliding window of the last `capacity` samples, each (value, timeMs):
