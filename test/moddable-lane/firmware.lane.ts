@@ -294,7 +294,7 @@ describe('the firmware in the Moddable simulator against the emulator', () => {
     expect(firmware.fatalLines()).toEqual([]);
     // Record the figures as bench/results/moddable-memory.json (bench/moddable-memory.ts reads the log).
     const log = path.join(results, 'moddable-lane.log');
-    const out = spawnSync(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'bench/moddable-memory.ts'), log], { cwd: projectRoot, encoding: 'utf8' });
+    const out = spawnSync(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'bench/moddable-memory.ts'), log, '--sensors', String(SENSORS)], { cwd: projectRoot, encoding: 'utf8' });
     expect(out.status, out.stderr).toBe(0);
   }, SOAK_MS + 120_000);
 });
