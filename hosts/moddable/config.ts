@@ -42,7 +42,7 @@ export interface FirmwareConfig {
   analyticsWindow: number;
   /**
    * Sensors tracked at most (src/device/sensor-table.ts): each costs heap, so more than fit are
-   * reported in lastError instead of exhausting it. Default 6 for the ESP32's heap
+   * reported in lastError instead of exhausting it. Default 8, what the Moddable lane runs whole in the ESP32's heap
    * (hosts/moddable/README.md, "Memory"); raise it together with the manifest's creation sizes.
    */
   maxSensors: number;
@@ -104,7 +104,7 @@ export function readConfig(): FirmwareConfig {
     sampleIntervalMs: integer(c.sampleIntervalMs, 10000),
     telemetryIntervalMs: integer(c.telemetryIntervalMs, 60000),
     analyticsWindow: integer(c.analyticsWindow, 60),
-    maxSensors: integer(c.maxSensors, 6),
+    maxSensors: integer(c.maxSensors, 8),
     outboxMaxCount: integer(c.outboxMaxCount, 50),
     outboxMaxBytes: integer(c.outboxMaxBytes, 8192),
     maxIncomingBytes: integer(c.maxIncomingBytes, 8192),

@@ -73,9 +73,10 @@ export const SIM_SENSOR_CHUNK = 256;
 /**
  * Writes a lane manifest for `sensors` simulated sensors into build/moddable/manifests/<name>:
  * the project's manifest with the slot and chunk heaps of the ESP32 plus what the simulated
- * sensors take. Returns its folder (for buildFirmware).
+ * sensors take, and `extraSlots` more for a device configured beyond the ESP32's default heap.
+ * Returns its folder (for buildFirmware).
  */
-export function laneManifest(name: string, sensors: number, extra: Record<string, unknown> = {}): string {
+export function laneManifest(name: string, sensors: number, extraSlots = 0): string {
   const dir = path.join(projectRoot, 'build/moddable/manifests', name);
   fs.mkdirSync(dir, { recursive: true });
   const manifest = {
@@ -84,11 +85,10 @@ export function laneManifest(name: string, sensors: number, extra: Record<string
       'lin/*': {
         creation: {
           chunk: { initial: ESP32_CHUNK + sensors * SIM_SENSOR_CHUNK, incremental: 0 },
-          heap: { initial: ESP32_SLOTS + sensors * SIM_SENSOR_SLOTS, incremental: 0 },
+          heap: { initial: ESP32_SLOTS + extraSlots + sensors * SIM_SENSOR_SLOTS, incremental: 0 },
         },
       },
     },
-    ...extra,
   };
   const file = path.join(dir, 'manifest.json');
   const text = JSON.stringify(manifest, null, 2);
