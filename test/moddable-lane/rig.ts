@@ -73,10 +73,10 @@ export const SIM_SENSOR_CHUNK = 256;
 /**
  * Writes a lane manifest for `sensors` simulated sensors into build/moddable/manifests/<name>:
  * the project's manifest with the slot and chunk heaps of the ESP32 plus what the simulated
- * sensors take, and `extraSlots` more for a device configured beyond the ESP32's default heap.
+ * sensors take, and `extra` slots and chunk bytes for a device configured beyond the ESP32's default heap.
  * Returns its folder (for buildFirmware).
  */
-export function laneManifest(name: string, sensors: number, extraSlots = 0): string {
+export function laneManifest(name: string, sensors: number, extra: { slots?: number; chunk?: number } = {}): string {
   const dir = path.join(projectRoot, 'build/moddable/manifests', name);
   fs.mkdirSync(dir, { recursive: true });
   const manifest = {
@@ -84,8 +84,8 @@ export function laneManifest(name: string, sensors: number, extraSlots = 0): str
     platforms: {
       'lin/*': {
         creation: {
-          chunk: { initial: ESP32_CHUNK + sensors * SIM_SENSOR_CHUNK, incremental: 0 },
-          heap: { initial: ESP32_SLOTS + extraSlots + sensors * SIM_SENSOR_SLOTS, incremental: 0 },
+          chunk: { initial: ESP32_CHUNK + (extra.chunk ?? 0) + sensors * SIM_SENSOR_CHUNK, incremental: 0 },
+          heap: { initial: ESP32_SLOTS + (extra.slots ?? 0) + sensors * SIM_SENSOR_SLOTS, incremental: 0 },
         },
       },
     },
