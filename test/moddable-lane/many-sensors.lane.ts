@@ -60,11 +60,18 @@ beforeAll(async () => {
 afterAll(() => endLane(firmware, path.join(results, 'moddable-lane-24.png'), hub, dataDir));
 
 describe(`the firmware in the Moddable simulator with ${SENSORS} sensors on the bus`, () => {
-  it('telemetry carries every sensor with a value: one message over 4 KB', async () => {
+  it('telemetry carries every sensor with a value; with names from the twin one message is over 4 KB', async () => {
     const t = await until('telemetry with every sensor valued', () => telemetryOf(hub, ID).find((b) => b.sensors.length === SENSORS && b.sensors.every((s) => s.value !== null)), firmware, 120_000);
-    expect(new Set(t.sensors.map((s) => s.id)).size).toBe(SENSORS);
-    for (const s of t.sensors) expect(s.id).toMatch(/^28[0-9A-F]{14}$/);
-    expect(Buffer.byteLength(JSON.stringify(t))).toBeGreaterThan(4096);
+    const ids = t.sensors.map((s) => s.id);
+    expect(new Set(ids).size).toBe(SENSORS);
+    for (const id of ids) expect(id).toMatch(/^28[0-9A-F]{14}$/);
+    // Names with umlauts for every sensor (as a cold store would label them): 24 of them make
+    // one telemetry message over 4 KB.
+    const sensors: Record<string, { name: string }> = {};
+    ids.forEach((id, i) => (sensors[id] = { name: `Kühlraum Süd Fühler ${i + 1}` }));
+    hub.updateDesired(ID, { sensors });
+    const named = await until('telemetry with every name', () => telemetryOf(hub, ID).find((b) => b.sensors.length === SENSORS && b.sensors.every((s) => s.name === sensors[s.id]?.name)), firmware, 60_000);
+    expect(Buffer.byteLength(JSON.stringify(named))).toBeGreaterThan(4096);
     expect(firmware.fatalLines()).toEqual([]);
   });
 
@@ -89,12 +96,12 @@ describe(`the firmware in the Moddable simulator with ${SENSORS} sensors on the 
     expect(firmware.fatalLines()).toEqual([]);
   });
 
-  it('the reported twin lists all 24 sensors', async () => {
+  it('the reported twin lists all 24 sensors with their names', async () => {
     const sensors = await until('24 sensors reported', () => {
-      const list = reportedOf(hub, ID).sensors as { id: string; status: string }[] | undefined;
-      return list && list.length === SENSORS ? list : undefined;
+      const map = reportedOf(hub, ID).sensors as Record<string, { name: string; status: string }> | undefined;
+      return map && Object.keys(map).length === SENSORS && Object.values(map).every((s) => s.name.startsWith('Kühlraum')) ? map : undefined;
     }, firmware, 60_000);
-    expect(sensors.every((s) => s.status === 'online')).toBe(true);
+    expect(Object.values(sensors).every((s) => s.status === 'online')).toBe(true);
   });
 
   it(`slot and chunk heaps after GC stay flat and within the ESP32's over ${Math.round(SOAK_MS / 60_000)} minutes`, async () => {
