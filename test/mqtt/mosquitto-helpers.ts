@@ -165,3 +165,32 @@ export class Proxy {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Makes MQTT 5.0 harnesses against one broker's plain listener, each with a client identifier
+ * unique to this process, and remembers them so `closeAll` (afterEach) closes them.
+ */
+export function v5Harnesses(broker: () => { host: string; plainPort: number }, prefix: string): { make: (options?: Partial<MqttClientOptions>) => Harness; closeAll: () => void } {
+  const open: Harness[] = [];
+  let serial = 0;
+  return {
+    make: (options = {}) => {
+      const b = broker();
+      const h = new Harness({
+        host: b.host,
+        port: b.plainPort,
+        clientId: `${prefix}-${process.pid}-${++serial}`,
+        protocolVersion: 5,
+        keepAlive: 20,
+        backoff: { minMs: 200, maxMs: 1000 },
+        connectTimeoutMs: 5_000,
+        ...options,
+      });
+      open.push(h);
+      return h;
+    },
+    closeAll: () => {
+      for (const h of open.splice(0)) h.client.close();
+    },
+  };
+}

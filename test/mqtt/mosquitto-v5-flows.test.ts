@@ -11,15 +11,15 @@
  * (test/mosquitto/plugins/acl-prefix.c) allows topics under `open/` only. Tests that cut connections go through a Proxy.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { MqttClientOptions } from '../../src/mqtt/client';
 import { Decoder } from '../../src/mqtt/decoder';
 import { PacketType, type Packet } from '../../src/mqtt/packets';
 import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { aclPrefixListener } from '../fixtures/mosquitto-plugin';
-import { Harness, Proxy, sleep } from './mosquitto-helpers';
+import { Harness, v5Harnesses, Proxy, sleep } from './mosquitto-helpers';
 
 let broker: Mosquitto;
-const harnesses: Harness[] = [];
+const harnesses = v5Harnesses(() => broker, 'v5f');
+const harness = harnesses.make;
 const proxies: Proxy[] = [];
 
 beforeAll(async () => {
@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const h of harnesses.splice(0)) h.client.close();
+  harnesses.closeAll();
   for (const p of proxies.splice(0)) await p.close();
 });
 
@@ -40,20 +40,6 @@ function uniqueId(prefix: string): string {
   return `${prefix}-${process.pid}-${++serial}`;
 }
 
-function harness(options: Partial<MqttClientOptions> = {}): Harness {
-  const h = new Harness({
-    host: broker.host,
-    port: broker.plainPort,
-    clientId: uniqueId('v5f'),
-    protocolVersion: 5,
-    keepAlive: 20,
-    backoff: { minMs: 200, maxMs: 1000 },
-    connectTimeoutMs: 5_000,
-    ...options,
-  });
-  harnesses.push(h);
-  return h;
-}
 
 async function proxy(): Promise<Proxy> {
   const p = await new Proxy(broker.plainPort).start();

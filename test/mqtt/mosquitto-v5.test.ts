@@ -7,23 +7,23 @@
  * alive, limits).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { MqttClientOptions } from '../../src/mqtt/client';
 import { encode, encodedLength } from '../../src/mqtt/codec';
 import { Decoder } from '../../src/mqtt/decoder';
 import { PacketType, type Packet } from '../../src/mqtt/packets';
 import { PUBLISH_INVALID } from '../../src/mqtt/session';
 import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
-import { Harness, sleep } from './mosquitto-helpers';
+import { Harness, v5Harnesses, sleep } from './mosquitto-helpers';
 
 let broker: Mosquitto;
-const harnesses: Harness[] = [];
+const harnesses = v5Harnesses(() => broker, 'v5');
+const harness = harnesses.make;
 
 beforeAll(async () => {
   broker = await startMosquitto({ extraConfig: ['max_inflight_messages 10', 'max_packet_size 4096', 'max_keepalive 30'] });
 });
 
 afterEach(() => {
-  for (const h of harnesses.splice(0)) h.client.close();
+  harnesses.closeAll();
 });
 
 afterAll(async () => {
@@ -35,20 +35,6 @@ function uniqueId(prefix: string): string {
   return `${prefix}-${process.pid}-${++serial}`;
 }
 
-function harness(options: Partial<MqttClientOptions> = {}): Harness {
-  const h = new Harness({
-    host: broker.host,
-    port: broker.plainPort,
-    clientId: uniqueId('v5'),
-    protocolVersion: 5,
-    keepAlive: 20,
-    backoff: { minMs: 200, maxMs: 1000 },
-    connectTimeoutMs: 5_000,
-    ...options,
-  });
-  harnesses.push(h);
-  return h;
-}
 
 /** Decodes what a harness writes (5.0), as packets. */
 function sniff(h: Harness): Packet[] {
