@@ -153,8 +153,11 @@ export class Outbox {
     }
     const size = value.length;
     if (size > this.maxBytes) {
+      // Counted and reported: a message that can never fit (e.g. telemetry of many sensors
+      // with long names) must not vanish silently.
       this.overflowCount++;
       this.saveIndex();
+      this.onStoreError?.(`message of ${size} chars refused: larger than the outbox's maxBytes ${this.maxBytes}`);
       return false;
     }
     let dropped = false;

@@ -201,13 +201,17 @@ export const suite: Suite = {
       run(t) {
         const storage = new MemoryStorage();
         const clock = new FakeClock();
-        const box = new Outbox(storage, clock, { maxCount: 3, maxBytes: 1000, ttlMs: 60000 });
+        const reported: string[] = [];
+        const box = new Outbox(storage, clock, { maxCount: 3, maxBytes: 1000, ttlMs: 60000, onStoreError: (m) => reported.push(m) });
         for (let i = 0; i < 5; i++) box.push(`m${i}`, {});
         t.equal(box.counts.pending, 3);
         t.equal(box.counts.overflow, 2);
         t.equal(box.takeNext()?.body, 'm2');
         box.releaseAll();
         t.equal(box.push('x'.repeat(2000), {}), false, 'larger than maxBytes');
+        t.equal(reported.length, 1, 'a message that can never fit is reported');
+        t.ok(/larger than the outbox's maxBytes 1000/.test(reported[0] ?? ''), reported[0]);
+        t.equal(box.counts.overflow, 3, 'and counted');
         clock.ms += 60001;
         t.equal(box.expire(), 3);
         t.equal(box.counts.expired, 3);
