@@ -12,7 +12,7 @@ import type { SensorSettings } from './sensor-settings';
 import type { SensorTable } from './sensor-table';
 import type { AlarmHandler, LimitAlarms } from './limit-alarms';
 
-/** Storage key of the per-sensor names and offsets (SensorSettings.serialize: at most 8 entries, well under 2 KB). */
+/** Storage key of the per-sensor names and offsets (SensorSettings.serialize: at most 24 entries, within one NVS value). */
 export const SENSORS_KEY = 'sensors';
 
 /** What a configuration change acts on besides the configuration itself. */

@@ -23,8 +23,12 @@ export interface SensorSettingsResult {
   refused: Refusal[];
 }
 
-/** As many sensors as the analytics track at most (AnalyticsRegistry's default maxSensors). */
-export const MAX_SENSOR_SETTINGS = 8;
+/**
+ * Sensors that can have a name or offset: a full bus of 24. All settings are one stored value,
+ * and 24 entries of the longest form (16-character id, 24 four-byte characters, an offset) are
+ * about 3,500 bytes: within one NVS string value (3,999 bytes, hosts/moddable/storage-limits.ts).
+ */
+export const MAX_SENSOR_SETTINGS = 24;
 export const MAX_SENSOR_NAME_CHARS = 24;
 export const MAX_SENSOR_OFFSET = 5;
 

@@ -2,6 +2,7 @@
  * Device application vectors, run in Node and in XS: configuration validation, display text
  * sanitizing, the persistent outbox, and the application in simulated time.
  */
+import { utf8Length } from '../../src/text/utf8';
 import { windowAnalytics } from '../../src/device/adapters/analytics';
 import { startDevice } from '../../src/device/app';
 import { LiveConfig } from '../../src/device/config';
@@ -455,13 +456,15 @@ export const suite: Suite = {
         t.equal(s.get('28AA000000000008')?.name, undefined, 'null restores the default name');
         t.equal(s.offset('28AA000000000008'), 5, 'the other field is kept (merge)');
         t.equal(r2.refused[0].property, 'sensors/28AA000000000001');
-        // Bounded: at most 8 configured sensors.
-        for (let i = 0; i < 10; i++) s.apply({ [`28BB00000000000${i}`]: { offset: 0.5 } });
-        t.equal(s.ids().length, 8);
-        const capped = s.apply({ '28CC000000000001': { name: 'Ninth' } });
-        t.ok(/at most 8/.test(capped.refused[0].reason));
+        // Bounded: at most 24 configured sensors (a full bus), all in one NVS value even with
+        // the longest names (24 four-byte characters) and offsets.
+        const longest = '\u{1F600}'.repeat(24);
+        for (let i = 0; i < 30; i++) s.apply({ [`28BB0000000000${i < 10 ? '0' : ''}${i}`]: { name: longest, offset: -4.9375 } });
+        t.equal(s.ids().length, 24);
+        const capped = s.apply({ '28CC000000000001': { name: 'Twenty-fifth' } });
+        t.ok(/at most 24/.test(capped.refused[0].reason));
         const text = s.serialize();
-        t.ok(text.length < 4000);
+        t.ok(utf8Length(text) <= 3999, `${utf8Length(text)} bytes fit one NVS value`);
         const copy = new SensorSettings();
         copy.restore(text);
         t.equal(copy.serialize(), text);
@@ -470,7 +473,7 @@ export const suite: Suite = {
         const r3 = copy.apply({ '28AA000000000001': { offset: 1 } }, true);
         t.equal(copy.ids().join(','), '28AA000000000001');
         t.equal(copy.get('28AA000000000001')?.name, undefined);
-        t.equal(r3.changed.length, 8);
+        t.equal(r3.changed.length, 24, "every one of the 24 entries changes");
         t.equal(copy.apply(null).changed.length, 1);
         t.equal(copy.apply(3).refused[0].property, 'sensors');
         return { r1: r1 as unknown as Json, r2: r2 as unknown as Json, text };
