@@ -74,7 +74,7 @@ const RATIO_MAX = 1.05;
 export const SLOTS_PER_SENSOR_MAX = 48;
 export const CHUNK_BYTES_PER_SENSOR_MAX = 2048;
 export const DEVICE_APP_SLOTS_PER_SENSOR_MAX = 100;
-const DEVICE_ENTRY = path.join(projectRoot, 'bench/xs/device-memory-entry.ts');
+const DEVICE_ENTRY = path.join(projectRoot, 'bench/xs/budget-entry.ts');
 
 /** Live slots of the device application with `sensors` sensors after 12 simulated minutes (see the header). */
 function deviceAppSlots(sensors: number): number {

@@ -2,7 +2,8 @@
  * XS entry for bench/budget.ts: one simulated device-day (bench/budget/day.ts) run inside XS,
  * one `batch` command per `step` ms of simulated time (promise reactions run between commands;
  * bench/budget.ts says why batches rather than single events), each command's computrons the
- * cost of that stretch of the device's life (minus a noop's).
+ * cost of that stretch of the device's life (minus a noop's). Also bench/analytics.ts's
+ * whole-device memory figure (run, drop: live slots with N sensors).
  */
 import type { Json } from '../../test/harness';
 import { serve } from '../../test/xs/serve';
@@ -47,4 +48,18 @@ serve({
     return events;
   },
   counts: () => current().counts() as unknown as Json,
+  /** Runs `ms` of simulated time from now; returns the events run (bench/analytics.ts's memory figure). */
+  run: (ms) => {
+    const d = current();
+    const stop = d.elapsedMs + (ms as number);
+    let events = 0;
+    while (d.next(stop)) events++;
+    return events;
+  },
+  /** The test host keeps every display model it was given (FakeHost.rendered): forgets them, so only what the device holds stays live. */
+  drop: () => {
+    current().host.rendered.length = 0;
+    return null;
+  },
+  hubMessages: () => current().counts().hubMessages,
 });
