@@ -194,3 +194,16 @@ export function v5Harnesses(broker: () => { host: string; plainPort: number }, p
     },
   };
 }
+
+/**
+ * Leaves a subscribed 5.0 session at the broker: connects as `clientId` with a 60 s Session
+ * Expiry Interval, subscribes to `topic` at QoS 1, waits for the SUBACK and disconnects, so QoS 1
+ * messages published meanwhile are queued for the session.
+ */
+export async function leaveSubscribedSession(make: (options: Partial<MqttClientOptions>) => Harness, clientId: string, topic: string): Promise<void> {
+  const h = make({ clientId, cleanSession: false, sessionExpiryInterval: 60 });
+  await h.connected();
+  h.client.subscribeTo(topic, 1);
+  await h.until(() => h.subacks.length === 1, 'SUBACK');
+  h.client.close();
+}

@@ -15,7 +15,7 @@ import { Decoder } from '../../src/mqtt/decoder';
 import { PacketType, type Packet } from '../../src/mqtt/packets';
 import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { aclPrefixListener } from '../fixtures/mosquitto-plugin';
-import { Harness, v5Harnesses, Proxy, sleep } from './mosquitto-helpers';
+import { Harness, v5Harnesses, leaveSubscribedSession, Proxy, sleep } from './mosquitto-helpers';
 
 let broker: Mosquitto;
 const harnesses = v5Harnesses(() => broker, 'v5f');
@@ -279,11 +279,7 @@ describe('MQTT 5.0 client against mosquitto: packets, reason codes, limits, expi
   it('message expiry: a queued message past its Message Expiry Interval is dropped, a live one arrives with the remaining interval', async () => {
     const topic = `mexp/${uniqueId('t')}`;
     const clientId = uniqueId('mexp');
-    const a = harness({ clientId, cleanSession: false, sessionExpiryInterval: 60 });
-    await a.connected();
-    a.client.subscribeTo(topic, 1);
-    await a.until(() => a.subacks.length === 1, 'SUBACK');
-    a.client.close();
+    await leaveSubscribedSession(harness, clientId, topic);
     const pub = harness();
     await pub.connected();
     pub.client.publish(topic, text('short'), { qos: 1, properties: { messageExpiryInterval: 1 } });

@@ -12,7 +12,7 @@ import { Decoder } from '../../src/mqtt/decoder';
 import { PacketType, type Packet } from '../../src/mqtt/packets';
 import { PUBLISH_INVALID } from '../../src/mqtt/session';
 import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
-import { Harness, v5Harnesses, sleep } from './mosquitto-helpers';
+import { Harness, v5Harnesses, leaveSubscribedSession, sleep } from './mosquitto-helpers';
 
 let broker: Mosquitto;
 const harnesses = v5Harnesses(() => broker, 'v5');
@@ -106,11 +106,7 @@ describe('MQTT 5.0 client against mosquitto', () => {
   it('session expiry: the session and its queued QoS 1 messages survive a reconnect within the expiry, not after it', async () => {
     const topic = `expiry/${uniqueId('t')}`;
     const clientId = uniqueId('persist');
-    const a = harness({ clientId, cleanSession: false, sessionExpiryInterval: 60 });
-    await a.connected();
-    a.client.subscribeTo(topic, 1);
-    await a.until(() => a.subacks.length === 1, 'SUBACK');
-    a.client.close();
+    await leaveSubscribedSession(harness, clientId, topic);
     const pub = harness();
     await pub.connected();
     for (let i = 0; i < 3; i++) pub.client.publish(topic, text(`q${i}`), { qos: 1 });
