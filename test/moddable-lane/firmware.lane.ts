@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type Hub } from '../../simulator/hub/hub';
 import { projectRoot } from '../xs/lane';
-import { buildFirmware, endLane, heapTrend, freePort, laneManifest, requireSdk, runFirmware, type RunningFirmware } from './rig';
+import { buildFirmware, emulatorConfig, endLane, heapTrend, freePort, laneManifest, requireSdk, runFirmware, type RunningFirmware } from './rig';
 
 const ID = 'modsim-lane';
 /**
@@ -110,11 +110,7 @@ beforeAll(async () => {
   // The project's manifest with the slots of the simulated DS18B20s added to the ESP32's heap
   // (hosts/moddable/README.md); everything else as the firmware ships.
   mcso = buildFirmware(sdk, laneManifest('firmware-lane', SENSORS), {
-    storageDir: path.join(dataDir, 'storage/'),
-    connectionString: hub.connectionString(ID),
-    hubCa: fs.readFileSync(path.join(dataDir, 'ca.der')).toString('base64'),
-    hubHost: '127.0.0.1',
-    hubPort: ports.mqtt,
+    ...emulatorConfig(hub, ID, dataDir, ports.mqtt),
     simSensors: SENSORS,
     maxSensors: SENSORS, // the firmware default (6) would leave the 8 simulated sensors partly untracked
     sampleIntervalMs: 1000,

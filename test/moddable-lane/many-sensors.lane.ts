@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type Hub } from '../../simulator/hub/hub';
 import { projectRoot } from '../xs/lane';
 import { reportedOf, telemetryOf, until } from './hub-probe';
-import { buildFirmware, endLane, ESP32_CHUNK, ESP32_SLOTS, heapTrend, laneManifest, requireSdk, runFirmware, SIM_SENSOR_CHUNK, SIM_SENSOR_SLOTS, type RunningFirmware } from './rig';
+import { buildFirmware, emulatorConfig, endLane, ESP32_CHUNK, ESP32_SLOTS, heapTrend, laneManifest, requireSdk, runFirmware, SIM_SENSOR_CHUNK, SIM_SENSOR_SLOTS, type RunningFirmware } from './rig';
 
 const ID = 'modsim-24';
 const SENSORS = 24;
@@ -42,11 +42,7 @@ beforeAll(async () => {
   hub = await startHub({ dataDir, mqttPort: 0, httpPort: null, dpsPort: null });
   hub.createDevice({ deviceId: ID });
   const mcso = buildFirmware(sdk, laneManifest('many-sensors-lane', SENSORS, EXTRA), {
-    storageDir: path.join(dataDir, 'storage/'),
-    connectionString: hub.connectionString(ID),
-    hubCa: fs.readFileSync(path.join(dataDir, 'ca.der')).toString('base64'),
-    hubHost: '127.0.0.1',
-    hubPort: hub.mqttPort,
+    ...emulatorConfig(hub, ID, dataDir, hub.mqttPort),
     simSensors: SENSORS,
     maxSensors: SENSORS,
     // 24 sensors with names make telemetry of about 9 KB, more than the firmware's 8 KB outbox

@@ -122,6 +122,20 @@ export async function endLane(firmware: RunningFirmware | undefined, screenshot:
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
+/**
+ * The firmware configuration that points it at the emulator whose data folder is `dataDir` (its
+ * CA, on loopback at `hubPort`) as device `deviceId`, with this run's own storage folder.
+ */
+export function emulatorConfig(hub: { connectionString(deviceId: string): string }, deviceId: string, dataDir: string, hubPort: number): Record<string, string | number> {
+  return {
+    storageDir: path.join(dataDir, 'storage/'),
+    connectionString: hub.connectionString(deviceId),
+    hubCa: fs.readFileSync(path.join(dataDir, 'ca.der')).toString('base64'),
+    hubHost: '127.0.0.1',
+    hubPort,
+  };
+}
+
 /** A free TCP port on loopback. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

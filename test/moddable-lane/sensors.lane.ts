@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type Hub } from '../../simulator/hub/hub';
 import { projectRoot } from '../xs/lane';
 import { reportedOf, telemetryOf, until } from './hub-probe';
-import { buildFirmware, requireSdk, runFirmware, type RunningFirmware } from './rig';
+import { buildFirmware, emulatorConfig, requireSdk, runFirmware, type RunningFirmware } from './rig';
 
 const ID = 'modsim-sensors';
 /** ms from boot: sensor 1 locked at once; a sensor plugged in at 40 s; sensor 0's EEPROM at 12 bits, then a power cycle at 80 s; the plugged sensor gone at 110 s. */
@@ -53,11 +53,7 @@ beforeAll(async () => {
   hub.updateDesired(ID, { telemetryIntervalMs: 2000 });
   hub.updateDesired(ID, { samplingIntervalMs: 1000 }); // desired version 4 before the device first connects
   const mcso = buildFirmware(sdk, path.join(projectRoot, 'test/moddable-lane/sensors'), {
-    storageDir: path.join(dataDir, 'storage/'),
-    connectionString: hub.connectionString(ID),
-    hubCa: fs.readFileSync(path.join(dataDir, 'ca.der')).toString('base64'),
-    hubHost: '127.0.0.1',
-    hubPort: hub.mqttPort,
+    ...emulatorConfig(hub, ID, dataDir, hub.mqttPort),
     simSensors: 2,
     simFaults: FAULTS,
     sampleIntervalMs: 1000,

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type Hub } from '../../simulator/hub/hub';
 import { projectRoot } from '../xs/lane';
 import { reportedOf, startRelay, telemetryOf, until, type Relay } from './hub-probe';
-import { buildFirmware, freePort, requireSdk, runFirmware, type RunningFirmware } from './rig';
+import { buildFirmware, emulatorConfig, freePort, requireSdk, runFirmware, type RunningFirmware } from './rig';
 
 const ID = 'modsim-wss';
 const SENSORS = 3;
@@ -35,11 +35,7 @@ beforeAll(async () => {
   relay = await startRelay(hub.wssPort as number);
   closedPort = await freePort(); // nothing listens there: a connect is refused, as a firewall blocking 8883 does
   const mcso = buildFirmware(sdk, path.join(projectRoot, 'test/moddable-lane/wss'), {
-    storageDir: path.join(dataDir, 'storage/'),
-    connectionString: hub.connectionString(ID),
-    hubCa: fs.readFileSync(path.join(dataDir, 'ca.der')).toString('base64'),
-    hubHost: '127.0.0.1',
-    hubPort: closedPort,
+    ...emulatorConfig(hub, ID, dataDir, closedPort),
     transport: 'auto',
     hubWssPort: relay.port,
     simSensors: SENSORS,
