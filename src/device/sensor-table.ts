@@ -8,10 +8,14 @@ import type { SensorSettings } from './sensor-settings';
 import type { SensorAggregate, SensorSnapshot } from './telemetry';
 import type { ReportedSensor } from './twin';
 
+/**
+ * A tracked sensor. Its stats are not kept here but asked of its analytics when read: in XS a
+ * stats object is 9 slots, and 24 sensors' worth held between rounds was 216 slots of the
+ * ESP32's 4,928 (issue 11).
+ */
 interface SensorEntry {
   reading: SensorReading;
   analytics: SensorAnalytics;
-  stats: SensorStats | undefined;
 }
 
 /** What one sampling round changed. */
@@ -74,15 +78,11 @@ export class SensorTable {
       if (r.status === 'online' && r.value !== undefined && Number.isFinite(r.value)) {
         online++;
         const { stats, transition } = e.analytics.push(r.value, now);
-        e.stats = stats;
         if (transition !== undefined) onTransition(r, stats, transition as Exclude<AnomalyTransition, undefined>);
       } else if (r.status !== 'online') {
         // No values: an alert cannot be judged, so it ends with the sensor's state as its reason.
         const { stats, transition } = e.analytics.interrupt(r.status);
-        if (transition === 'end') {
-          if (e.stats !== undefined) e.stats = { ...e.stats, anomaly: false, alert: undefined };
-          onTransition(r, stats, 'end');
-        }
+        if (transition === 'end') onTransition(r, stats, 'end');
       }
     }
     this.order = newOrder;
@@ -100,7 +100,7 @@ export class SensorTable {
         if (replaced === undefined) return undefined;
         this.entries.delete(replaced);
       }
-      e = { reading: r, analytics: this.analytics.create(r.id, this.threshold()), stats: undefined };
+      e = { reading: r, analytics: this.analytics.create(r.id, this.threshold()) };
       e.analytics.setResolution(this.resolution());
       this.entries.set(r.id, e);
     }
@@ -117,9 +117,10 @@ export class SensorTable {
     return undefined;
   }
 
-  /** Latest stats of a sensor (undefined before its first good sample). */
+  /** Latest stats of a sensor (undefined before its first good sample); a new object each call. */
   stats(id: string): SensorStats | undefined {
-    return this.entries.get(id)?.stats;
+    const e = this.entries.get(id);
+    return e === undefined ? undefined : statsOf(e);
   }
 
   /** Readings of the last round, in order. */
@@ -136,7 +137,7 @@ export class SensorTable {
     const out: SensorSnapshot[] = [];
     for (const id of this.order) {
       const e = this.entries.get(id);
-      if (e) out.push({ reading: e.reading, stats: e.stats });
+      if (e) out.push({ reading: e.reading, stats: statsOf(e) });
     }
     return out;
   }
@@ -169,10 +170,7 @@ export class SensorTable {
     const e = this.entries.get(reading.id);
     if (e === undefined) return;
     e.reading = reading;
-    if (delta !== 0) {
-      e.analytics.recalibrate(delta);
-      if (e.stats !== undefined) e.stats = e.analytics.stats();
-    }
+    if (delta !== 0) e.analytics.recalibrate(delta);
   }
 
   /**
@@ -186,7 +184,7 @@ export class SensorTable {
     for (const id of this.order) {
       const e = this.entries.get(id);
       if (!e) continue;
-      const s = e.stats;
+      const s = statsOf(e);
       list.push({
         id,
         name: e.reading.name,
@@ -226,6 +224,12 @@ export class SensorTable {
     }
     return out;
   }
+}
+
+/** The sensor's stats now, undefined before its first good sample. */
+function statsOf(e: SensorEntry): SensorStats | undefined {
+  const s = e.analytics.stats();
+  return s.count > 0 ? s : undefined;
 }
 
 /** Whether what the twin reports of a sensor changed between two readings. */
