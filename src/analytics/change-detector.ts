@@ -288,16 +288,29 @@ export class ChangeDetector {
   /** All numeric state (layout above). */
   private readonly s: Float64Array;
 
-  /** Options are validated into settings of its own; pass a ChangeDetectorSettings to share one. */
-  constructor(options: ChangeDetectorOptions | ChangeDetectorSettings = DEFAULT_SETTINGS) {
+  /**
+   * Options are validated into settings of its own; pass a ChangeDetectorSettings to share one.
+   * `extra`: numbers reserved after the detector's own in its state array, for a caller's state
+   * blocks (hostState, from HOSTED_AT): in XS every typed array costs about 7 slots, so a
+   * sensor's other analytics living here spare one per block. The detector never touches them.
+   */
+  constructor(options: ChangeDetectorOptions | ChangeDetectorSettings = DEFAULT_SETTINGS, extra = 0) {
     const settings = options instanceof ChangeDetectorSettings ? options : new ChangeDetectorSettings(options);
     this.settings = settings;
-    const s = new Float64Array(S.STATE_SIZE);
+    const s = new Float64Array(S.STATE_SIZE + extra);
     s[S.SPIKE_THRESHOLD] = settings.spikeThreshold;
     s[S.STEP] = settings.step;
     s[S.CACHED_DT] = -1;
     this.s = s;
   }
+
+  /** The state array, whose numbers from HOSTED_AT on are the `extra` the constructor reserved for the caller. */
+  get hostState(): Float64Array {
+    return this.s;
+  }
+
+  /** Where the caller's `extra` numbers start in hostState. */
+  static readonly HOSTED_AT: number = S.STATE_SIZE;
 
   /** Spike limit in scale units (see setSpikeThreshold). */
   get spikeThreshold(): number {

@@ -1,14 +1,15 @@
 /**
  * Binds the AnalyticsFactory port to src/analytics: a sliding window (WindowStats) for the
  * statistics, the change detector (ChangeDetector: spikes, level shifts, trends) for anomaly
- * alerts, and the period aggregate (PeriodAggregator).
+ * alerts, and the period aggregate (period-summary's block functions, on a block inside the
+ * detector's state array).
  *
  * The detector is told the sensor's quantisation step (from the resolution) and the spike limit
  * (the configuration's anomalyThreshold) at run time; both keep its state, so a configuration
  * change never starts or ends an alert by itself.
  */
 import { ChangeDetector, ChangeDetectorSettings, type ChangeDetectorOptions } from '../../analytics/change-detector';
-import { emptySummary, PeriodAggregator, type PeriodSummary } from '../../analytics/period-summary';
+import { emptySummary, periodAdd, periodClear, PeriodLayout, periodSummaryInto, type PeriodSummary } from '../../analytics/period-summary';
 import { WindowStats } from '../../analytics/window-stats';
 import type { AnalyticsFactory, AnomalyAlert, AnomalyTransition, PeriodAggregate, SensorAnalytics, SensorStats } from '../ports';
 
@@ -25,9 +26,11 @@ export function stepForResolution(bits: number): number {
   return 0.0625 * (1 << (12 - b));
 }
 
+/** The period aggregate's block in the detector's state array (ChangeDetector hostState). */
+const PERIOD_AT = ChangeDetector.HOSTED_AT;
+
 class WindowAnalytics implements SensorAnalytics {
   private readonly window: WindowStats;
-  private readonly period = new PeriodAggregator();
   /** Scratch for takeAggregate, shared by every sensor of a factory (copied out at once). */
   private readonly summary: PeriodSummary;
   private readonly detector: ChangeDetector;
@@ -42,7 +45,8 @@ class WindowAnalytics implements SensorAnalytics {
   constructor(threshold: number, window: number, detector: ChangeDetectorSettings, summary: PeriodSummary) {
     this.summary = summary;
     this.window = new WindowStats(window);
-    this.detector = new ChangeDetector(detector);
+    // The period aggregate lives in the detector's state array: one typed array less per sensor.
+    this.detector = new ChangeDetector(detector, PeriodLayout.SIZE);
     this.detector.setSpikeThreshold(threshold);
   }
 
@@ -52,7 +56,7 @@ class WindowAnalytics implements SensorAnalytics {
     const d = this.detector;
     const event = d.push(x, timeMs);
     this.window.push(x, timeMs);
-    this.period.add(x, timeMs);
+    periodAdd(d.hostState, PERIOD_AT, x, timeMs);
     let transition: AnomalyTransition = undefined;
     if (event === 'start' || event === 'update') {
       this.alert = { kind: d.kind, direction: d.direction, baseline: d.baseline + this.bias };
@@ -105,7 +109,9 @@ class WindowAnalytics implements SensorAnalytics {
   }
 
   takeAggregate(): PeriodAggregate | undefined {
-    const s = this.period.takeInto(this.summary);
+    const state = this.detector.hostState;
+    const s = periodSummaryInto(state, PERIOD_AT, this.summary);
+    periodClear(state, PERIOD_AT);
     if (s.count === 0) return undefined;
     const b = this.bias;
     return { count: s.count, mean: s.mean + b, min: s.min + b, max: s.max + b, std: s.std, first: s.first + b, last: s.last + b };
