@@ -3,6 +3,7 @@
  * c2d.ts, methods.ts and twin.ts dispatch to): configure, identify, messages, getStats, reboot,
  * and recording errors.
  */
+import { jsonWithArray } from './json-text';
 import type { TimerId } from '../platform';
 import { utf8Length } from '../text/utf8';
 import type { ApplyResult } from './config';
@@ -58,13 +59,23 @@ export class DeviceCommands implements DeviceControl {
 
   /** The getStats payload: identity, uptime, each sensor's stats and alert/alarm state (SensorTable.statsList), the outbox, the configuration. */
   stats(): Record<string, unknown> {
+    return { ...this.statsHead(), sensors: this.table.statsList(this.settings, this.alarmOf), ...this.statsTail() };
+  }
+
+  /** stats() as JSON text, the sensors serialised one at a time (json-text.ts): what getStats sends. */
+  statsJson(): string {
+    return jsonWithArray(this.statsHead(), 'sensors', this.table.statsItems(this.settings, this.alarmOf), this.statsTail());
+  }
+
+  private statsHead(): Record<string, unknown> {
+    const ctx = this.ctx;
+    return { deviceId: ctx.deviceId, firmware: ctx.firmware, uptimeMs: Math.round(ctx.uptime()) };
+  }
+
+  private statsTail(): Record<string, unknown> {
     const counts = this.pump.outbox.counts;
     const ctx = this.ctx;
     return {
-      deviceId: ctx.deviceId,
-      firmware: ctx.firmware,
-      uptimeMs: Math.round(ctx.uptime()),
-      sensors: this.table.statsList(this.settings, this.alarmOf),
       outbox: { pending: counts.pending, bytes: counts.bytes, overflow: counts.overflow, expired: counts.expired },
       config: ctx.config.reported() as unknown as Record<string, unknown>,
       hub: ctx.hubState.hub,

@@ -16,6 +16,8 @@ export interface DeviceControl {
   clearMessage(): void;
   /** Statistics for the getStats method (JSON-serializable). */
   stats(): Record<string, unknown>;
+  /** The same as JSON text, built without holding every sensor's objects at once (what getStats sends). */
+  statsJson(): string;
   /** Restarts the application after `delayMs` (time for the reply to leave). */
   reboot(delayMs: number): void;
   /** Records an error for the reported properties and the log. */

@@ -14,13 +14,19 @@ export const METHOD_NAMES: readonly string[] = Object.freeze(['getStats', 'ident
 
 export interface MethodReply {
   status: number;
-  payload: Record<string, unknown>;
+  /** The payload, or its JSON text when the device built it as text (getStats: DeviceControl.statsJson). */
+  payload: Record<string, unknown> | string;
 }
 
 export function handleMethod(call: MethodCall, control: DeviceControl): void {
   const reply = invoke(call.name, call.payload, control);
-  if (reply.status !== 200) control.error('method', `${call.name}: ${String(reply.payload.error)}`);
-  call.respond(reply.status, JSON.stringify(reply.payload));
+  const payload = reply.payload;
+  if (typeof payload === 'string') {
+    call.respond(reply.status, payload);
+    return;
+  }
+  if (reply.status !== 200) control.error('method', `${call.name}: ${String(payload.error)}`);
+  call.respond(reply.status, JSON.stringify(payload));
 }
 
 export function invoke(name: string, payload: string, control: DeviceControl): MethodReply {
@@ -29,7 +35,7 @@ export function invoke(name: string, payload: string, control: DeviceControl): M
   if (typeof args === 'string') return { status: 400, payload: { error: args } };
   switch (name) {
     case 'getStats':
-      return { status: 200, payload: control.stats() };
+      return { status: 200, payload: control.statsJson() };
     case 'identify': {
       const d = identifyDuration(args);
       if (typeof d === 'string') return { status: 400, payload: { error: d } };

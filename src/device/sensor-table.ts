@@ -133,6 +133,14 @@ export class SensorTable {
     return out;
   }
 
+  /** Calls `visit` with each tracked sensor's reading and stats, in order (telemetry's SnapshotSource). */
+  eachSnapshot(visit: (reading: SensorReading, stats: SensorStats | undefined) => void): void {
+    for (const id of this.order) {
+      const e = this.entries.get(id);
+      if (e) visit(e.reading, statsOf(e));
+    }
+  }
+
   snapshots(): SensorSnapshot[] {
     const out: SensorSnapshot[] = [];
     for (const id of this.order) {
@@ -179,31 +187,23 @@ export class SensorTable {
    * of that alert (null without one), and `alarm`, the side of its active limit alarm ('high',
    * 'low', null) from `alarmOf`. A fixed set of fields per sensor, at most maxSensors of them.
    */
-  statsList(settings: SensorSettings, alarmOf: (id: string) => 'high' | 'low' | undefined = () => undefined): Record<string, unknown>[] {
+  statsList(settings: SensorSettings, alarmOf: AlarmOf = () => undefined): Record<string, unknown>[] {
     const list: Record<string, unknown>[] = [];
     for (const id of this.order) {
       const e = this.entries.get(id);
-      if (!e) continue;
-      const s = statsOf(e);
-      list.push({
-        id,
-        name: e.reading.name,
-        status: e.reading.status,
-        value: e.reading.value === undefined ? null : e.reading.value,
-        offset: settings.offset(id),
-        count: s ? s.count : 0,
-        mean: s ? s.mean : null,
-        std: s ? s.std : null,
-        min: s ? s.min : null,
-        max: s ? s.max : null,
-        z: s ? s.z : null,
-        anomaly: s ? s.anomaly : false,
-        anomalyKind: s && s.anomaly && s.alert ? s.alert.kind : null,
-        anomalyDirection: s && s.anomaly && s.alert ? (s.alert.direction > 0 ? 'up' : 'down') : null,
-        alarm: alarmOf(id) ?? null,
-      });
+      if (e) list.push(statsEntry(id, e, settings, alarmOf));
     }
     return list;
+  }
+
+  /** statsList's entries as JSON text, each made from its objects alone (json-text.ts says why). */
+  statsItems(settings: SensorSettings, alarmOf: AlarmOf = () => undefined): string[] {
+    const items: string[] = [];
+    for (const id of this.order) {
+      const e = this.entries.get(id);
+      if (e) items.push(JSON.stringify(statsEntry(id, e, settings, alarmOf)));
+    }
+    return items;
   }
 
   /** The reported view of every known or configured sensor. */
@@ -224,6 +224,31 @@ export class SensorTable {
     }
     return out;
   }
+}
+
+/** The side of a sensor's active limit alarm, if any. */
+type AlarmOf = (id: string) => 'high' | 'low' | undefined;
+
+/** One sensor's getStats entry (see statsList). */
+function statsEntry(id: string, e: SensorEntry, settings: SensorSettings, alarmOf: AlarmOf): Record<string, unknown> {
+  const s = statsOf(e);
+  return {
+    id,
+    name: e.reading.name,
+    status: e.reading.status,
+    value: e.reading.value === undefined ? null : e.reading.value,
+    offset: settings.offset(id),
+    count: s ? s.count : 0,
+    mean: s ? s.mean : null,
+    std: s ? s.std : null,
+    min: s ? s.min : null,
+    max: s ? s.max : null,
+    z: s ? s.z : null,
+    anomaly: s ? s.anomaly : false,
+    anomalyKind: s && s.anomaly && s.alert ? s.alert.kind : null,
+    anomalyDirection: s && s.anomaly && s.alert ? (s.alert.direction > 0 ? 'up' : 'down') : null,
+    alarm: alarmOf(id) ?? null,
+  };
 }
 
 /** The sensor's stats now, undefined before its first good sample. */

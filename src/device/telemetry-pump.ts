@@ -153,7 +153,7 @@ export class TelemetryPump {
   sendTelemetry(): void {
     const aggregate = this.held;
     this.held = undefined;
-    this.enqueue(telemetryMessage(this.envelope(), this.table.snapshots(), this.outbox.counts, aggregate));
+    this.enqueue(telemetryMessage(this.envelope(), this.table, this.outbox.counts, aggregate));
   }
 
   /**

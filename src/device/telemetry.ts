@@ -2,6 +2,7 @@
  * Telemetry, alert and aggregate messages: the JSON bodies and their message properties.
  * The schema is documented in TELEMETRY.md; keep the two in step.
  */
+import { jsonWithArray } from './json-text';
 import type { OutboxCounts } from './outbox';
 import type { MessageProperties, PeriodAggregate, SensorReading, SensorStats } from './ports';
 
@@ -62,25 +63,44 @@ export function properties(type: string, extra?: MessageProperties): MessageProp
   return extra ? Object.assign(p, extra) : p;
 }
 
-/** `aggregate`: the aggregation period that ended since the last telemetry message, if any (TELEMETRY.md). */
-export function telemetryMessage(env: Envelope, sensors: SensorSnapshot[], outbox: OutboxCounts, aggregate?: AggregateSection): Message {
-  const body = header('telemetry', env);
-  body.sensors = sensors.map(({ reading, stats }) => ({
+/** Something that walks its sensors in order, each with its reading and stats (SensorTable). */
+export interface SnapshotSource {
+  eachSnapshot(visit: (reading: SensorReading, stats: SensorStats | undefined) => void): void;
+}
+
+/** One sensor's entry of a telemetry message's `sensors` (TELEMETRY.md). */
+export function sensorTelemetry(reading: SensorReading, stats: SensorStats | undefined): Record<string, unknown> {
+  const valued = stats !== undefined && stats.count > 0;
+  return {
     id: reading.id,
     name: reading.name,
     value: num(reading.value),
-    mean: stats && stats.count > 0 ? num(stats.mean) : null,
-    std: stats && stats.count > 0 ? num(stats.std) : null,
-    min: stats && stats.count > 0 ? num(stats.min) : null,
-    max: stats && stats.count > 0 ? num(stats.max) : null,
-    z: stats && stats.count > 0 ? num(stats.z) : null,
+    mean: valued ? num(stats.mean) : null,
+    std: valued ? num(stats.std) : null,
+    min: valued ? num(stats.min) : null,
+    max: valued ? num(stats.max) : null,
+    z: valued ? num(stats.z) : null,
     anomaly: stats ? stats.anomaly : false,
     anomalyKind: stats && stats.alert ? stats.alert.kind : null,
     status: reading.status,
-  }));
-  body.outbox = { pending: outbox.pending, overflow: outbox.overflow, expired: outbox.expired };
-  if (aggregate !== undefined) body.aggregate = aggregate;
-  return { body: JSON.stringify(body), properties: properties('telemetry') };
+  };
+}
+
+/**
+ * `aggregate`: the aggregation period that ended since the last telemetry message, if any
+ * (TELEMETRY.md). The sensors' entries are serialised one at a time (json-text.ts), so a full
+ * bus does not hold every entry's objects at once.
+ */
+export function telemetryMessage(env: Envelope, sensors: SensorSnapshot[] | SnapshotSource, outbox: OutboxCounts, aggregate?: AggregateSection): Message {
+  const items: string[] = [];
+  const add = (reading: SensorReading, stats: SensorStats | undefined): void => {
+    items.push(JSON.stringify(sensorTelemetry(reading, stats)));
+  };
+  if (Array.isArray(sensors)) for (const s of sensors) add(s.reading, s.stats);
+  else sensors.eachSnapshot(add);
+  const tail: Record<string, unknown> = { outbox: { pending: outbox.pending, overflow: outbox.overflow, expired: outbox.expired } };
+  if (aggregate !== undefined) tail.aggregate = aggregate;
+  return { body: jsonWithArray(header('telemetry', env), 'sensors', items, tail), properties: properties('telemetry') };
 }
 
 /**

@@ -544,6 +544,7 @@ export const suite: Suite = {
         const stats = hub.method('getStats', '');
         t.equal(stats.status, 200);
         t.equal((stats.payload as { sensors: { count: number }[] }).sensors[0].count, 4);
+        t.equal(JSON.stringify(stats.payload), JSON.stringify(device.stats()), 'the text getStats sends (built sensor by sensor) is stats() serialised whole');
         t.equal(hub.method('nope', '{}').status, 404);
         t.equal(hub.method('setInterval', '{"samplingIntervalMs":"2s"}').status, 400);
         t.equal(hub.method('setInterval', '{"samplingIntervalMs":2000}').status, 200);

@@ -70,6 +70,32 @@ async function bundle(entryArg) {
   return result.outputFiles[0].text;
 }
 
+/**
+ * The suites bundle as scripts to evaluate one after another, split at module boundaries
+ * (esbuild's `// path` comment before each module). XS gives every top-level declaration of a
+ * script a stack slot while the script runs, so the whole project as one script outgrew
+ * xs-device's 896-slot stack (about 700 declarations) although no suite comes near it: they run
+ * later, on an empty stack. Top-level var and function declarations of a script become
+ * properties of the global object (esbuild's ESM output declares nothing else at the top), so
+ * each piece sees the earlier ones, and esbuild orders modules so that none runs before what it uses.
+ */
+function scriptPieces(code, maxDeclarations = 200) {
+  const pieces = [];
+  let lines = [];
+  let declarations = 0;
+  for (const line of code.split('\n')) {
+    if (/^\/\/ \S+\.(ts|mjs|js)$/.test(line) && declarations >= maxDeclarations) {
+      pieces.push(lines.join('\n'));
+      lines = [];
+      declarations = 0;
+    }
+    if (/^(var|function|async function|let|const|class) /.test(line)) declarations++;
+    lines.push(line);
+  }
+  pieces.push(lines.join('\n'));
+  return pieces;
+}
+
 async function main() {
   const [entryArg, commandsArg] = process.argv.slice(2);
   if (!entryArg || !commandsArg) {
@@ -92,7 +118,7 @@ async function main() {
   const decoder = new TextDecoder();
   const results = [];
   try {
-    await worker.evaluate(code);
+    for (const piece of entryArg === '--suites' ? scriptPieces(code) : [code]) await worker.evaluate(piece);
     for (const command of commands) {
       const { reply, meterUsage } = await worker.issueCommand(new TextEncoder().encode(JSON.stringify(command)));
       results.push({
