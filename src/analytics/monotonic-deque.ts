@@ -28,13 +28,25 @@ export function checkDequeCapacity(capacity: number): void {
 /** Slot indices: 1 byte each for rings of up to 256 slots, else 2. */
 export type DequeIndices = Uint8Array | Uint16Array;
 
-/** An index array for `count` indices into a ring of `capacity` slots (see checkDequeCapacity). */
-export function dequeIndices(capacity: number, count: number): DequeIndices {
-  return capacity <= 0x100 ? new Uint8Array(count) : new Uint16Array(count);
+/** Bytes per index in a ring of `capacity` slots. */
+export function dequeIndexBytes(capacity: number): number {
+  return capacity <= 0x100 ? 1 : 2;
 }
 
+/**
+ * An index array for `count` indices into a ring of `capacity` slots (see checkDequeCapacity):
+ * its own, or a view on `buffer` at `byteOffset` (even) so a caller keeps one chunk.
+ */
+export function dequeIndices(capacity: number, count: number, buffer?: ArrayBuffer, byteOffset = 0): DequeIndices {
+  if (buffer === undefined) return capacity <= 0x100 ? new Uint8Array(count) : new Uint16Array(count);
+  return capacity <= 0x100 ? new Uint8Array(buffer, byteOffset, count) : new Uint16Array(buffer, byteOffset, count);
+}
+
+/** The ring's values: WindowStats keeps Float32, Ring Float64. */
+export type DequeValues = Float32Array | Float64Array;
+
 /** The extremum: the value in the front's slot (NaN when the deque is empty). */
-export function dequeFront(q: DequeIndices, qAt: number, hs: Float64Array, hsAt: number, values: Float64Array, valuesAt: number): number {
+export function dequeFront(q: DequeIndices, qAt: number, hs: Float64Array, hsAt: number, values: DequeValues, valuesAt: number): number {
   return hs[hsAt + 1] === 0 ? NaN : values[valuesAt + q[qAt + hs[hsAt]]];
 }
 
@@ -42,7 +54,7 @@ export function dequeFront(q: DequeIndices, qAt: number, hs: Float64Array, hsAt:
  * Takes the value the ring just wrote into `slot` into account; call it once after each ring
  * push. `max` true keeps the maximum, false the minimum.
  */
-export function dequeUpdate(q: DequeIndices, qAt: number, hs: Float64Array, hsAt: number, values: Float64Array, valuesAt: number, cap: number, slot: number, max: boolean): void {
+export function dequeUpdate(q: DequeIndices, qAt: number, hs: Float64Array, hsAt: number, values: DequeValues, valuesAt: number, cap: number, slot: number, max: boolean): void {
   let head = hs[hsAt];
   let size = hs[hsAt + 1];
   // The front's slot was just overwritten: it has slid out of the window.

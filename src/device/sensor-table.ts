@@ -41,7 +41,7 @@ export class SensorTable {
   private readonly entries = new Map<string, SensorEntry>();
   private order: string[] = [];
   private lastUntracked = 0;
-  /** At most this many sensors have analytics (each costs memory: with window 60 about 82 XS slots and 2 KB of chunk, bench:analytics). */
+  /** At most this many sensors have analytics (each costs memory: with window 60 about 88 XS slots and 1.5 KB of chunk, bench:analytics). */
   readonly maxSensors: number;
 
   /**
