@@ -34,12 +34,13 @@ const W = Object.freeze({
   LIVE_K: LIVE + SumsLayout.K,
   LIVE_SX: LIVE + SumsLayout.SX,
 });
-/*
- * Numbers written out below rather than named at module level (the XS suites bundle gives every
- * top-level binding of the project a slot of the device's 896-slot stack): 0x7fffffff and
- * -0x80000000, the range of a stored time offset (Int32); 0xffffffff, the widest span of times
- * the window holds (2^32 - 1 ms, 49.7 days); 3.4028234663852886e38, the largest Float32.
- */
+/** The range of a stored time offset (Int32). */
+const OFFSET_MIN = -0x80000000;
+const OFFSET_MAX = 0x7fffffff;
+/** The widest span of times the window holds: 2^32 - 1 ms, 49.7 days. */
+const SPAN_MAX = 0xffffffff;
+/** The largest finite Float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * Statistics over a sliding window of the last `capacity` samples, each (value, timeMs):
@@ -123,7 +124,7 @@ export class WindowStats {
     if (t % 1 !== 0) t = Math.round(t);
     const d = this.d;
     let offset = t - d[W.ANCHOR];
-    if (offset > 0x7fffffff || offset < -0x80000000) offset = this.reanchor(t);
+    if (offset > OFFSET_MAX || offset < OFFSET_MIN) offset = this.reanchor(t);
     const values = this.values;
     const times = this.times;
     const cap = d[W.CAP];
@@ -136,7 +137,7 @@ export class WindowStats {
     values[slot] = value;
     let x = values[slot];
     // x - x is NaN only for ±Infinity here (callers pass finite numbers): beyond Float32's range.
-    if (x - x !== 0) values[slot] = x = x > 0 ? 3.4028234663852886e38 : -3.4028234663852886e38;
+    if (x - x !== 0) values[slot] = x = x > 0 ? FLOAT32_MAX : -FLOAT32_MAX;
     times[slot] = offset;
     if (size === cap) d[W.HEAD] = head + 1 === cap ? 0 : head + 1;
     else d[W.SIZE] = size + 1;
@@ -232,9 +233,10 @@ export class WindowStats {
   }
 
   /**
-   * Makes room for a sample at time `t` (whole ms) whose offset from the anchor does not fit: keeps the newest samples whose times span at most 2^32 - 1 ms with
-   * `t`, evicts the older ones, moves the anchor to the middle of the kept span and rewrites
-   * the kept offsets; rebuilds the sums. Returns t's offset from the new anchor. O(capacity).
+   * Makes room for a sample at time `t` (whole ms) whose offset from the anchor does not fit:
+   * keeps the newest samples whose times span at most SPAN_MAX with `t`, evicts the older ones,
+   * moves the anchor to the middle of the kept span and rewrites the kept offsets; rebuilds the
+   * sums. Returns t's offset from the new anchor. O(capacity).
    */
   private reanchor(t: number): number {
     const d = this.d;
@@ -252,7 +254,7 @@ export class WindowStats {
       const ti = anchor + times[slot];
       const l = ti < lo ? ti : lo;
       const h = ti > hi ? ti : hi;
-      if (h - l > 0xffffffff) break;
+      if (h - l > SPAN_MAX) break;
       lo = l;
       hi = h;
     }
