@@ -11,15 +11,15 @@
  * already as JSON text: the same text, key order head, key, tail. Takes `items` over (its first
  * and last entries are rewritten) so the result is made by one join: at most the items and the
  * result are live at once, as for JSON.stringify of the whole tree. `head` and `tail` are plain
- * objects with at least one serialisable member each (TypeError otherwise: an empty object has
- * no member to splice after or before).
+ * objects; `head` needs at least one serialisable member (TypeError otherwise: there is nothing
+ * to splice after), `tail` may have none.
  */
 export function jsonWithArray(head: Record<string, unknown>, key: string, items: string[], tail: Record<string, unknown>): string {
   const h = JSON.stringify(head);
   const t = JSON.stringify(tail);
-  if (h.length < 3 || t.length < 3) throw new TypeError('jsonWithArray: head and tail need a member each');
+  if (h.length < 3) throw new TypeError('jsonWithArray: head needs a member');
   const open = `${h.slice(0, -1)},${JSON.stringify(key)}:[`;
-  const close = `],${t.slice(1)}`;
+  const close = t.length < 3 ? ']}' : `],${t.slice(1)}`;
   const last = items.length - 1;
   if (last < 0) return open + close;
   items[0] = open + items[0];

@@ -435,7 +435,7 @@ export class Outbox {
 }
 
 /** A message's stored form: JSON {s: sequence number, e: expiry, w: weight, p: properties, b: body}. */
-function storedForm(seq: number, expiry: number, weight: number, properties: MessageProperties, body: string): string {
+export function storedForm(seq: number, expiry: number, weight: number, properties: MessageProperties, body: string): string {
   // A copy of the properties: XS's JSON.stringify marks every object it visits, which fails on an
   // object preloaded into flash, such as telemetry.ts's shared property sets ("TypeError: read
   // only value (in stringify)" in mcsim, where it ended the application at the first telemetry).

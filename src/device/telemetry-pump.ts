@@ -21,7 +21,7 @@ import type { HubConnection } from './ports';
 import { Schedule } from './schedule';
 import type { SensorTable } from './sensor-table';
 import type { Envelope, Message } from './telemetry';
-import { aggregateMessage, aggregateSection, telemetryMessage, type AggregateSection } from './telemetry';
+import { aggregateMessages, aggregateSection, telemetryMessages, type AggregateSection } from './telemetry';
 
 /** Storage key of the next message sequence number. */
 export const SEQ_KEY = 'seq';
@@ -83,6 +83,9 @@ export class TelemetryPump {
     this.telemetry = new Schedule(timers, clock, () => config.current.telemetryIntervalMs, () => this.sendTelemetry(), active);
     this.aggregation = new Schedule(timers, clock, () => config.current.aggregatePeriodMs, () => this.sendAggregate(), active);
   }
+
+  /** envelope(), made once: the message builders take one per message. */
+  private readonly nextEnvelope = (): Envelope => this.envelope();
 
   /** The next message header; advances and stores the sequence number. */
   envelope(): Envelope {
@@ -153,7 +156,8 @@ export class TelemetryPump {
   sendTelemetry(): void {
     const aggregate = this.held;
     this.held = undefined;
-    this.enqueue(telemetryMessage(this.envelope(), this.table, this.outbox.counts, aggregate));
+    // A full bus is sent in parts that each fit one NVS value (message-parts.ts).
+    for (const m of telemetryMessages(this.nextEnvelope, this.table, this.outbox.counts, aggregate)) this.enqueue(m);
   }
 
   /**
@@ -170,13 +174,17 @@ export class TelemetryPump {
     const config = this.ctx.config.current;
     const section = aggregateSection(start, config.aggregatePeriodMs, list);
     if (config.telemetryIntervalMs <= config.aggregatePeriodMs) this.held = section;
-    else this.enqueue(aggregateMessage(this.envelope(), section));
+    else this.enqueueAggregate(section);
   }
 
   private flushHeld(): void {
     const held = this.held;
     this.held = undefined;
-    if (held !== undefined) this.enqueue(aggregateMessage(this.envelope(), held));
+    if (held !== undefined) this.enqueueAggregate(held);
+  }
+
+  private enqueueAggregate(section: AggregateSection): void {
+    for (const m of aggregateMessages(this.nextEnvelope, section)) this.enqueue(m);
   }
 
   start(): void {

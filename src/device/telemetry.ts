@@ -3,6 +3,7 @@
  * The schema is documented in TELEMETRY.md; keep the two in step.
  */
 import { jsonWithArray } from './json-text';
+import { itemsBytes, partition, PART_BYTES, PART_OVERHEAD_BYTES } from './message-parts';
 import type { OutboxCounts } from './outbox';
 import type { MessageProperties, PeriodAggregate, SensorReading, SensorStats } from './ports';
 
@@ -86,21 +87,76 @@ export function sensorTelemetry(reading: SensorReading, stats: SensorStats | und
   };
 }
 
-/**
- * `aggregate`: the aggregation period that ended since the last telemetry message, if any
- * (TELEMETRY.md). The sensors' entries are serialised one at a time (json-text.ts), so a full
- * bus does not hold every entry's objects at once.
- */
-export function telemetryMessage(env: Envelope, sensors: SensorSnapshot[] | SnapshotSource, outbox: OutboxCounts, aggregate?: AggregateSection): Message {
+/** Each sensor's telemetry entry as JSON text, in order (one sensor's objects live at a time). */
+function sensorItems(sensors: SensorSnapshot[] | SnapshotSource): string[] {
   const items: string[] = [];
   const add = (reading: SensorReading, stats: SensorStats | undefined): void => {
     items.push(JSON.stringify(sensorTelemetry(reading, stats)));
   };
   if (Array.isArray(sensors)) for (const s of sensors) add(s.reading, s.stats);
   else sensors.eachSnapshot(add);
-  const tail: Record<string, unknown> = { outbox: { pending: outbox.pending, overflow: outbox.overflow, expired: outbox.expired } };
+  return items;
+}
+
+function outboxTail(outbox: OutboxCounts): Record<string, unknown> {
+  return { outbox: { pending: outbox.pending, overflow: outbox.overflow, expired: outbox.expired } };
+}
+
+/**
+ * One telemetry message with every sensor. `aggregate`: the aggregation period that ended since
+ * the last telemetry message, if any (TELEMETRY.md). The sensors' entries are serialised one at
+ * a time (json-text.ts), so a full bus does not hold every entry's objects at once.
+ */
+export function telemetryMessage(env: Envelope, sensors: SensorSnapshot[] | SnapshotSource, outbox: OutboxCounts, aggregate?: AggregateSection): Message {
+  const tail = outboxTail(outbox);
   if (aggregate !== undefined) tail.aggregate = aggregate;
-  return { body: jsonWithArray(header('telemetry', env), 'sensors', items, tail), properties: properties('telemetry') };
+  return { body: jsonWithArray(header('telemetry', env), 'sensors', sensorItems(sensors), tail), properties: properties('telemetry') };
+}
+
+/**
+ * A round's telemetry: one message as telemetryMessage makes it when it fits `partBytes`
+ * (message-parts.ts), else parts, each with a share of the sensors. `envelope` is called once
+ * per message, in order (each takes a seq). `aggregate` rides on the one message when it fits
+ * too; otherwise it goes first, as aggregate message(s) of its own (aggregateMessages).
+ */
+export function telemetryMessages(next: () => Envelope, sensors: SensorSnapshot[] | SnapshotSource, outbox: OutboxCounts, aggregate?: AggregateSection, partBytes = PART_BYTES): Message[] {
+  const envelope = sameTime(next);
+  const items = sensorItems(sensors);
+  const budget = partBytes - PART_OVERHEAD_BYTES;
+  const tail = outboxTail(outbox);
+  const bytes = itemsBytes(items);
+  if (aggregate !== undefined && bytes + itemsBytes([JSON.stringify(aggregate)]) <= budget) {
+    tail.aggregate = aggregate;
+    return [{ body: jsonWithArray(header('telemetry', envelope()), 'sensors', items, tail), properties: properties('telemetry') }];
+  }
+  const out = aggregate === undefined ? [] : aggregateMessages(envelope, aggregate, partBytes);
+  const runs = bytes <= budget ? [items] : partition(items, budget);
+  for (let i = 0; i < runs.length; i++) {
+    const head = header('telemetry', envelope());
+    if (runs.length > 1) markPart(head, i, runs.length);
+    out.push({ body: jsonWithArray(head, 'sensors', runs[i], tail), properties: properties('telemetry') });
+  }
+  return out;
+}
+
+/** Envelopes from `next` (each its own seq) that all carry the first one's ts and uptimeMs: the parts of one round. */
+function sameTime(next: () => Envelope): () => Envelope {
+  let first: Envelope | undefined;
+  return () => {
+    const e = next();
+    if (first === undefined) first = e;
+    else {
+      e.epochMs = first.epochMs;
+      e.uptimeMs = first.uptimeMs;
+    }
+    return e;
+  };
+}
+
+/** `part` (1-based) and `parts` of a message split by sensors (TELEMETRY.md, "Parts"). */
+function markPart(head: Record<string, unknown>, index: number, count: number): void {
+  head.part = index + 1;
+  head.parts = count;
 }
 
 /**
@@ -160,6 +216,26 @@ export function aggregateMessage(env: Envelope, section: AggregateSection): Mess
   body.periodMs = section.periodMs;
   body.sensors = section.sensors;
   return { body: JSON.stringify(body), properties: properties('aggregate') };
+}
+
+/**
+ * An aggregate as one message (aggregateMessage's text) when it fits `partBytes`, else as parts
+ * with a share of the sensors each (message-parts.ts); `envelope` is called once per message.
+ */
+export function aggregateMessages(next: () => Envelope, section: AggregateSection, partBytes = PART_BYTES): Message[] {
+  const envelope = sameTime(next);
+  const items = section.sensors.map((s) => JSON.stringify(s));
+  const budget = partBytes - PART_OVERHEAD_BYTES;
+  const runs = itemsBytes(items) <= budget ? [items] : partition(items, budget);
+  const out: Message[] = [];
+  for (let i = 0; i < runs.length; i++) {
+    const head = header('aggregate', envelope());
+    if (runs.length > 1) markPart(head, i, runs.length);
+    head.periodStart = section.periodStart;
+    head.periodMs = section.periodMs;
+    out.push({ body: jsonWithArray(head, 'sensors', runs[i], {}), properties: properties('aggregate') });
+  }
+  return out;
 }
 
 function aggregateEntry({ id, name, aggregate: a }: SensorAggregate): Record<string, unknown> {

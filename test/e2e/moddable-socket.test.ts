@@ -6,6 +6,7 @@
  * over 4 KB, emoji and umlauts in names and messages, C2D messages and twins larger than the
  * device takes.
  */
+import { PART_BYTES } from '../../src/device/message-parts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +26,9 @@ const networks: ModdableLikeNetwork[] = [];
 interface Telemetry {
   type: string;
   seq: number;
+  uptimeMs: number;
+  part?: number;
+  parts?: number;
   sensors: { id: string; name: string; value: number | null }[];
 }
 
@@ -78,7 +82,7 @@ describe('the device over Moddable-like sockets against the emulator', () => {
     expect(Math.max(...writes)).toBe(896);
   });
 
-  it('emoji and umlaut sensor names from the twin: telemetry over 4 KB and the reported twin are valid UTF-8 with the names intact', async () => {
+  it('emoji and umlaut sensor names from the twin: a round of telemetry over 4 KB arrives in parts of one billing unit each, valid UTF-8 with the names intact', async () => {
     const dev = sim.devices[0];
     const ids = dev.bus.devices.map((d) => d.id);
     // Eight names (the most the device keeps), the first of 24 emoji: 96 bytes of UTF-8 each.
@@ -86,16 +90,22 @@ describe('the device over Moddable-like sockets against the emulator', () => {
     const sensors: Record<string, { name: string }> = {};
     names.forEach((name, i) => (sensors[ids[i]] = { name }));
     hub.updateDesired(ID, { sensors });
-    const event = await waitFor('telemetry with the new names', () =>
-      hub.telemetry(ID).find((e) => {
-        const t = e.json as Telemetry | undefined;
-        return t?.type === 'telemetry' && t.sensors.some((s) => s.name === names[0]);
-      }),
-    );
-    const text = strictText(event.bodyBase64);
-    expect(Buffer.byteLength(text)).toBeGreaterThan(4096);
-    const t = JSON.parse(text) as Telemetry;
-    names.forEach((name, i) => expect(t.sensors.find((s) => s.id === ids[i])?.name).toBe(name));
+    // A round over PART_BYTES is sent as parts (src/device/message-parts.ts): same uptimeMs, part 1..parts.
+    const round = await waitFor('a whole round of telemetry with the new names', () => {
+      const texts = hub.telemetry(ID).map((e) => strictText(e.bodyBase64));
+      const parsed = texts.map((text) => ({ text, t: JSON.parse(text) as Telemetry })).filter(({ t }) => t.type === 'telemetry');
+      const named = parsed.find(({ t }) => t.parts !== undefined && t.sensors.some((s) => s.name === names[0]));
+      if (!named) return undefined;
+      const parts = parsed.filter(({ t }) => t.uptimeMs === named.t.uptimeMs).sort((x, y) => x.t.seq - y.t.seq);
+      return parts.length === named.t.parts ? parts : undefined;
+    });
+    expect(round.length).toBeGreaterThan(1);
+    expect(round.reduce((n, { text }) => n + Buffer.byteLength(text), 0)).toBeGreaterThan(4096);
+    for (const { text } of round) expect(Buffer.byteLength(text)).toBeLessThanOrEqual(PART_BYTES);
+    expect(round.map(({ t }) => t.part)).toEqual(round.map((_, i) => i + 1));
+    const all = round.flatMap(({ t }) => t.sensors);
+    expect(all.map((s) => s.id).sort()).toEqual([...ids].sort());
+    names.forEach((name, i) => expect(all.find((s) => s.id === ids[i])?.name).toBe(name));
     const reported = await waitFor('reported names', () => {
       const r = (hub.twin(ID) as { properties: { reported: { sensors?: Record<string, { name: string }> } } }).properties.reported.sensors;
       return r && r[ids[0]]?.name === names[0] ? r : undefined;
