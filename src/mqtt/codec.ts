@@ -15,6 +15,10 @@
  *       RangeError when the buffer lacks room. A caller that must not see exceptions checks
  *       `encodedLength(p) >= 0` (and validatePacket for the reason) and sizes the buffer first;
  *       encode then cannot throw.
+ *   withPayloadLength(buffer, at, payloadLength): number
+ *       For a PUBLISH encoded at buffer[at] with an empty payload whose real payload is sent
+ *       after it, unchanged and uncopied: rewrites the fixed header for that payload's length
+ *       and returns where the header now starts (up to HEADER_GROWTH bytes before `at`).
  *
  * Validation of outgoing packets (named ProtocolErrorCode):
  *   PUBLISH topic empty / with + or # / U+0000 / lone surrogate: EMPTY_TOPIC, WILDCARD_IN_TOPIC,
@@ -248,6 +252,45 @@ export function writePublishAround(b: Uint8Array, topicAt: number, topicLength: 
     n >>>= 7;
     if (n > 0) v |= 0x80;
     b[o++] = v;
+  } while (n > 0);
+  return start;
+}
+
+/** How far before a packet's start its fixed header may move when withPayloadLength lengthens it. */
+export const HEADER_GROWTH = 3;
+
+/**
+ * For a PUBLISH whose payload goes out separately, after the packet's other bytes (the session
+ * hands a large payload to the transport as it is instead of copying it into its buffer): the
+ * packet was encoded at b[at..] with an empty payload; this rewrites its fixed header so that
+ * the remaining length counts `payloadLength` more bytes (MQTT 3.1.1 section 2.2.3, 5.0 section
+ * 2.1.4). The variable header stays where it is and the new fixed header ends just before it,
+ * so it may start up to HEADER_GROWTH bytes before `at`. Returns where it starts. Throws
+ * RangeError when the remaining length would exceed 268,435,455 or there is no room before `at`.
+ */
+export function withPayloadLength(b: Uint8Array, at: number, payloadLength: number): number {
+  const first = b[at];
+  let body = at + 1;
+  let remaining = 0;
+  let multiplier = 1;
+  let v: number;
+  do {
+    v = b[body++];
+    remaining += (v & 0x7f) * multiplier;
+    multiplier *= 128;
+  } while ((v & 0x80) !== 0 && multiplier <= 2_097_152);
+  remaining += payloadLength;
+  if (remaining > MAX_REMAINING_LENGTH) throw new RangeError(`MQTT remaining length ${remaining} exceeds ${MAX_REMAINING_LENGTH}`);
+  const start = body - 1 - varintSize(remaining);
+  if (start < 0) throw new RangeError(`MQTT fixed header needs ${body - start} bytes before offset ${body}`);
+  let o = start;
+  b[o++] = first;
+  let n = remaining;
+  do {
+    let x = n & 0x7f;
+    n >>>= 7;
+    if (n > 0) x |= 0x80;
+    b[o++] = x;
   } while (n > 0);
   return start;
 }

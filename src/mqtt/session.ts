@@ -36,8 +36,14 @@
  *
  * Payloads passed to publish() are held by reference until acknowledged: do not modify them.
  * Bytes given to onSend and payloads given to onMessage are valid only during the call.
+ *
+ * Output buffer: packets are encoded into one reused buffer, grown only past the largest packet
+ * so far and then kept. A PUBLISH whose payload exceeds SPLIT_PAYLOAD_BYTES is not copied into
+ * it: onSend gets the packet's other bytes (fixed header, topic, packet id, 5.0 properties) from
+ * the buffer, then, in a second call, the payload itself (the caller's bytes, no copy). So a
+ * large telemetry message costs the heap no buffer of its size for the life of the session.
  */
-import { encode, encodedLength, MAX_REMAINING_LENGTH, publishLength, PUBLISH_TOPIC_AT, validatePacket, writePublishAround } from './codec';
+import { encode, encodedLength, HEADER_GROWTH, MAX_REMAINING_LENGTH, publishLength, PUBLISH_TOPIC_AT, validatePacket, withPayloadLength, writePublishAround } from './codec';
 import { encodeAliasedPublish } from './codec-v5';
 import { Decoder, DEFAULT_MAX_PACKET_SIZE } from './decoder';
 import { connackError, connackError5, disconnectReasonFor, protocolError } from './errors';
@@ -67,6 +73,20 @@ export type { EnhancedAuth } from './session-v5';
 
 /** The acknowledgements that carry only a packet id. */
 type IdPacketType = typeof PacketType.PUBACK | typeof PacketType.PUBREC | typeof PacketType.PUBREL | typeof PacketType.PUBCOMP;
+
+/**
+ * A PUBLISH payload longer than this, bytes, goes to onSend on its own, after the rest of the
+ * packet, instead of being copied into the session's output buffer (which would then grow to the
+ * largest message and keep that size: 16 KB of the ESP32's 78 KB chunk heap for a 24-sensor,
+ * 9 KB telemetry message). Why 768: a PUBLISH up to it with a header of up to 128 bytes (IoT
+ * Hub's telemetry topic with its property bag is about 90) fits one SecureSocket write (896 bytes
+ * on Moddable's simulator), so the usual messages (3 sensors: 639 bytes of JSON) keep one write,
+ * one TLS record and one WebSocket frame; and the buffer stays at 1 KB for publishes with headers
+ * up to 249 bytes (256, doubled at most twice). A larger packet needs several writes anyway, so
+ * the split adds at most one record (about 30 bytes on the wire), where a copy would cost the
+ * heap a buffer of its size for as long as the session lives.
+ */
+export const SPLIT_PAYLOAD_BYTES = 768;
 
 /** publish() results other than a packet id (> 0) or 0 (QoS 0 sent). */
 export const PUBLISH_QUEUED = -1;
@@ -169,7 +189,11 @@ export interface CloseReason {
 
 /** Handlers must not throw: an exception would leave the rest of the received chunk undecoded. */
 export interface SessionEvents {
-  /** Bytes to write to the transport, valid only during the call. */
+  /**
+   * Bytes to write to the transport, valid only during the call (copy what is not written at
+   * once). Usually one whole packet per call; a PUBLISH with a payload over SPLIT_PAYLOAD_BYTES
+   * comes as two consecutive calls, its header and then its payload, with nothing in between.
+   */
   onSend(bytes: Uint8Array): void;
   /**
    * CONNACK accepted. By now the session is restored: subscriptions resent (sessionPresent=0),
@@ -295,6 +319,12 @@ export class Session {
   private readonly topics = new TopicCache(4);
   /** The topic bytes sitting at out[PUBLISH_TOPIC_AT..] since the last PUBLISH, if nothing overwrote them. */
   private outTopic: Uint8Array | undefined;
+  /**
+   * The largest remaining length publish()'s inlined path may write around outTopic: the packet
+   * fits `out`, its remaining length takes at most 2 bytes, and its payload is at most
+   * SPLIT_PAYLOAD_BYTES (one comparison there for all three). Set with outTopic (placeTopic).
+   */
+  private hotRemaining = 0;
   /** The topic of the last QoS 1 publish and its cached bytes: the next one is usually the same. */
   private lastTopic = '';
   private lastTopicBytes: Uint8Array | undefined;
@@ -348,6 +378,10 @@ export class Session {
   /** True when publish() would send at once instead of queueing. */
   get canSend(): boolean {
     return this.phase === 'connected' && this.inflight.length < this.sendWindow && this.queuedCount === 0;
+  }
+  /** Bytes of the reused output buffer (it grows past the largest non-split packet so far). */
+  get outBufferBytes(): number {
+    return this.out.length;
   }
   /** 4 or 5. */
   get protocolVersion(): ProtocolVersion {
@@ -557,7 +591,7 @@ export class Session {
       return id;
     }
     const out = this.out;
-    if (remaining >= 16_384 || this.outTopic !== topicBytes || PUBLISH_TOPIC_AT + total > out.length) {
+    if (this.outTopic !== topicBytes || remaining > this.hotRemaining) {
       this.sendPublish(m, false, total);
       return id;
     }
@@ -615,7 +649,7 @@ export class Session {
       const length = encodedLength(p, this.version);
       if (length < 0 || length > this.outLimit) return this.invalid(p, length);
       if (this.v5) this.sendAliased(p, topic, properties);
-      else this.sendMeasured(p, length);
+      else this.sendPublishMeasured(p, length);
       return 0;
     }
     const m = this.spare.pop() ?? { packetId: 0, topic: '', topicBytes: undefined, payload, qos, retain, token: undefined, stage: STAGE_UNSENT, sentAt: 0, properties: undefined, pubrecCode: 0 };
@@ -1049,16 +1083,17 @@ export class Session {
       // The hot path: the topic was validated and encoded once, by the topic cache; the header
       // is written from the message's fields (no packet object to fill).
       const payload = m.payload;
+      if (payload.length > SPLIT_PAYLOAD_BYTES) {
+        this.sendAround(topic, 0x30 | (dup ? 8 : 0) | (m.qos << 1) | (m.retain ? 1 : 0), m.packetId, payload);
+        return;
+      }
       const total = length > 0 ? length : publishLength(topic.length, m.qos, payload.length);
       let out = this.out;
       if (PUBLISH_TOPIC_AT + total > out.length) {
         this.reserve(PUBLISH_TOPIC_AT + total);
         out = this.out;
       }
-      if (this.outTopic !== topic) {
-        out.set(topic, PUBLISH_TOPIC_AT);
-        this.outTopic = topic;
-      }
+      if (this.outTopic !== topic) this.placeTopic(topic);
       const start = writePublishAround(out, PUBLISH_TOPIC_AT, topic.length, 0x30 | (dup ? 8 : 0) | (m.qos << 1) | (m.retain ? 1 : 0), m.packetId, payload);
       this.lastSent = this.now;
       this.events.onSend(out.subarray(start, start + total));
@@ -1073,8 +1108,66 @@ export class Session {
     p.packetId = m.packetId;
     if (this.v5) {
       this.sendAliased(p, m.topic, m.properties, topic);
-    } else if (length > 0) this.sendMeasured(p, length);
-    else this.send(p);
+    } else if (length > 0) this.sendPublishMeasured(p, length);
+    else this.sendPublishPacket(p);
+  }
+
+  /**
+   * 3.1.1, a payload over SPLIT_PAYLOAD_BYTES: the header written around the cached topic bytes
+   * (as the hot path does), then the payload in its own onSend call, not copied.
+   */
+  private sendAround(topic: Uint8Array, first: number, id: number, payload: Uint8Array): void {
+    const end = PUBLISH_TOPIC_AT + topic.length + ((first & 6) !== 0 ? 2 : 0);
+    this.reserve(end);
+    if (this.outTopic !== topic) this.placeTopic(topic);
+    const out = this.out;
+    // Written for an empty payload, then lengthened: the fixed header ends at the topic's
+    // length prefix, PUBLISH_TOPIC_AT - 2, which leaves room for the longest one.
+    this.sendHeadThenPayload(writePublishAround(out, PUBLISH_TOPIC_AT, topic.length, first, id, this.noBytes), end, payload);
+  }
+
+  /** Writes the topic's bytes at out[PUBLISH_TOPIC_AT..], where the next PUBLISH to it finds them. */
+  private placeTopic(topic: Uint8Array): void {
+    const out = this.out;
+    out.set(topic, PUBLISH_TOPIC_AT);
+    this.outTopic = topic;
+    // The packet ends at PUBLISH_TOPIC_AT - 2 + remaining (the topic's length prefix starts it).
+    this.hotRemaining = Math.min(16_383, out.length - PUBLISH_TOPIC_AT + 2, 4 + topic.length + SPLIT_PAYLOAD_BYTES);
+  }
+
+  /** The header encoded at out[at..end) for an empty payload: lengthened for `payload`, sent, then the payload. */
+  private sendHeadThenPayload(at: number, end: number, payload: Uint8Array): void {
+    const out = this.out;
+    const start = withPayloadLength(out, at, payload.length);
+    this.lastSent = this.now;
+    this.events.onSend(out.subarray(start, end));
+    this.events.onSend(payload);
+  }
+
+  /** A PUBLISH packet by the general encoder: measured, then sent whole or split (sendPublishMeasured). */
+  private sendPublishPacket(p: PublishPacket): boolean {
+    const length = encodedLength(p, this.version);
+    if (length < 0) return this.send(p); // names the error
+    this.sendPublishMeasured(p, length);
+    return true;
+  }
+
+  /**
+   * A measured PUBLISH by the general encoder; with a payload over SPLIT_PAYLOAD_BYTES, encoded
+   * without it (HEADER_GROWTH bytes in, for the longer remaining length) and sent in two calls.
+   */
+  private sendPublishMeasured(p: PublishPacket, length: number): void {
+    const payload = p.payload;
+    if (payload.length <= SPLIT_PAYLOAD_BYTES) {
+      this.sendMeasured(p, length);
+      return;
+    }
+    this.reserve(HEADER_GROWTH + length - payload.length);
+    this.outTopic = undefined; // written over
+    p.payload = this.noBytes;
+    const n = encode(p, this.out, HEADER_GROWTH, this.version);
+    p.payload = payload;
+    this.sendHeadThenPayload(HEADER_GROWTH, HEADER_GROWTH + n, payload);
   }
 
   /**
@@ -1085,17 +1178,33 @@ export class Session {
     (this.v5 as SessionV5).applyOutboundAlias(p, topic, properties);
     if (properties === undefined) {
       const alias = p.properties === undefined ? 0 : (p.properties.topicAlias as number);
-      // Room for the fixed header (5), topic length (2), packet id (2) and an alias section (4).
-      this.reserve(13 + (topicBytes ? topicBytes.length : p.topic.length) + p.payload.length);
-      const n = encodeAliasedPublish(p, alias, this.out, 0, topicBytes);
-      if (n > 0) {
-        this.outTopic = undefined; // written over
-        this.lastSent = this.now;
-        this.events.onSend(this.out.subarray(0, n));
-        return;
+      const payload = p.payload;
+      if (payload.length <= SPLIT_PAYLOAD_BYTES) {
+        // Room for the fixed header (5), topic length (2), packet id (2) and an alias section (4);
+        // reserve() is called only when that is more than the buffer (a call costs XS computrons).
+        const room = 13 + (topicBytes ? topicBytes.length : p.topic.length) + payload.length;
+        if (room > this.out.length) this.reserve(room);
+        const n = encodeAliasedPublish(p, alias, this.out, 0, topicBytes);
+        if (n > 0) {
+          this.outTopic = undefined; // written over
+          this.lastSent = this.now;
+          this.events.onSend(this.out.subarray(0, n));
+          return;
+        }
+      } else {
+        // The header only (HEADER_GROWTH bytes in, for the longer remaining length), then the payload.
+        this.reserve(HEADER_GROWTH + 13 + (topicBytes ? topicBytes.length : p.topic.length));
+        p.payload = this.noBytes;
+        const n = encodeAliasedPublish(p, alias, this.out, HEADER_GROWTH, topicBytes);
+        p.payload = payload;
+        if (n > 0) {
+          this.outTopic = undefined; // written over
+          this.sendHeadThenPayload(HEADER_GROWTH, HEADER_GROWTH + n, payload);
+          return;
+        }
       }
     }
-    this.send(p);
+    this.sendPublishPacket(p);
   }
 
   /**

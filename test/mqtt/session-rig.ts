@@ -2,9 +2,10 @@
  * A platform-neutral rig around Session for tests: decodes what the session sends, encodes what
  * the "broker" answers, and records events as short strings. Time is whatever the test says.
  */
-import { encode } from '../../src/mqtt/codec';
+import type { Check } from '../harness';
+import { encode, encodedLength } from '../../src/mqtt/codec';
 import { Decoder } from '../../src/mqtt/decoder';
-import { ConnackCode, packetTypeName, PacketType, type Packet, type Properties, type QoS } from '../../src/mqtt/packets';
+import { ConnackCode, packetTypeName, PacketType, type Packet, type Properties, type ProtocolVersion, type QoS } from '../../src/mqtt/packets';
 import { Session, type SessionOptions } from '../../src/mqtt/session';
 
 /** Properties as short text, keys sorted, bytes as hex: ' {contentType=x,topicAlias=1}', or '' for none. */
@@ -66,6 +67,14 @@ export interface Rig {
   open(now: number, sessionPresent?: boolean, properties?: Properties): void;
   /** Buffers handed to onSend (to check reuse). */
   sendBuffers: ArrayBufferLike[];
+  /** The onSend calls since the last sends(), each as given (a view) and as a copy made during the call. */
+  sends(): Sent[];
+}
+
+export interface Sent {
+  /** The bytes as onSend got them: valid only for identity (buffer, byteOffset), not content. */
+  view: Uint8Array;
+  copy: Uint8Array;
 }
 
 /** `onConnected` runs inside the session's onConnected, as an application's handler would. */
@@ -73,6 +82,7 @@ export function rig(options: Partial<SessionOptions> = {}, hooks: { onConnected?
   const sent: string[] = [];
   const log: string[] = [];
   const sendBuffers: ArrayBufferLike[] = [];
+  const calls: Sent[] = [];
   const version = options.protocolVersion === 5 ? 5 : 4;
   const sniffer = new Decoder({
     maxPacketSize: 1 << 20,
@@ -85,6 +95,7 @@ export function rig(options: Partial<SessionOptions> = {}, hooks: { onConnected?
     {
       onSend: (bytes) => {
         sendBuffers.push(bytes.buffer);
+        calls.push({ view: bytes, copy: bytes.slice() });
         sniffer.push(bytes);
       },
       onConnected: (present, properties) => {
@@ -104,6 +115,7 @@ export function rig(options: Partial<SessionOptions> = {}, hooks: { onConnected?
   const r: Rig = {
     session,
     sendBuffers,
+    sends: () => calls.splice(0, calls.length),
     take: () => sent.splice(0, sent.length),
     events: () => log.splice(0, log.length),
     deliver(packet, now) {
@@ -142,4 +154,50 @@ export const bytes = (s: string): Uint8Array => {
 
 export function inbound(topic: string, payload: string, qos: QoS, packetId?: number, dup = false): Packet {
   return { type: PacketType.PUBLISH, topic, payload: bytes(payload), qos, retain: false, dup, packetId };
+}
+
+/** A payload of `n` bytes that is not all one value. */
+export function patterned(n: number, seed = 0): Uint8Array {
+  const p = new Uint8Array(n);
+  for (let i = 0; i < n; i++) p[i] = (i * 31 + seed * 7 + 3) & 0xff;
+  return p;
+}
+
+/**
+ * Checks the onSend calls of one PUBLISH whose payload is over the split threshold: two calls,
+ * the header and then `payload` itself (a view of the caller's bytes, not a copy), whose bytes
+ * together decode to one PUBLISH carrying that payload and encode back to the same bytes.
+ * Returns the packet described, for the suites' cross-engine comparison.
+ */
+export function checkSplitPublish(t: Check, sends: Sent[], payload: Uint8Array, version: ProtocolVersion, what: string): string {
+  t.equal(sends.length, 2, `${what}: onSend calls`);
+  const second = sends[sends.length - 1].view;
+  t.ok(second.buffer === payload.buffer && second.byteOffset === payload.byteOffset && second.length === payload.length, `${what}: the payload is handed over as it is`);
+  let total = 0;
+  for (const s of sends) total += s.copy.length;
+  const wire = new Uint8Array(total);
+  let at = 0;
+  for (const s of sends) {
+    wire.set(s.copy, at);
+    at += s.copy.length;
+  }
+  const packets: Packet[] = [];
+  const decoder = new Decoder({ maxPacketSize: 1 << 20, protocolVersion: version, onPacket: (p) => packets.push(p), onError: (e) => t.ok(false, `${what}: undecodable, ${e.code}`) });
+  decoder.push(wire);
+  t.equal(packets.length, 1, `${what}: packets decoded`);
+  const p = packets[0];
+  t.equal(p.type, PacketType.PUBLISH, `${what}: a PUBLISH`);
+  if (p.type !== PacketType.PUBLISH) return '';
+  t.equal(p.payload.length, payload.length, `${what}: payload length`);
+  let same = true;
+  for (let i = 0; i < payload.length; i++) if (p.payload[i] !== payload[i]) same = false;
+  t.ok(same, `${what}: payload bytes`);
+  // The general encoder writes the same bytes for the decoded packet.
+  const again = new Uint8Array(encodedLength(p, version));
+  encode(p, again, 0, version);
+  t.equal(again.length, wire.length, `${what}: length as encode() writes it`);
+  let equal = true;
+  for (let i = 0; i < wire.length; i++) if (again[i] !== wire[i]) equal = false;
+  t.ok(equal, `${what}: bytes as encode() writes them`);
+  return `${describePacket(p)} in ${sends[0].copy.length}+${second.length}`;
 }

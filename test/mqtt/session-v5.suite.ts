@@ -3,7 +3,7 @@ import type { Suite } from '../harness';
 import { ConnackCode, PacketType } from '../../src/mqtt/packets';
 import { Decoder } from '../../src/mqtt/decoder';
 import { PUBLISH_INVALID, PUBLISH_QUEUED, Session, type EnhancedAuth } from '../../src/mqtt/session';
-import { bytes, describePacket, inbound, rig } from './session-rig';
+import { bytes, checkSplitPublish, describePacket, inbound, patterned, rig } from './session-rig';
 
 const v5 = { protocolVersion: 5 as const };
 
@@ -173,6 +173,62 @@ export const suite: Suite = {
         r.open(4); // a server without aliases
         t.equal(r.take().slice(1), ['PUBLISH dev/telemetry q1 id1 dup 1B {contentType=application/json}']);
         return { first, second };
+      },
+    },
+    {
+      name: 'a 9 KB 5.0 PUBLISH goes to onSend as its header (topic or alias, properties) from the small buffer, then the payload itself; resent with DUP after a reconnect',
+      run: (t) => {
+        const r = rig({ ...v5, cleanSession: false, sessionExpiryInterval: 60 });
+        r.open(0, false, { topicAliasMaximum: 2 });
+        r.sends();
+        const initial = r.session.outBufferBytes;
+        t.ok(initial <= 1024, `a small buffer: ${initial}`);
+        const topic = 'devices/thermo-01/messages/events/';
+        const telemetry = patterned(9_000, 1);
+        const out: string[] = [];
+        // Aliased without properties of its own (the one-pass path): the topic and its alias, then the alias alone.
+        const id1 = r.session.publish(topic, telemetry, { qos: 1, token: 'A' }, 1);
+        out.push(checkSplitPublish(t, r.sends(), telemetry, 5, 'first use of the alias'));
+        const second = patterned(9_000, 2);
+        const id2 = r.session.publish(topic, second, { qos: 1, token: 'B' }, 1);
+        out.push(checkSplitPublish(t, r.sends(), second, 5, 'the alias alone'));
+        // With properties (the general encoder), QoS 0 and QoS 2, one over 16 KB (a 3-byte remaining length).
+        const withProps = patterned(9_000, 3);
+        const id3 = r.session.publish(topic, withProps, { qos: 1, token: 'C', properties: { contentType: 'application/json', userProperties: [['sensors', '24']] } }, 2);
+        out.push(checkSplitPublish(t, r.sends(), withProps, 5, 'with properties'));
+        const q0 = patterned(1_000, 4);
+        t.equal(r.session.publish('other/topic', q0, { qos: 0, properties: { messageExpiryInterval: 60 } }, 2), 0);
+        out.push(checkSplitPublish(t, r.sends(), q0, 5, 'QoS 0'));
+        const q2 = patterned(20_000, 5);
+        const id4 = r.session.publish('third', q2, { qos: 2, token: 'D' }, 2);
+        out.push(checkSplitPublish(t, r.sends(), q2, 5, 'QoS 2'));
+        t.equal(r.session.outBufferBytes, initial, 'the buffer did not grow');
+        r.deliver({ type: PacketType.PUBACK, packetId: id2 }, 3);
+        // Cut before the other acknowledgements; the session is present: resent with DUP, the topic
+        // again (aliases die with the connection), properties kept, the payloads not copied.
+        r.session.connectionLost('cut', 4);
+        r.sends();
+        r.open(5, true, { topicAliasMaximum: 2 });
+        const resent = r.sends().slice(1); // after the CONNECT
+        t.equal(resent.length, 6, 'three PUBLISHes resent, two calls each');
+        out.push(checkSplitPublish(t, resent.slice(0, 2), telemetry, 5, 'DUP 1'));
+        out.push(checkSplitPublish(t, resent.slice(2, 4), withProps, 5, 'DUP 3'));
+        out.push(checkSplitPublish(t, resent.slice(4), q2, 5, 'DUP 4'));
+        r.deliver({ type: PacketType.PUBACK, packetId: id1 }, 6);
+        r.deliver({ type: PacketType.PUBACK, packetId: id3 }, 6);
+        r.deliver({ type: PacketType.PUBREC, packetId: id4 }, 6);
+        r.deliver({ type: PacketType.PUBCOMP, packetId: id4 }, 6);
+        t.equal(r.session.inflightCount, 0);
+        t.equal(r.session.outBufferBytes, initial, 'the buffer never grew');
+        const acked = r.events().filter((e) => e.startsWith('acked'));
+        t.equal(acked, [`acked id${id2} B`, `acked id${id1} A`, `acked id${id3} C`, `acked id${id4} D`]);
+        // A small message: one call from the buffer.
+        r.sends();
+        r.session.publish(topic, bytes('{"t":21.5}'), { qos: 1 }, 7);
+        const small = r.sends();
+        t.equal(small.length, 1, 'a small message: one call');
+        out.push(`out=${initial}`);
+        return out;
       },
     },
     {

@@ -2,8 +2,8 @@
 import type { Suite } from '../harness';
 import { PacketIds } from '../../src/mqtt/packet-ids';
 import { ConnackCode, PacketType } from '../../src/mqtt/packets';
-import { PUBLISH_DROPPED, PUBLISH_INVALID, PUBLISH_QUEUED, PUBLISH_REJECTED } from '../../src/mqtt/session';
-import { bytes, inbound, rig } from './session-rig';
+import { PUBLISH_DROPPED, PUBLISH_INVALID, PUBLISH_QUEUED, PUBLISH_REJECTED, SPLIT_PAYLOAD_BYTES } from '../../src/mqtt/session';
+import { bytes, checkSplitPublish, inbound, patterned, rig } from './session-rig';
 
 export const suite: Suite = {
   name: 'mqtt-session',
@@ -404,10 +404,11 @@ export const suite: Suite = {
       },
     },
     {
-      name: 'encodes into one reused buffer that grows only for a larger packet',
+      name: 'encodes into one reused buffer that grows only for a larger packet, never for a large PUBLISH payload (sent as it is)',
       run: (t) => {
         const r = rig();
         r.open(0);
+        const initial = r.session.outBufferBytes;
         r.session.publish('small', bytes('1'), { qos: 1 }, 1);
         r.session.publish('small', bytes('2'), { qos: 1 }, 1);
         const big = new Uint8Array(5000);
@@ -415,11 +416,80 @@ export const suite: Suite = {
         r.session.publish('small', bytes('3'), { qos: 0 }, 1);
         r.session.publish('big', big, { qos: 0 }, 1);
         const b = r.sendBuffers;
-        t.ok(b[0] === b[1] && b[1] === b[2], 'CONNECT and small PUBLISHes share a buffer');
-        t.ok(b[3] !== b[2], 'a larger packet grows it');
-        t.ok(b[3] === b[4] && b[4] === b[5], 'then the larger buffer is kept');
-        t.equal(b[3].byteLength >= 5000 + 8, true);
-        return b.length;
+        t.equal(b.length, 8, 'CONNECT, two small, big header + payload, small, big header + payload');
+        t.ok(b[0] === b[1] && b[1] === b[2] && b[2] === b[3] && b[3] === b[5] && b[5] === b[6], 'CONNECT, small PUBLISHes and large PUBLISHes\' headers share a buffer');
+        t.ok(b[4] === big.buffer && b[7] === big.buffer, 'a large payload is handed over as it is');
+        t.equal(r.session.outBufferBytes, initial, 'no growth for a 5000-byte payload');
+        // A SUBSCRIBE larger than the buffer grows it; the larger buffer is then kept.
+        const filters: string[] = [];
+        for (let i = 0; i < 40; i++) filters.push(`devices/thermo-01/commands/filter-${i}/#`);
+        r.session.subscribe(filters.map((topicFilter) => ({ topicFilter, qos: 1 as const })), 2);
+        r.session.publish('small', bytes('4'), { qos: 1 }, 3);
+        t.ok(b[8] !== b[6], 'a larger packet grows it');
+        t.ok(b[9] === b[8], 'then the larger buffer is kept');
+        t.ok(r.session.outBufferBytes > initial && b[8].byteLength === r.session.outBufferBytes, 'outBufferBytes is its size');
+        return { initial, grown: r.session.outBufferBytes, calls: b.length };
+      },
+    },
+    {
+      name: 'a 9 KB PUBLISH goes to onSend as its header from the small buffer, then the payload itself (QoS 0/1/2, varint sizes, the threshold), and again with DUP after a reconnect',
+      run: (t) => {
+        const r = rig({ cleanSession: false });
+        r.open(0);
+        r.sends();
+        const initial = r.session.outBufferBytes;
+        t.ok(initial <= 1024, `a small buffer: ${initial}`);
+        const topic = 'devices/thermo-01/messages/events/%24.ct=application%2Fjson&%24.ce=utf-8';
+        const telemetry = patterned(9_000, 1);
+        const out: string[] = [];
+        // QoS 1, the device's telemetry: publish()'s hot path hands it on.
+        const id = r.session.publish(topic, telemetry, { qos: 1, token: 'T' }, 1);
+        out.push(checkSplitPublish(t, r.sends(), telemetry, 4, 'QoS 1'));
+        t.equal(r.session.outBufferBytes, initial, 'QoS 1: the buffer did not grow');
+        // QoS 0 (the general path), QoS 2 to a non-ASCII topic, retain, a 3-byte remaining length.
+        const q0 = patterned(9_000, 2);
+        t.equal(r.session.publish(topic, q0, { qos: 0 }, 2), 0);
+        out.push(checkSplitPublish(t, r.sends(), q0, 4, 'QoS 0'));
+        const q2 = patterned(20_000, 3);
+        const id2 = r.session.publish('caf\u00e9/\u6e29\u5ea6', q2, { qos: 2, retain: true, token: 'Q2' }, 2);
+        out.push(checkSplitPublish(t, r.sends(), q2, 4, 'QoS 2'));
+        // Just above the threshold: two calls too.
+        const above = patterned(SPLIT_PAYLOAD_BYTES + 1, 5);
+        const idAbove = r.session.publish('t', above, { qos: 1 }, 3);
+        out.push(checkSplitPublish(t, r.sends(), above, 4, 'threshold + 1'));
+        r.deliver({ type: PacketType.PUBACK, packetId: idAbove }, 4);
+        // The connection drops before the broker acknowledges the telemetry and the QoS 2 message:
+        // both go again, with DUP and their ids, still without a copy.
+        r.session.connectionLost('cut', 5);
+        r.sends();
+        r.session.connect({}, 6);
+        const connect = r.sends();
+        t.equal(connect.length, 1, 'CONNECT');
+        r.deliver({ type: PacketType.CONNACK, sessionPresent: true, returnCode: ConnackCode.ACCEPTED }, 6);
+        const resent = r.sends();
+        t.equal(resent.length, 4, 'two PUBLISHes resent, two calls each');
+        out.push(checkSplitPublish(t, resent.slice(0, 2), telemetry, 4, 'QoS 1 DUP'));
+        out.push(checkSplitPublish(t, resent.slice(2), q2, 4, 'QoS 2 DUP'));
+        r.deliver({ type: PacketType.PUBACK, packetId: id }, 7);
+        r.deliver({ type: PacketType.PUBREC, packetId: id2 }, 7);
+        r.deliver({ type: PacketType.PUBCOMP, packetId: id2 }, 7);
+        t.equal(r.sends().length, 1, 'PUBREL');
+        t.equal(r.session.inflightCount, 0);
+        t.equal(r.session.outBufferBytes, initial, 'the buffer never grew');
+        // A payload of exactly the threshold is copied, one call; the buffer stays within 1 KB.
+        const at = patterned(SPLIT_PAYLOAD_BYTES, 4);
+        r.session.publish('t', at, { qos: 1 }, 8);
+        const whole = r.sends();
+        t.equal(whole.length, 1, 'a payload of exactly the threshold: one call');
+        t.equal(whole[0].copy.length, 1 + 2 + 2 + 1 + 2 + SPLIT_PAYLOAD_BYTES, 'the whole packet: fixed header, topic, id, payload');
+        t.ok(r.session.outBufferBytes <= 1024, `at most 1 KB: ${r.session.outBufferBytes}`);
+        // A small message: one call from the buffer.
+        r.session.publish(topic, bytes('{"t":21.5}'), { qos: 1 }, 8);
+        t.equal(r.sends().length, 1, 'a small message: one call');
+        const events = r.events().filter((e) => e.startsWith('acked'));
+        t.equal(events, [`acked id${idAbove} undefined`, `acked id${id} T`, `acked id${id2} Q2`]);
+        out.push(`out=${initial},${r.session.outBufferBytes}`);
+        return out;
       },
     },
     {
