@@ -46,6 +46,7 @@ export function startApplication(host: Host, config: FirmwareConfig): Applicatio
       config: { samplingIntervalMs: config.sampleIntervalMs, telemetryIntervalMs: config.telemetryIntervalMs },
       outbox: { maxCount: config.outboxMaxCount, maxBytes: config.outboxMaxBytes },
       maxSensors: config.maxSensors,
+      maxInFlight: config.maxInFlight,
     },
   );
   return { device, stop: () => device.stop() };

@@ -50,6 +50,14 @@ export interface FirmwareConfig {
   outboxMaxCount: number;
   outboxMaxBytes: number;
   /**
+   * Messages published and not yet acknowledged at once. Default 1: each one in flight holds its
+   * payload in the MQTT session and, while the socket is full, a copy of what the socket has not
+   * taken (socket-connection.ts); after an outage with 24 sensors, four of them at once were
+   * about 30 KB of chunk beside the steady state, more than the ESP32's heap leaves (issue 11).
+   * One message per round trip still sends a backlog at several messages a second.
+   */
+  maxInFlight: number;
+  /**
    * Largest MQTT packet taken whole from the hub, bytes: what the heap can hold about three
    * times over (packet, text, parsed JSON) beside the steady state. Larger C2D messages are
    * completed unread and reported, larger method requests answered 413, larger twins refused.
@@ -107,6 +115,7 @@ export function readConfig(): FirmwareConfig {
     maxSensors: integer(c.maxSensors, 8),
     outboxMaxCount: integer(c.outboxMaxCount, 50),
     outboxMaxBytes: integer(c.outboxMaxBytes, 8192),
+    maxInFlight: Math.max(1, integer(c.maxInFlight, 1)),
     maxIncomingBytes: integer(c.maxIncomingBytes, 8192),
     tlsMaxFragment: integer(c.tlsMaxFragment, DEFAULT_FRAGMENT_LENGTH),
     memoryProbeMs: integer(c.memoryProbeMs, 0),

@@ -18,7 +18,16 @@ export interface TelemetryBody {
   type: string;
   seq: number;
   deviceId: string;
+  uptimeMs: number;
+  /** Present when the round was sent in parts (src/device/TELEMETRY.md, "Parts"). */
+  part?: number;
+  parts?: number;
   sensors: TelemetrySensor[];
+}
+
+/** One sampling round's telemetry: its parts merged (sensors in order), with each part's UTF-8 size. */
+export interface TelemetryRound extends TelemetryBody {
+  partBytes: number[];
 }
 
 /** Resolves with the first defined, non-false value of `probe`, polled every 250 ms; throws with the firmware's last lines after `timeoutMs`. */
@@ -38,6 +47,34 @@ export function telemetryOf(hub: Hub, deviceId: string, limit = 500): TelemetryB
     .telemetry(deviceId, limit)
     .map((e) => JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(e.bodyBase64, 'base64'))) as TelemetryBody)
     .filter((b) => b.type === 'telemetry');
+}
+
+/**
+ * The device's telemetry rounds, newest last: a round sent in parts (same uptimeMs, consecutive
+ * seq, `parts` of them) merged into one, complete rounds only. `seq` is the first part's.
+ */
+export function telemetryRoundsOf(hub: Hub, deviceId: string, limit = 500): TelemetryRound[] {
+  const rounds: TelemetryRound[] = [];
+  let open: TelemetryRound | undefined;
+  for (const e of hub.telemetry(deviceId, limit)) {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(e.bodyBase64, 'base64'));
+    const b = JSON.parse(text) as TelemetryBody;
+    if (b.type !== 'telemetry') continue;
+    const bytes = Buffer.byteLength(text);
+    if (b.parts === undefined) {
+      rounds.push({ ...b, partBytes: [bytes] });
+      open = undefined;
+    } else if (b.part === 1) open = { ...b, sensors: [...b.sensors], partBytes: [bytes] };
+    else if (open !== undefined && b.uptimeMs === open.uptimeMs && b.part === open.partBytes.length + 1) {
+      open.sensors.push(...b.sensors);
+      open.partBytes.push(bytes);
+    } else open = undefined;
+    if (open !== undefined && open.partBytes.length === open.parts) {
+      rounds.push(open);
+      open = undefined;
+    }
+  }
+  return rounds;
 }
 
 /** The device's reported properties. */

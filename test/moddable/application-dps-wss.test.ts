@@ -67,7 +67,7 @@ describe("the firmware's DPS path over wss (transport=auto, 8883 blocked)", () =
       hubCa: 'the emulator CA (the test network adds it)', hubHost: '', hubPort: 0,
       transport: 'auto', hubWssPort: 0,
       onewirePin: 16, simSensors: 0, simFaults: '', sampleIntervalMs: 1000, telemetryIntervalMs: 1000, analyticsWindow: 60, maxSensors: 10,
-      outboxMaxCount: 50, outboxMaxBytes: 8192, maxIncomingBytes: 8192, tlsMaxFragment: 4096, memoryProbeMs: 0, sntp: '',
+      outboxMaxCount: 50, outboxMaxBytes: 8192, maxInFlight: 1, maxIncomingBytes: 8192, tlsMaxFragment: 4096, memoryProbeMs: 0, sntp: '',
       cloud: 'iothub', egHost: '', egName: '', egCert: '', egKey: '', egTelemetryTopic: '', egCommandsTopic: '', egMessagesTopic: '', egStateTopic: '',
     } satisfies FirmwareConfig;
     const connected = new Promise<string>((resolve) => hub.on('connected', (e) => resolve(e.deviceId)));

@@ -36,8 +36,12 @@ export class BusSensorSource implements SensorSource {
   private readonly names: Record<string, string>;
   /** Name each sensor got at discovery, restored when its configured name is cleared. */
   private readonly defaultNames = new Map<string, string>();
-  /** Settings by upper-case ROM id, including sensors not found yet. */
-  private readonly settings = new Map<string, SensorSetting>();
+  /**
+   * Settings by upper-case ROM id for sensors not found yet; applied and dropped at discovery.
+   * A known sensor's name and offset live in its registry entry only: a copy here was 6 XS
+   * slots per named sensor (issue 11: 24 sensors on the ESP32's heap).
+   */
+  private readonly pending = new Map<string, SensorSetting>();
   private discovered = 0;
   private reading = false;
   private scanPending = false;
@@ -70,21 +74,28 @@ export class BusSensorSource implements SensorSource {
     this.applySetting(id);
   }
 
+  /** A sensor just found: its pending setting, or its default name and no offset. */
   private applySetting(id: string): void {
-    const s = this.settings.get(id.toUpperCase());
+    const key = id.toUpperCase();
+    this.apply(id, this.pending.get(key));
+    this.pending.delete(key);
+  }
+
+  private apply(id: string, s: SensorSetting | undefined): void {
     this.registry.configure(id, { name: s?.name ?? this.defaultNames.get(id) ?? id, offset: s?.offset ?? 0 });
   }
 
   configureSensor(id: string, setting: SensorSetting | undefined): SensorReading | undefined {
     const key = id.toUpperCase();
-    if (setting === undefined) this.settings.delete(key);
-    else this.settings.set(key, { ...setting });
     let current: SensorReading | undefined;
     for (const e of this.registry.list()) {
       if (e.id.toUpperCase() !== key) continue;
-      this.applySetting(e.id);
+      this.apply(e.id, setting);
       current = this.currentReading(e.id);
     }
+    // Not on the bus yet: kept until it is found.
+    if (current !== undefined || setting === undefined) this.pending.delete(key);
+    else this.pending.set(key, { ...setting });
     return current;
   }
 
