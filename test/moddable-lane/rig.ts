@@ -27,6 +27,8 @@ export function requireSdk(): Sdk {
   }
   if (spawnSync('which', ['Xvfb']).status !== 0) missing.push('Xvfb is not installed (apt-get install xvfb)');
   if (spawnSync('which', ['tsc']).status !== 0) missing.push('tsc is not on the PATH (npm install -g typescript@6)');
+  // The screenshots (docs/moddable-sim-alarm.png, test-results/*.png) are taken with ImageMagick's import.
+  if (spawnSync('which', ['import']).status !== 0) missing.push('ImageMagick is not installed (apt-get install imagemagick): the lane takes screenshots with import');
   if (missing.length > 0) throw new Error(`the Moddable lane cannot run:\n  - ${missing.join('\n  - ')}`);
   return { moddable: moddable as string, bin };
 }
