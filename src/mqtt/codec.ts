@@ -48,7 +48,7 @@ import { encodeAliasedPublish, measure5, writeBody5 } from './codec-v5';
 import { packetTypeName, PacketType, type Packet, type ProtocolError, type ProtocolErrorCode, type ProtocolVersion, type PublishPacket } from './packets';
 import { MAX_STRING_BYTES, topicFilterLength, topicNameLength } from './topic';
 import { utf8Length } from '../text/utf8';
-import { binaryField, checkPacketId, isQos, stringField, writeBinary, writeId, writeString } from './wire';
+import { binaryField, checkPacketId, isQos, stringField, writeBinary, writeId, writeString, writeVarint } from './wire';
 import { nativeUtf8Encoder } from '../text/utf8';
 
 /**
@@ -283,15 +283,8 @@ export function withPayloadLength(b: Uint8Array, at: number, payloadLength: numb
   if (remaining > MAX_REMAINING_LENGTH) throw new RangeError(`MQTT remaining length ${remaining} exceeds ${MAX_REMAINING_LENGTH}`);
   const start = body - 1 - varintSize(remaining);
   if (start < 0) throw new RangeError(`MQTT fixed header needs ${body - start} bytes before offset ${body}`);
-  let o = start;
-  b[o++] = first;
-  let n = remaining;
-  do {
-    let x = n & 0x7f;
-    n >>>= 7;
-    if (n > 0) x |= 0x80;
-    b[o++] = x;
-  } while (n > 0);
+  b[start] = first;
+  writeVarint(remaining, b, start + 1);
   return start;
 }
 
