@@ -8,8 +8,20 @@
  */
 import { describe, type Refusal } from './config';
 
-/** A DS18B20 ROM id as the twin writes it (any case). */
-export const ROM_ID = /^[0-9A-Fa-f]{16}$/;
+/**
+ * Whether `key` is a DS18B20 ROM id as the twin writes it: 16 hex digits, any case. A loop, not
+ * a RegExp: in mcsim (SDK 8.2.3) a preloaded RegExp's exec segfaulted now and then in
+ * fx_RegExp_prototype_exec (xsRegExp.c:564, building the match result) while the twin's
+ * sensor keys were checked (issue 11).
+ */
+export function isRomId(key: string): boolean {
+  if (key.length !== 16) return false;
+  for (let i = 0; i < 16; i++) {
+    const c = key.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -38,7 +50,7 @@ export function applyPerSensorMap(property: string, value: unknown, replace: boo
   for (const key of Object.keys(value)) {
     if (key.charAt(0) === '$') continue;
     const path = `${property}/${key}`;
-    if (!ROM_ID.test(key)) {
+    if (!isRomId(key)) {
       refused.push({ property: path, reason: 'not a ROM id (16 hex digits)' });
       continue;
     }

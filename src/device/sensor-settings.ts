@@ -32,14 +32,24 @@ export const MAX_SENSOR_SETTINGS = 24;
 export const MAX_SENSOR_NAME_CHARS = 24;
 export const MAX_SENSOR_OFFSET = 5;
 
-/** C0 and C1 controls, DEL, line/paragraph separators and lone surrogates are not printable. */
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
+/**
+ * C0 and C1 controls, DEL, line/paragraph separators and lone surrogates are not printable. A
+ * loop over code points (a surrogate pair is one, a lone surrogate one of its own, on V8 and on
+ * Moddable's XS alike), not a RegExp: see per-sensor-map.ts isRomId.
+ */
+function hasUnprintable(value: string): boolean {
+  for (const ch of value) {
+    const c = ch.codePointAt(0) as number;
+    if (c <= 0x1f || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || (c >= 0xd800 && c <= 0xdfff)) return true;
+  }
+  return false;
+}
 
 /** Checks a sensor name; returns the reason it is invalid, or undefined. */
 export function validateSensorName(value: unknown): string | undefined {
   if (typeof value !== 'string') return `expected a string, got ${describe(value)}`;
   if (value.trim() === '') return 'empty';
-  if (UNPRINTABLE.test(value)) return 'contains a control or unprintable character';
+  if (hasUnprintable(value)) return 'contains a control or unprintable character';
   // Code points, not UTF-16 units; the cheap length check first bounds the work.
   if (value.length > 2 * MAX_SENSOR_NAME_CHARS || Array.from(value).length > MAX_SENSOR_NAME_CHARS) return `longer than ${MAX_SENSOR_NAME_CHARS} characters`;
   return undefined;
