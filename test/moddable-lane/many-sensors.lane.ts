@@ -27,9 +27,9 @@ const SOAK_MS = Math.min(Number(process.env.MODDABLE_SOAK_MS ?? 600_000), 180_00
  * steady state after GC fits the default (at most 4,597 slots and 68.4 KB of chunk, 2026-12-01),
  * but its peaks do not: applying 24 names from the twin, a 7 KB getStats answer and the first
  * seconds after a reconnect each take several hundred slots and 10 to 15 KB of chunk more, and
- * at the default heap mcsim ran out of slots right after connecting; with 1,024 slots and 16 KB
- * more it died in XS's RegExp exec (segfault, xsRegExp.c:564) instead of reporting memory full.
- * With this much more every scenario passes (hosts/moddable/README.md, "Memory").
+ * at the default heap mcsim ran out of slots right after connecting (with 1,024 slots and 16 KB
+ * more it segfaulted in XS's RegExp exec, which the twin's key checks no longer use). With this
+ * much more every scenario passes (hosts/moddable/README.md, "Memory").
  */
 const EXTRA = { slots: 2048, chunk: 24_576 };
 /** Slot size in the 64-bit simulator (16 B on the ESP32: counts carry over). */
