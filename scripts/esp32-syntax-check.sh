@@ -35,7 +35,7 @@ arch=xtensa
 if [ $# -gt 0 ]; then
 	files=("$@")
 else
-	files=("$here/hosts/moddable/esp32/modrestart.c" "$here/hosts/moddable/esp32/modentropy.c" "$here/hosts/moddable/onewire/esp32/modonewirebus.c")
+	files=("$here/hosts/moddable/esp32/modrestart.c" "$here/hosts/moddable/esp32/modentropy.c" "$here/hosts/moddable/onewire/esp32/modonewirebus.c" "$here/hosts/moddable/modheap.c")
 fi
 
 # mc.xs.h as mcconfig's linker writes it (xs/tools/xslBase.c): xs.h, one extern per host function the

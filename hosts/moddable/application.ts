@@ -11,6 +11,8 @@ import type { HubClientOptions, HubEndpoint } from '../../src/iothub/hub-client'
 import { ProvisioningClient } from '../../src/iothub/provisioning-client';
 import { Secret } from '../../src/iothub/secret';
 import type { TransportMemory } from '../../src/iothub/transport';
+import { admittedSensors, type HeapSize } from '../../src/device/heap-budget';
+import { parseConnectionString } from '../../src/iothub/connection-string';
 import type { FirmwareConfig } from './config';
 
 export const FIRMWARE_VERSION = '0.1.0';
@@ -26,17 +28,19 @@ export interface Application {
 /**
  * Starts the device application (src/device/app) on the Moddable Host, once the network and
  * the time are up: DS18B20s on the host's 1-Wire bus, window analytics, and the IoT Hub client
- * over the host's TLS. The hub is reached with `connectionString`, or through DPS with
+ * over the host's TLS, tracking as many sensors as `heap` holds (all of maxSensors without it). The
+ * hub is reached with `connectionString`, or through DPS with
  * `idScope` + `registrationId` + `deviceKey` (the device then starts connecting after the
  * service assigned it a hub; sensors and the display run meanwhile).
  */
-export function startApplication(host: Host, config: FirmwareConfig): Application {
+export function startApplication(host: Host, config: FirmwareConfig, heap?: HeapSize): Application {
   // One memory for the run: once 'auto' moved to 443, DPS and the hub stay there until restart.
   const memory: TransportMemory = { wss: false };
   const hub = config.cloud === 'eventgrid'
     ? eventGridHub(host, config)
     : config.connectionString ? new HubClientConnection(hubOptions(config, config.connectionString, memory), host) : provisionedHub(host, config, memory);
   const sensors = host.oneWire ? new BusSensorSource(host.oneWire, host.timers, host.clock, host.log) : noSensors();
+  const maxSensors = heap ? sensorsTheHeapHolds(host, config.maxSensors, heap) : config.maxSensors;
   const device = startDevice(
     host,
     { sensors, hub, analytics: windowAnalytics({ window: config.analyticsWindow }) },
@@ -45,11 +49,23 @@ export function startApplication(host: Host, config: FirmwareConfig): Applicatio
       firmwareVersion: FIRMWARE_VERSION,
       config: { samplingIntervalMs: config.sampleIntervalMs, telemetryIntervalMs: config.telemetryIntervalMs },
       outbox: { maxCount: config.outboxMaxCount, maxBytes: config.outboxMaxBytes },
-      maxSensors: config.maxSensors,
+      maxSensors,
       maxInFlight: config.maxInFlight,
     },
   );
   return { device, stop: () => device.stop() };
+}
+
+/**
+ * `maxSensors`, or fewer where `heap` (the application's share of the XS heap: main.ts) cannot
+ * hold that many at their peaks (src/device/heap-budget.ts). A lowered cap is logged, and each
+ * sensor then refused is reported in lastError (SamplingLoop), so the device never runs into XS's
+ * "memory full" abort and a restart loop.
+ */
+function sensorsTheHeapHolds(host: Host, maxSensors: number, heap: HeapSize): number {
+  const admitted = admittedSensors(maxSensors, heap);
+  if (admitted.refusal) host.log.write('error', 'heap', admitted.refusal);
+  return admitted.maxSensors;
 }
 
 /**
@@ -99,15 +115,25 @@ function transportOptions(endpoint: HubEndpoint, config: FirmwareConfig, memory:
 }
 
 function hostNameOf(cs: string | DeviceConnectionString): string {
-  if (typeof cs !== 'string') return cs.hostName;
-  const match = /(?:^|;)HostName=([^;]+)/i.exec(cs);
-  return match ? match[1]! : '';
+  return typeof cs === 'string' ? parsedOrUndefined(cs)?.hostName ?? '' : cs.hostName;
 }
 
 function deviceIdOf(config: FirmwareConfig): string {
   if (config.cloud === 'eventgrid') return config.egName;
-  const match = /(?:^|;)DeviceId=([^;]+)/i.exec(config.connectionString);
-  return match ? match[1]! : config.registrationId || 'unprovisioned';
+  return parsedOrUndefined(config.connectionString)?.deviceId || config.registrationId || 'unprovisioned';
+}
+
+/**
+ * The connection string parsed, or undefined when there is none or it is malformed (the hub client
+ * reports that when it starts). Parsed, not matched with a RegExp, which mcsim's XS has crashed in
+ * (src/device/per-sensor-map.ts isRomId).
+ */
+function parsedOrUndefined(cs: string): DeviceConnectionString | undefined {
+  try {
+    return cs === '' ? undefined : parseConnectionString(cs);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

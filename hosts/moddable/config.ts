@@ -43,7 +43,8 @@ export interface FirmwareConfig {
   /**
    * Sensors tracked at most (src/device/sensor-table.ts): each costs heap, so more than fit are
    * reported in lastError instead of exhausting it. Default 8, what the Moddable lane runs whole in the ESP32's heap
-   * (hosts/moddable/README.md, "Memory"); raise it together with the manifest's creation sizes.
+   * (hosts/moddable/README.md, "Memory"); raise it together with the manifest's creation sizes: a value the
+   * heap cannot hold is lowered at start (application.ts, src/device/heap-budget.ts) and logged.
    */
   maxSensors: number;
   /** Outbox bounds: it lives in Preference (NVS on ESP32, tens of KB in all). */

@@ -7,7 +7,10 @@ import './text-globals';
 import { startApplication, type Application } from './application';
 import { ignoreBrokenPipe } from './broken-pipe';
 import { readConfig } from './config';
+import type { HeapSize } from '../../src/device/heap-budget';
+import { heapLimits } from './heap';
 import { createHost } from './host';
+import { busModelsHeap } from './onewire/bus';
 import { startMemoryProbe } from './memory-probe';
 import { TimeSync } from './sntp';
 import { WifiLink } from './wifi';
@@ -21,7 +24,7 @@ export default function main(): void {
   let app: Application | undefined;
   let started = false;
   const launch = (): void => {
-    app = startApplication(host, config);
+    app = startApplication(host, config, applicationHeap(config.simSensors));
   };
   const host = createHost(config, () => {
     // Called from a timer of the stopped application. The new one starts a little later, once
@@ -53,6 +56,13 @@ export default function main(): void {
   // Before the link: the first sample is the host alone, the next ones include the application.
   if (config.memoryProbeMs > 0) startMemoryProbe(host.timers, host.log, config.memoryProbeMs);
   link.start();
+}
+
+/** This machine's XS heap (heap.ts) less what the simulators' sensor models take of it (none on a device). */
+function applicationHeap(simSensors: number): HeapSize {
+  const limits = heapLimits();
+  const models = busModelsHeap(simSensors);
+  return { slots: limits.slots - models.slots, chunkBytes: limits.chunkBytes - models.chunkBytes };
 }
 
 /** An exception's name, message and (where the engine keeps one) stack, for the log. */

@@ -5,6 +5,7 @@ import CertificateManager from 'ssl/cert';
 import { base64Decode } from '../../src/iothub/base64';
 import { ROOT_CAS } from '../../src/iothub/root-cas';
 import type { Connection, ConnectionHandlers, ConnectOptions, Network } from '../../src/platform';
+import { pemBodies } from '../../src/text/pem';
 import { SocketConnection, type CallbackSocket } from './socket-connection';
 import { checkFragmentLength, DEFAULT_FRAGMENT_LENGTH, requestFragmentLength } from './tls-fragment';
 
@@ -113,12 +114,9 @@ export function clientDer(value: string, what: 'certificate' | 'key'): Der {
 
 /**
  * DER of each certificate in PEM text (a bundle may hold several), or of the whole text taken
- * as one base64 body when it has no PEM armour. Throws Base64Error on malformed base64.
+ * as one base64 body when it has no PEM armour (src/text/pem.ts). Throws Base64Error on malformed
+ * base64, an Error on a BEGIN line without its END.
  */
 export function pemToDerList(pem: string): ArrayBuffer[] {
-  const blocks = pem.match(/-----BEGIN [^-]+-----[^-]*-----END [^-]+-----/g) ?? [pem];
-  return blocks.map((block) => {
-    const body = block.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-    return base64Decode(body).buffer as ArrayBuffer;
-  });
+  return pemBodies(pem).map((body) => base64Decode(body).buffer as ArrayBuffer);
 }

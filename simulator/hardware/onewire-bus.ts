@@ -18,6 +18,15 @@ import { SimulatedDevice, type CloneTraits, type PowerRail, type SensorFaults } 
 import { Prng } from './prng';
 import type { ThermalOptions } from './thermal';
 
+/**
+ * What one simulated DS18B20 (its 1-Wire state machine and thermal model) takes of an XS heap it
+ * runs in: measured in mcsim at boot (990 slots and 4,152 B with 8 sensors, 2,270 slots and
+ * 8,000 B with 24) and on xs-device across read cycles (81 slots each, no growth). Hardware a real
+ * device does not carry in its heap: the Moddable lane adds it to the ESP32's, and the firmware on
+ * the simulators takes it off what it sizes itself to (hosts/moddable/onewire/bus.ts).
+ */
+export const SIMULATED_SENSOR_XS_HEAP = Object.freeze({ slots: 80, chunkBytes: 256 });
+
 export const RESET_US = 960;
 export const SLOT_US = 70;
 

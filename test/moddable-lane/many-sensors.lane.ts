@@ -75,6 +75,8 @@ describe(`the firmware in the Moddable simulator with ${SENSORS} sensors on the 
     expect(named.partBytes.reduce((a, b) => a + b, 0)).toBeGreaterThan(4096);
     expect(named.partBytes.length).toBeGreaterThan(1);
     for (const bytes of named.partBytes) expect(bytes).toBeLessThanOrEqual(PART_BYTES);
+    // This heap holds all 24 (src/device/heap-budget.ts): the firmware lowers nothing.
+    expect(firmware.lines.filter((l) => l.includes('heap: maxSensors'))).toEqual([]);
     expect(firmware.fatalLines()).toEqual([]);
   });
 

@@ -5,6 +5,7 @@
  * requireSdk() throws with what is missing, and the lane fails loudly.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { SIMULATED_SENSOR_XS_HEAP } from '../../simulator/hardware/onewire-bus';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -63,14 +64,9 @@ export function buildFirmware(sdk: Sdk, manifestDir: string, config: Record<stri
 /** ESP32's slot heap and chunk heap (hosts/moddable/manifest_sim.json), which the simulator imposes. */
 export const ESP32_SLOTS = 4928;
 export const ESP32_CHUNK = 78_848;
-/**
- * Slots and chunk bytes one simulated DS18B20 (simulator/hardware: its 1-Wire state machine and
- * thermal model) takes in the firmware's XS machine, measured in mcsim at boot (before the
- * application: 990 slots and 4,152 B with 8 sensors, 2,270 slots and 8,000 B with 24): hardware
- * a real device does not carry in its heap, so the lane adds it to the ESP32's.
- */
-export const SIM_SENSOR_SLOTS = 80;
-export const SIM_SENSOR_CHUNK = 256;
+/** What one simulated DS18B20 takes in the firmware's XS machine, which the lane adds to the ESP32's heap. */
+export const SIM_SENSOR_SLOTS = SIMULATED_SENSOR_XS_HEAP.slots;
+export const SIM_SENSOR_CHUNK = SIMULATED_SENSOR_XS_HEAP.chunkBytes;
 
 /**
  * Writes a lane manifest for `sensors` simulated sensors into build/moddable/manifests/<name>:

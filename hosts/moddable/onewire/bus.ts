@@ -1,6 +1,12 @@
+import type { HeapSize } from '../../../src/device/heap-budget';
 import type { OneWireBus } from '../../../src/platform';
-import { SimulatedOneWireBus } from '../../../simulator/hardware/onewire-bus';
+import { SIMULATED_SENSOR_XS_HEAP, SimulatedOneWireBus } from '../../../simulator/hardware/onewire-bus';
 import { parseFaultSchedule, ScheduledFaultBus } from './fault-schedule';
+
+/** What this bus's own `sensors` models take of the XS heap (SIMULATED_SENSOR_XS_HEAP each), which a device does not hold. */
+export function busModelsHeap(sensors: number): HeapSize {
+  return { slots: sensors * SIMULATED_SENSOR_XS_HEAP.slots, chunkBytes: sensors * SIMULATED_SENSOR_XS_HEAP.chunkBytes };
+}
 
 /** Ambient °C of the first simulated sensors; the first one drifts slowly. */
 const SIMULATED_AMBIENT = Object.freeze([21, 22.5, 24]);

@@ -1,3 +1,4 @@
+import type { HeapSize } from '../../../../src/device/heap-budget';
 import type { OneWireBus } from '../../../../src/platform';
 
 /**
@@ -34,6 +35,11 @@ class OneWireNative extends Native('xs_onewirebus_destructor') {
   writeByte(value: number): void {
     native('xs_onewirebus_write_byte').call(this, value & 0xff);
   }
+}
+
+/** A hardware bus holds nothing of the XS heap for its sensors (the simulators' bus.ts holds their models). */
+export function busModelsHeap(_sensors: number): HeapSize {
+  return { slots: 0, chunkBytes: 0 };
 }
 
 /** The 1-Wire bus on ESP32, on the GPIO given by config.onewirePin. */

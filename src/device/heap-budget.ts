@@ -1,0 +1,59 @@
+/**
+ * How many tracked sensors a fixed XS heap holds (issue 11). On Moddable's runtime the heap is
+ * fixed when the machine is created (the manifest's `creation`: slots, chunk bytes); when a
+ * collection cannot free what an allocation needs, XS aborts ("Slot allocation failed") and an
+ * ESP32 restarts into the same state: a crash loop. So the firmware takes on no more sensors than
+ * its heap holds at its peaks (the names patch from the twin, a getStats answer, a reconnect's
+ * TLS handshake), and refuses the rest with a reason, as it refuses sensors over maxSensors.
+ *
+ * The budget is linear in sensors (each tracked sensor has the same state and the same share of
+ * each message) and is set through two configurations the Moddable lane runs whole, every
+ * scenario included: 8 sensors in the ESP32's default heap (4,928 slots, 78,848 B: firmware.lane)
+ * and 24 sensors in 2,048 slots and 24,576 B more (many-sensors.lane). Counts are XS slots, the
+ * same on the ESP32 (16 B each) and a 64-bit simulator (32 B); chunk bytes are the 64-bit
+ * simulator's, which are no fewer than the ESP32's. Figures: hosts/moddable/README.md, "Memory".
+ */
+
+/** An XS heap: `slots` (count) and `chunkBytes` (bytes). */
+export interface HeapSize {
+  slots: number;
+  chunkBytes: number;
+}
+
+/** What the application takes with no sensor (`base`) and what each tracked sensor adds (`perSensor`), peaks included. */
+export interface HeapBudget {
+  base: HeapSize;
+  perSensor: HeapSize;
+}
+
+/** The device application's budget on Moddable's XS, through the two lane configurations above. */
+export const DEVICE_HEAP_BUDGET: HeapBudget = Object.freeze({
+  base: Object.freeze({ slots: 3904, chunkBytes: 66_560 }),
+  perSensor: Object.freeze({ slots: 128, chunkBytes: 1536 }),
+});
+
+/**
+ * The number of sensors (≥ 0, an integer) whose peaks fit `heap` by `budget`: the smaller of what
+ * the slots and the chunk heap allow. `heap` is the machine's own (hosts/moddable/heap.ts) less
+ * anything it holds that is not the application's (the simulators' sensor models).
+ */
+export function sensorsHeapHolds(heap: HeapSize, budget: HeapBudget = DEVICE_HEAP_BUDGET): number {
+  const bySlots = Math.floor((heap.slots - budget.base.slots) / budget.perSensor.slots);
+  const byChunk = Math.floor((heap.chunkBytes - budget.base.chunkBytes) / budget.perSensor.chunkBytes);
+  return Math.max(0, Math.min(bySlots, byChunk));
+}
+
+/**
+ * `maxSensors` as configured, or fewer where the heap holds fewer (at least 1: a device that
+ * tracks nothing is no use, and one sensor is what the smallest lane-proven heap holds several
+ * times over). `refusal` says why it was lowered, for the log and lastError; undefined when not.
+ */
+export function admittedSensors(maxSensors: number, heap: HeapSize, budget: HeapBudget = DEVICE_HEAP_BUDGET): { maxSensors: number; refusal?: string } {
+  const holds = sensorsHeapHolds(heap, budget);
+  if (maxSensors <= holds) return { maxSensors };
+  const admitted = Math.max(1, holds);
+  return {
+    maxSensors: admitted,
+    refusal: `maxSensors ${maxSensors} is more than this heap holds (${heap.slots} slots, ${heap.chunkBytes} B of chunk: ${holds} sensors); tracking at most ${admitted} (raise the manifest's creation sizes: hosts/moddable/README.md, "Memory")`,
+  };
+}

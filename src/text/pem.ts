@@ -1,0 +1,35 @@
+/**
+ * PEM armour (RFC 7468): the base64 bodies of the `-----BEGIN label-----` ... `-----END label-----`
+ * blocks in a text, in order, with whitespace removed; the whole text, whitespace removed, when it
+ * has no armour (a bare base64 body). Loops, no RegExp: mcsim's XS crashed in RegExp exec
+ * (src/device/per-sensor-map.ts isRomId). A BEGIN without its END throws an Error.
+ */
+export function pemBodies(text: string): string[] {
+  const bodies: string[] = [];
+  let from = 0;
+  for (;;) {
+    const begin = text.indexOf('-----BEGIN ', from);
+    if (begin < 0) break;
+    const bodyStart = text.indexOf('-----', begin + 11);
+    const end = bodyStart < 0 ? -1 : text.indexOf('-----END ', bodyStart + 5);
+    const close = end < 0 ? -1 : text.indexOf('-----', end + 9);
+    if (close < 0) throw new Error('PEM: a BEGIN line without its END line');
+    bodies.push(withoutWhitespace(text.slice(bodyStart + 5, end)));
+    from = close + 5;
+  }
+  return bodies.length > 0 ? bodies : [withoutWhitespace(text)];
+}
+
+/** `text` without spaces, tabs, CR and LF (RFC 7468 allows them between base64 characters). */
+function withoutWhitespace(text: string): string {
+  let out = '';
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) {
+      out += text.slice(run, i);
+      run = i + 1;
+    }
+  }
+  return out + text.slice(run);
+}
