@@ -1,24 +1,24 @@
 /*
- * The XS heap this machine was created with (hosts/moddable/heap.ts): the slot heap's size in
- * slots and the chunk heap's size in bytes, read from the machine itself (xsAll.h:
- * maximumHeapCount, maximumChunksSize; xsMemory.c fxGrowSlots, fxGrowChunks). They are the
- * manifest's `creation` (heap.initial, chunk.initial), plus what XS grew them by where
- * `incremental` is not 0. The SDK has no JavaScript API for them: modInstrumentation reports only
- * what is in use. Built on every platform (simulators and esp32).
+ * The XS heap this machine was created with (hosts/moddable/heap.ts): the manifest's `creation`
+ * as xsl compiled it into the firmware (xsPreparationAndCreation, declared in the generated
+ * mc.xs.h; xsCreation in xs.h): heap.initial in slots and chunk.initial in bytes. With an
+ * `incremental` of 0, as on the ESP32 targets and in manifest_sim.json, that is all XS ever has.
+ * The SDK has no JavaScript API for it: modInstrumentation reports only what is in use. Built on
+ * every platform (simulators and esp32).
  */
 
-#include "xsAll.h"
 #include "xsmc.h"
 #include "mc.xs.h"	// xsl declares each host function the scripts bind: checks this signature
 
 void xs_thermo_heap_limits(xsMachine *the)
 {
+	xsCreation *creation = NULL;
+
+	xsPreparationAndCreation(&creation);
 	xsmcVars(1);
 	xsmcSetNewObject(xsResult);
-	// fxGrowSlots keeps the first slot of the first block as the block's header and counts the
-	// rest: one more is what the manifest's creation.heap.initial said.
-	xsmcSetInteger(xsVar(0), (xsIntegerValue)the->maximumHeapCount + 1);
+	xsmcSetInteger(xsVar(0), creation->initialHeapCount);
 	xsmcSet(xsResult, xsID_slots, xsVar(0));
-	xsmcSetInteger(xsVar(0), (xsIntegerValue)the->maximumChunksSize);
+	xsmcSetInteger(xsVar(0), creation->initialChunkSize);
 	xsmcSet(xsResult, xsID_chunkBytes, xsVar(0));
 }
