@@ -1,28 +1,35 @@
 /**
  * The Moddable lane for a device configured for more sensors than its heap holds (issue 11): the
- * firmware built with `maxSensors=12` and 12 simulated DS18B20s on the bus, in mcsim with the
+ * firmware built with `maxSensors=24` and 24 simulated DS18B20s on the bus, in mcsim with the
  * ESP32's default heap (plus the simulated sensors' models: rig.ts laneManifest). At boot the
  * firmware reads its heap from XS (hosts/moddable/heap.ts), finds that it holds 8 sensors at their
- * peaks (src/device/heap-budget.ts) and says so; the 4 sensors beyond are refused and reported in
+ * peaks (src/device/heap-budget.ts) and says so; the 16 sensors beyond are refused and reported in
  * lastError instead of running XS out of memory (an abort, and on an ESP32 a restart loop). With
- * all 12 on the bus, names for all 12 from the twin, getStats and a hub outage, nothing aborts and
+ * all 24 on the bus (the driver still reads every one), names for all 24 from the twin, getStats and a hub outage, nothing aborts and
  * the heaps after GC stay flat.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedOneWireBus } from '../../simulator/hardware/onewire-bus';
 import { startHub, type Hub } from '../../simulator/hub/hub';
 import { projectRoot } from '../xs/lane';
 import { reportedOf, telemetryRoundsOf, until } from './hub-probe';
 import { buildFirmware, emulatorConfig, endLane, heapTrend, laneManifest, requireSdk, runFirmware, type RunningFirmware } from './rig';
 
 const ID = 'modsim-heap';
-const ON_BUS = 12;
+const ON_BUS = 24;
 /** What src/device/heap-budget.ts gives for the ESP32's default heap. */
 const HELD = 8;
 const SOAK_MS = Math.min(Number(process.env.MODDABLE_SOAK_MS ?? 600_000), 120_000);
 const results = path.join(projectRoot, 'test-results');
+
+/** The ROM ids of the firmware's simulated bus (hosts/moddable/onewire/bus.ts: seed 1, sensors added in order). */
+function simulatedRomIds(n: number): string[] {
+  const bus = new SimulatedOneWireBus({ seed: 1, now: () => 0 });
+  return Array.from({ length: n }, () => bus.addSensor().id);
+}
 let dataDir: string;
 let hub: Hub;
 let firmware: RunningFirmware;
@@ -36,8 +43,9 @@ beforeAll(async () => {
     ...emulatorConfig(hub, ID, dataDir, hub.mqttPort),
     simSensors: ON_BUS,
     maxSensors: ON_BUS,
-    sampleIntervalMs: 5_000,
-    telemetryIntervalMs: 5_000,
+    // As in many-sensors.lane.ts: 24 simulated sensors bit by bit in JS keep mcsim busy at 2 s.
+    sampleIntervalMs: 10_000,
+    telemetryIntervalMs: 10_000,
     memoryProbeMs: 5_000,
   });
   firmware = await runFirmware(sdk, mcso, path.join(results, 'moddable-lane-heap.log'));
@@ -48,7 +56,7 @@ afterAll(() => endLane(firmware, path.join(results, 'moddable-lane-heap.png'), h
 
 describe(`the firmware configured for ${ON_BUS} sensors in a heap that holds ${HELD}`, () => {
   it(`says at boot that the heap holds ${HELD}, tracks ${HELD}, and reports the ${ON_BUS - HELD} beyond in lastError`, async () => {
-    const line = await firmware.waitForLine(/heap: maxSensors 12 is more than this heap holds/, 10_000, 0);
+    const line = await firmware.waitForLine(new RegExp(`heap: maxSensors ${ON_BUS} is more than this heap holds`), 10_000, 0);
     expect(line).toContain('4928 slots, 78848 B of chunk: 8 sensors');
     expect(line).toContain('tracking at most 8');
     const t = await until(`telemetry with ${HELD} sensors valued`, () => telemetryRoundsOf(hub, ID).find((b) => b.sensors.length === HELD && b.sensors.every((s) => s.value !== null)), firmware, 120_000);
@@ -64,7 +72,11 @@ describe(`the firmware configured for ${ON_BUS} sensors in a heap that holds ${H
   it(`names for all ${ON_BUS} from the twin, getStats and a 20 s outage: tracked ones named, nothing aborts`, async () => {
     const ids = telemetryRoundsOf(hub, ID).find((b) => b.sensors.length === HELD)!.sensors.map((s) => s.id);
     const sensors: Record<string, { name: string }> = {};
-    ids.forEach((id, i) => (sensors[id] = { name: `Kühlraum Süd Fühler ${i + 1}` }));
+    // Names for the whole bus, as a cold store would label it: the untracked sensors' ROM ids are
+    // not in telemetry, so they come from the same simulated bus built here (same seed, same order).
+    const all = simulatedRomIds(ON_BUS);
+    for (const id of ids) expect(all).toContain(id);
+    all.forEach((id, i) => (sensors[id] = { name: `Kühlraum Süd Fühler ${i + 1}` }));
     hub.updateDesired(ID, { sensors });
     await until('telemetry with every name', () => telemetryRoundsOf(hub, ID).find((b) => b.sensors.length === HELD && b.sensors.every((s) => s.name === sensors[s.id]?.name)), firmware, 60_000);
     const stats = await until(`getStats with ${HELD} sensors`, async () => {
