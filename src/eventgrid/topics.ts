@@ -64,11 +64,12 @@ export class TopicTemplateError extends Error {
  * `name` itself holds a topic separator or wildcard.
  */
 export function deviceTopics(name: string, templates: TopicTemplates = {}): DeviceTopics {
-  if (name === '' || /[/+#]/.test(name)) throw new TopicTemplateError(`the authentication name "${name}" cannot be a topic level (empty, or holds / + #)`);
+  if (name === '' || name.indexOf('/') >= 0 || name.indexOf('+') >= 0 || name.indexOf('#') >= 0) throw new TopicTemplateError(`the authentication name "${name}" cannot be a topic level (empty, or holds / + #)`);
   const topic = (key: keyof TopicTemplates): string => {
     const template = templates[key] ?? DEFAULT_TOPICS[key];
     const expanded = expandTemplate(template, name);
-    if (/\{[^}]*\}/.test(expanded)) throw new TopicTemplateError(`${key} topic template "${template}": unknown variable (use {deviceId} or \${client.authenticationName})`);
+    const open = expanded.indexOf('{');
+    if (open >= 0 && expanded.indexOf('}', open + 1) > open) throw new TopicTemplateError(`${key} topic template "${template}": unknown variable (use {deviceId} or \${client.authenticationName})`);
     const error = validateTopicName(expanded);
     if (error) throw new TopicTemplateError(`${key} topic template "${template}": ${error.message}`);
     return expanded;

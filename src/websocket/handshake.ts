@@ -41,7 +41,7 @@ export function acceptFor(key: string): string {
 /** The opening request, UTF-8 bytes. Throws on a field that would break the request line or a header. */
 export function buildRequest(request: HandshakeRequest): Uint8Array {
   for (const value of [request.host, request.path, request.protocol]) {
-    if (value.length === 0 || /[\s\0-\x1f\x7f]/.test(value)) throw new Error('WebSocket handshake: host, path and protocol must be non-empty and free of spaces and control characters');
+    if (value.length === 0 || hasSpaceOrControl(value)) throw new Error('WebSocket handshake: host, path and protocol must be non-empty and free of spaces and control characters');
   }
   if (request.path[0] !== '/') throw new Error('WebSocket handshake: the path must start with "/"');
   return encodeUtf8(
@@ -104,9 +104,9 @@ export class HandshakeReader {
   /** Undefined when the head (without its blank line) accepts the upgrade, else why not. */
   private check(text: string): string | undefined {
     const lines = text.split('\r\n');
-    const status = /^HTTP\/1\.1 (\d{3})(?: (.*))?$/.exec(lines[0]);
+    const status = statusLine(lines[0]);
     if (!status) return 'the response is not HTTP/1.1';
-    if (status[1] !== '101') return `the server answered ${status[1]} ${status[2] ?? ''}`.trim() + ' instead of 101 Switching Protocols';
+    if (status.code !== '101') return `the server answered ${status.code} ${status.reason}`.trim() + ' instead of 101 Switching Protocols';
     const headers = new Map<string, string>();
     for (let i = 1; i < lines.length; i++) {
       const colon = lines[i].indexOf(':');
@@ -132,4 +132,38 @@ function latin1(bytes: Uint8Array, end: number): string {
   let text = '';
   for (let i = 0; i < end; i++) text += String.fromCharCode(bytes[i]);
   return text;
+}
+
+/**
+ * `HTTP/1.1 <3 digits>[ <reason>]` (RFC 9112 section 4) split into code and reason, or undefined.
+ * Scanned, not matched with a RegExp (mcsim's XS crashed in RegExp exec: src/device/per-sensor-map.ts).
+ */
+function statusLine(line: string): { code: string; reason: string } | undefined {
+  if (line.slice(0, 9) !== 'HTTP/1.1 ' || line.length < 12) return undefined;
+  for (let i = 9; i < 12; i++) {
+    const c = line.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  if (line.length > 12 && line[12] !== ' ') return undefined;
+  const reason = line.slice(13);
+  for (let i = 0; i < reason.length; i++) if (isLineTerminator(reason.charCodeAt(i))) return undefined;
+  return { code: line.slice(9, 12), reason };
+}
+
+/** True when `value` holds a C0 control, DEL or any white space (what a request line or header cannot carry). */
+function hasSpaceOrControl(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f || isUnicodeSpace(c)) return true;
+  }
+  return false;
+}
+
+function isLineTerminator(c: number): boolean {
+  return c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029;
+}
+
+/** ECMAScript's WhiteSpace and LineTerminator above U+0020 (what RegExp \s matches there). */
+function isUnicodeSpace(c: number): boolean {
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
