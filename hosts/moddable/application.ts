@@ -11,7 +11,7 @@ import type { HubClientOptions, HubEndpoint } from '../../src/iothub/hub-client'
 import { ProvisioningClient } from '../../src/iothub/provisioning-client';
 import { Secret } from '../../src/iothub/secret';
 import type { TransportMemory } from '../../src/iothub/transport';
-import { admittedSensors, type HeapSize } from '../../src/device/heap-budget';
+import { admittedSensors, deviceHeapBudget, type HeapSize } from '../../src/device/heap-budget';
 import { parseConnectionString } from '../../src/iothub/connection-string';
 import type { FirmwareConfig } from './config';
 
@@ -40,7 +40,7 @@ export function startApplication(host: Host, config: FirmwareConfig, heap?: Heap
     ? eventGridHub(host, config)
     : config.connectionString ? new HubClientConnection(hubOptions(config, config.connectionString, memory), host) : provisionedHub(host, config, memory);
   const sensors = host.oneWire ? new BusSensorSource(host.oneWire, host.timers, host.clock, host.log) : noSensors();
-  const maxSensors = heap ? sensorsTheHeapHolds(host, config.maxSensors, heap) : config.maxSensors;
+  const maxSensors = heap ? sensorsTheHeapHolds(host, config, heap) : config.maxSensors;
   const device = startDevice(
     host,
     { sensors, hub, analytics: windowAnalytics({ window: config.analyticsWindow }) },
@@ -57,13 +57,13 @@ export function startApplication(host: Host, config: FirmwareConfig, heap?: Heap
 }
 
 /**
- * `maxSensors`, or fewer where `heap` (the application's share of the XS heap: main.ts) cannot
- * hold that many at their peaks (src/device/heap-budget.ts). A lowered cap is logged, and each
- * sensor then refused is reported in lastError (SamplingLoop), so the device never runs into XS's
+ * config.maxSensors, or fewer where `heap` (the application's share of the XS heap: main.ts) cannot
+ * hold that many at their peaks with config.analyticsWindow (src/device/heap-budget.ts). A lowered
+ * cap is logged, and each sensor then refused is reported in lastError (SamplingLoop), so the device never runs into XS's
  * "memory full" abort and a restart loop.
  */
-function sensorsTheHeapHolds(host: Host, maxSensors: number, heap: HeapSize): number {
-  const admitted = admittedSensors(maxSensors, heap);
+function sensorsTheHeapHolds(host: Host, config: FirmwareConfig, heap: HeapSize): number {
+  const admitted = admittedSensors(config.maxSensors, heap, deviceHeapBudget(config.analyticsWindow));
   if (admitted.refusal) host.log.write('error', 'heap', admitted.refusal);
   return admitted.maxSensors;
 }

@@ -43,6 +43,15 @@ const SPAN_MAX = 0xffffffff;
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
+ * Bytes of the one buffer a WindowStats of `capacity` samples holds: the sums, the Float32 value
+ * and Int32 time rings (8 B a sample) and the two deques' indices (1 B a sample each up to 256
+ * samples, 2 B above). What the window's length costs a sensor (src/device/heap-budget.ts).
+ */
+export function windowStatsBytes(capacity: number): number {
+  return W.END * 8 + 8 * capacity + 2 * capacity * dequeIndexBytes(capacity);
+}
+
+/**
  * Statistics over a sliding window of the last `capacity` samples, each (value, timeMs):
  * count, mean, sample variance and standard deviation, minimum, maximum, and the rate of
  * change. Every push is O(1) (the min/max deques amortized O(1); see "Times" for the rare
@@ -104,7 +113,7 @@ export class WindowStats {
     checkDequeCapacity(capacity);
     const ringsAt = W.END * 8;
     const qAt = ringsAt + 8 * capacity;
-    const buffer = new ArrayBuffer(qAt + 2 * capacity * dequeIndexBytes(capacity));
+    const buffer = new ArrayBuffer(windowStatsBytes(capacity));
     this.d = new Float64Array(buffer, 0, W.END);
     this.values = new Float32Array(buffer, ringsAt, capacity);
     this.times = new Int32Array(buffer, ringsAt + 4 * capacity, capacity);

@@ -14,6 +14,8 @@
  * simulator's, which are no fewer than the ESP32's. Figures: hosts/moddable/README.md, "Memory".
  */
 
+import { windowStatsBytes } from '../analytics/window-stats';
+
 /** An XS heap: `slots` (count) and `chunkBytes` (bytes). */
 export interface HeapSize {
   slots: number;
@@ -26,11 +28,30 @@ export interface HeapBudget {
   perSensor: HeapSize;
 }
 
-/** The device application's budget on Moddable's XS, through the two lane configurations above. */
+/** The analytics window (samples per sensor) the lanes run, for which DEVICE_HEAP_BUDGET holds as it stands. */
+export const LANE_WINDOW = 60;
+
+/** The device application's budget on Moddable's XS with the lanes' window, through the two lane configurations above. */
 export const DEVICE_HEAP_BUDGET: HeapBudget = Object.freeze({
   base: Object.freeze({ slots: 3904, chunkBytes: 66_560 }),
   perSensor: Object.freeze({ slots: 128, chunkBytes: 1536 }),
 });
+
+/**
+ * DEVICE_HEAP_BUDGET for an analytics window of `window` samples (config analyticsWindow): each
+ * sensor's chunk share moves by what its window's buffer takes more or less than at LANE_WINDOW
+ * (windowStatsBytes: 10 B a sample up to 256 samples, 12 B above; test/device/heap-budget.test.ts
+ * checks it against the device's analytics on xs-device). A window of 600 costs 6.6 KB more per
+ * sensor, so the ESP32's default heap then holds 1 sensor, not 8.
+ */
+export function deviceHeapBudget(window: number): HeapBudget {
+  if (window === LANE_WINDOW) return DEVICE_HEAP_BUDGET;
+  const perSensor = DEVICE_HEAP_BUDGET.perSensor;
+  return {
+    base: DEVICE_HEAP_BUDGET.base,
+    perSensor: { slots: perSensor.slots, chunkBytes: perSensor.chunkBytes + windowStatsBytes(window) - windowStatsBytes(LANE_WINDOW) },
+  };
+}
 
 /**
  * The number of sensors (≥ 0, an integer) whose peaks fit `heap` by `budget`: the smaller of what
@@ -54,6 +75,6 @@ export function admittedSensors(maxSensors: number, heap: HeapSize, budget: Heap
   const admitted = Math.max(1, holds);
   return {
     maxSensors: admitted,
-    refusal: `maxSensors ${maxSensors} is more than this heap holds (${heap.slots} slots, ${heap.chunkBytes} B of chunk: ${holds} sensors); tracking at most ${admitted} (raise the manifest's creation sizes: hosts/moddable/README.md, "Memory")`,
+    refusal: `maxSensors ${maxSensors} is more than this heap holds (${heap.slots} slots, ${heap.chunkBytes} B of chunk: ${holds} sensors at ${budget.perSensor.chunkBytes} B each); tracking at most ${admitted} (raise the manifest's creation sizes: hosts/moddable/README.md, "Memory")`,
   };
 }

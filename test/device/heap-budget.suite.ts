@@ -1,6 +1,6 @@
 /** Shared (Node + XS): how many sensors a fixed XS heap holds, and the cap on maxSensors that follows (src/device/heap-budget). */
 import type { Suite } from '../harness';
-import { admittedSensors, DEVICE_HEAP_BUDGET, sensorsHeapHolds } from '../../src/device/heap-budget';
+import { admittedSensors, DEVICE_HEAP_BUDGET, deviceHeapBudget, LANE_WINDOW, sensorsHeapHolds } from '../../src/device/heap-budget';
 
 /** The two configurations the Moddable lane runs whole (firmware.lane, many-sensors.lane), as the device's own heap. */
 const ESP32_DEFAULT = { slots: 4928, chunkBytes: 78_848 };
@@ -53,6 +53,22 @@ export const suite: Suite = {
         t.equal(tiny.maxSensors, 1);
         t.ok(tiny.refusal !== undefined && tiny.refusal.indexOf('0 sensors') >= 0, String(tiny.refusal));
         return [a.maxSensors, a.refusal ?? '', tiny.maxSensors];
+      },
+    },
+    {
+      name: 'a longer analytics window costs chunk per sensor: a 600-sample window holds 1 sensor in the ESP32 default, a 16-sample one more than 8',
+      run: (t) => {
+        t.equal(deviceHeapBudget(LANE_WINDOW), DEVICE_HEAP_BUDGET);
+        const long = deviceHeapBudget(600);
+        t.equal(long.perSensor.chunkBytes, 1536 + 12 * 600 - 10 * 60); // 2-byte deque indices above 256 samples
+        t.equal(long.perSensor.slots, DEVICE_HEAP_BUDGET.perSensor.slots);
+        t.equal(sensorsHeapHolds(ESP32_DEFAULT, long), 1);
+        const a = admittedSensors(8, ESP32_DEFAULT, long);
+        t.equal(a.maxSensors, 1);
+        t.ok(a.refusal !== undefined && a.refusal.indexOf('8136 B each') >= 0, String(a.refusal));
+        // Slots still bound a short window: 8 sensors by slots, more by chunk.
+        t.equal(sensorsHeapHolds(ESP32_DEFAULT, deviceHeapBudget(16)), 8);
+        return [long.perSensor.chunkBytes, sensorsHeapHolds(ESP32_DEFAULT, long)];
       },
     },
   ],
