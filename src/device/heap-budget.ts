@@ -65,9 +65,9 @@ export function sensorsHeapHolds(heap: HeapSize, budget: HeapBudget = DEVICE_HEA
 }
 
 /**
- * `maxSensors` as configured, or fewer where the heap holds fewer (at least 1: a device that
- * tracks nothing is no use, and one sensor is what the smallest lane-proven heap holds several
- * times over). `refusal` says why it was lowered, for the log and lastError; undefined when not.
+ * `maxSensors` as configured, or fewer where the heap holds fewer, but at least 1 (a thermometer
+ * that tracks nothing is no use; a heap too small for one sensor is a build to fix, and the
+ * refusal says so). `refusal` says why it was lowered, for the log; undefined when not.
  */
 export function admittedSensors(maxSensors: number, heap: HeapSize, budget: HeapBudget = DEVICE_HEAP_BUDGET): { maxSensors: number; refusal?: string } {
   const holds = sensorsHeapHolds(heap, budget);
