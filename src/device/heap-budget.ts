@@ -59,9 +59,16 @@ export function deviceHeapBudget(window: number): HeapBudget {
  * anything it holds that is not the application's (the simulators' sensor models).
  */
 export function sensorsHeapHolds(heap: HeapSize, budget: HeapBudget = DEVICE_HEAP_BUDGET): number {
-  const bySlots = Math.floor((heap.slots - budget.base.slots) / budget.perSensor.slots);
-  const byChunk = Math.floor((heap.chunkBytes - budget.base.chunkBytes) / budget.perSensor.chunkBytes);
-  return Math.max(0, Math.min(bySlots, byChunk));
+  const held = heldBy(heap, budget);
+  return Math.max(0, Math.min(held.slots, held.chunkBytes));
+}
+
+/** How many sensors each of the two heaps holds on its own (may be negative). */
+function heldBy(heap: HeapSize, budget: HeapBudget): HeapSize {
+  return {
+    slots: Math.floor((heap.slots - budget.base.slots) / budget.perSensor.slots),
+    chunkBytes: Math.floor((heap.chunkBytes - budget.base.chunkBytes) / budget.perSensor.chunkBytes),
+  };
 }
 
 /**
@@ -73,8 +80,13 @@ export function admittedSensors(maxSensors: number, heap: HeapSize, budget: Heap
   const holds = sensorsHeapHolds(heap, budget);
   if (maxSensors <= holds) return { maxSensors };
   const admitted = Math.max(1, holds);
+  const held = heldBy(heap, budget);
+  const each = (n: number, per: number, unit: string): string => `${Math.max(0, n)} sensor${n === 1 ? '' : 's'} at ${per}${unit} each`;
   return {
     maxSensors: admitted,
-    refusal: `maxSensors ${maxSensors} is more than this heap holds (${heap.slots} slots, ${heap.chunkBytes} B of chunk: ${holds} sensors at ${budget.perSensor.chunkBytes} B each); tracking at most ${admitted} (raise the manifest's creation sizes: hosts/moddable/README.md, "Memory")`,
+    refusal:
+      `maxSensors ${maxSensors} is more than this heap holds: ${heap.slots} slots hold ${each(held.slots, budget.perSensor.slots, ' slots')}, ` +
+      `${heap.chunkBytes} B of chunk hold ${each(held.chunkBytes, budget.perSensor.chunkBytes, ' B')}; tracking at most ${admitted} ` +
+      `(raise the manifest's creation sizes: hosts/moddable/README.md, "Memory")`,
   };
 }

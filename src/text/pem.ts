@@ -1,3 +1,5 @@
+import { isWhiteSpace } from './white-space';
+
 /**
  * PEM armour (RFC 7468): the base64 bodies of the `-----BEGIN label-----` ... `-----END label-----`
  * blocks in a text, in order, with whitespace removed; the whole text, whitespace removed, when it
@@ -20,13 +22,12 @@ export function pemBodies(text: string): string[] {
   return bodies.length > 0 ? bodies : [withoutWhitespace(text)];
 }
 
-/** `text` without spaces, tabs, CR and LF (RFC 7468 allows them between base64 characters). */
+/** `text` without white space (RFC 7468 allows it between base64 characters; removed as `\s` did). */
 function withoutWhitespace(text: string): string {
   let out = '';
   let run = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 32 || c === 9 || c === 10 || c === 13) {
+    if (isWhiteSpace(text.charCodeAt(i))) {
       out += text.slice(run, i);
       run = i + 1;
     }

@@ -7,6 +7,7 @@
  */
 import { base64Encode } from '../iothub/base64';
 import { encodeUtf8 } from '../text/utf8';
+import { isWhiteSpace } from '../text/white-space';
 import { sha1 } from './sha1';
 
 /** RFC 6455 section 1.3. */
@@ -154,16 +155,11 @@ function statusLine(line: string): { code: string; reason: string } | undefined 
 function hasSpaceOrControl(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c <= 0x20 || c === 0x7f || isUnicodeSpace(c)) return true;
+    if (c < 0x20 || c === 0x7f || isWhiteSpace(c)) return true;
   }
   return false;
 }
 
 function isLineTerminator(c: number): boolean {
   return c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029;
-}
-
-/** ECMAScript's WhiteSpace and LineTerminator above U+0020 (what RegExp \s matches there). */
-function isUnicodeSpace(c: number): boolean {
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }

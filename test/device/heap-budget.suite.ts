@@ -48,15 +48,15 @@ export const suite: Suite = {
       run: (t) => {
         const a = admittedSensors(24, ESP32_DEFAULT);
         t.equal(a.maxSensors, 8);
-        t.ok(a.refusal !== undefined && a.refusal.indexOf('maxSensors 24') >= 0 && a.refusal.indexOf('4928 slots') >= 0 && a.refusal.indexOf('at most 8') >= 0, String(a.refusal));
+        t.ok(a.refusal !== undefined && a.refusal.indexOf('maxSensors 24') >= 0 && a.refusal.indexOf('4928 slots hold 8 sensors at 128 slots each') >= 0 && a.refusal.indexOf('78848 B of chunk hold 8 sensors at 1536 B each') >= 0 && a.refusal.indexOf('at most 8') >= 0, String(a.refusal));
         const tiny = admittedSensors(4, { slots: 1000, chunkBytes: 10_000 });
         t.equal(tiny.maxSensors, 1);
-        t.ok(tiny.refusal !== undefined && tiny.refusal.indexOf('0 sensors') >= 0, String(tiny.refusal));
+        t.ok(tiny.refusal !== undefined && tiny.refusal.indexOf('1000 slots hold 0 sensors') >= 0, String(tiny.refusal));
         return [a.maxSensors, a.refusal ?? '', tiny.maxSensors];
       },
     },
     {
-      name: 'a longer analytics window costs chunk per sensor: a 600-sample window holds 1 sensor in the ESP32 default, a 16-sample one more than 8',
+      name: 'a longer analytics window costs chunk per sensor: a 600-sample window holds 1 sensor in the ESP32 default, a 16-sample one still 8, by slots',
       run: (t) => {
         t.equal(deviceHeapBudget(LANE_WINDOW), DEVICE_HEAP_BUDGET);
         const long = deviceHeapBudget(600);
@@ -65,7 +65,7 @@ export const suite: Suite = {
         t.equal(sensorsHeapHolds(ESP32_DEFAULT, long), 1);
         const a = admittedSensors(8, ESP32_DEFAULT, long);
         t.equal(a.maxSensors, 1);
-        t.ok(a.refusal !== undefined && a.refusal.indexOf('8136 B each') >= 0, String(a.refusal));
+        t.ok(a.refusal !== undefined && a.refusal.indexOf('hold 1 sensor at 8136 B each') >= 0 && a.refusal.indexOf('4928 slots hold 8 sensors') >= 0, String(a.refusal));
         // Slots still bound a short window: 8 sensors by slots, more by chunk.
         t.equal(sensorsHeapHolds(ESP32_DEFAULT, deviceHeapBudget(16)), 8);
         return [long.perSensor.chunkBytes, sensorsHeapHolds(ESP32_DEFAULT, long)];

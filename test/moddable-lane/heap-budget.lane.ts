@@ -57,7 +57,7 @@ afterAll(() => endLane(firmware, path.join(results, 'moddable-lane-heap.png'), h
 describe(`the firmware configured for ${ON_BUS} sensors in a heap that holds ${HELD}`, () => {
   it(`says at boot that the heap holds ${HELD}, tracks ${HELD}, and reports the ${ON_BUS - HELD} beyond in lastError`, async () => {
     const line = await firmware.waitForLine(new RegExp(`heap: maxSensors ${ON_BUS} is more than this heap holds`), 10_000, 0);
-    expect(line).toContain('4928 slots, 78848 B of chunk: 8 sensors');
+    expect(line).toContain('4928 slots hold 8 sensors at 128 slots each, 78848 B of chunk hold 8 sensors at 1536 B each');
     expect(line).toContain('tracking at most 8');
     const t = await until(`telemetry with ${HELD} sensors valued`, () => telemetryRoundsOf(hub, ID).find((b) => b.sensors.length === HELD && b.sensors.every((s) => s.value !== null)), firmware, 120_000);
     expect(new Set(t.sensors.map((s) => s.id)).size).toBe(HELD);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { SIMULATED_SENSOR_XS_HEAP } from '../../simulator/hardware/onewire-bus';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -205,7 +206,14 @@ describe('manifest.json', () => {
     const sim = load(fragments.find((f) => f.name === 'lin')!.path);
     expect(sim.modules?.['simulator/hardware/*']).toBe('../../simulator/hardware/*');
     for (const f of tsModules('simulator/hardware')) expect(list(sim.preload)).toContain(`simulator/hardware/${f}`);
-    expect(sim.creation).toEqual({ chunk: { initial: 78848, incremental: 0 }, heap: { initial: 4928, incremental: 0 } });
+    // The ESP32's default heap plus room for the default simulated sensors' models, which the
+    // firmware takes off again (main.ts): so a plain simulator build sizes itself as an ESP32 would.
+    const simSensors = Number(load(join(root, 'manifest.json')).config?.simSensors);
+    expect(simSensors).toBe(3);
+    expect(sim.creation).toEqual({
+      chunk: { initial: 78848 + simSensors * SIMULATED_SENSOR_XS_HEAP.chunkBytes, incremental: 0 },
+      heap: { initial: 4928 + simSensors * SIMULATED_SENSOR_XS_HEAP.slots, incremental: 0 },
+    });
     expect(sim.modules?.['hosts/moddable/restart']).toBe('./restart');
     // Every simulator/hardware module the bus imports exists under that name.
     const bus = readFileSync(join(root, 'hosts/moddable/onewire/bus.ts'), 'utf8');

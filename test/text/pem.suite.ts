@@ -23,6 +23,7 @@ export const suite: Suite = {
           `subject=CN=a\n${block('CERTIFICATE', A)}issuer=CN=b\n${block('CERTIFICATE', B)}`,
           block('PRIVATE KEY', B, '\r\n'),
           `  ${A.slice(0, 10)}\n\t${A.slice(10)} \r\n`,
+          `\ufeff${A.slice(0, 10)}\f${A.slice(10, 20)}\v${A.slice(20)}\u00a0`,
         ];
         const out: string[][] = [];
         for (const text of texts) {
