@@ -71,7 +71,7 @@ const result = {
     'Recorded by the Moddable lane (test/moddable-lane/firmware.lane.ts, its soak) in the Moddable simulator (mcsim, sim/moddable_two, debug build) ' +
     `running the firmware against the local IoT Hub emulator over TLS (${sensors} simulated DS18B20, whose models ` +
     `live in the same XS machine, ${SIM_SENSOR_SLOTS} slots and ${SIM_SENSOR_CHUNK} B each, added to the simulator's heap by the lane and subtracted here; after every lane scenario). ` +
-    'The simulator runs with the ESP32 heap sizes fixed (hosts/moddable/manifest_sim.json: chunk 78848 B, 4928 slots, incremental 0; ' +
+    'The simulator runs with the ESP32 heap sizes fixed (the lane manifest, test/moddable-lane/rig.ts laneManifest: chunk 78848 B, 4928 slots, incremental 0; ' +
     'plus the models), so it fails where the device would. ' +
     'Each sample: Debug.gc(), then Instrumentation "XS Slot Heap Used" / "XS Chunk Heap Used" / "XS Stack Used" (hosts/moddable/memory-probe.ts, ' +
     'built with memoryProbeMs=...). Steady state = median of the samples after the hub connected, without the first 3. ' +

@@ -61,7 +61,7 @@ export function buildFirmware(sdk: Sdk, manifestDir: string, config: Record<stri
   return mcso;
 }
 
-/** ESP32's slot heap and chunk heap (hosts/moddable/manifest_sim.json), which the simulator imposes. */
+/** The ESP32 targets' default slot heap and chunk heap, which the lane's manifests give mcsim (plus the simulated sensors' models). */
 export const ESP32_SLOTS = 4928;
 export const ESP32_CHUNK = 78_848;
 /** What one simulated DS18B20 takes in the firmware's XS machine, which the lane adds to the ESP32's heap. */
