@@ -126,7 +126,7 @@ function deviceIdOf(config: FirmwareConfig): string {
 /**
  * The connection string parsed, or undefined when there is none or it is malformed (the hub client
  * reports that when it starts). Parsed, not matched with a RegExp, which mcsim's XS has crashed in
- * (src/device/per-sensor-map.ts isRomId).
+ * (src/onewire/rom.ts isRomHex).
  */
 function parsedOrUndefined(cs: string): DeviceConnectionString | undefined {
   try {

@@ -59,7 +59,11 @@ export function deviceHeapBudget(window: number): HeapBudget {
  * anything it holds that is not the application's (the simulators' sensor models).
  */
 export function sensorsHeapHolds(heap: HeapSize, budget: HeapBudget = DEVICE_HEAP_BUDGET): number {
-  const held = heldBy(heap, budget);
+  return holdsBoth(heldBy(heap, budget));
+}
+
+/** Sensors both heaps hold (≥ 0). */
+function holdsBoth(held: HeapSize): number {
   return Math.max(0, Math.min(held.slots, held.chunkBytes));
 }
 
@@ -77,10 +81,10 @@ function heldBy(heap: HeapSize, budget: HeapBudget): HeapSize {
  * refusal says so). `refusal` says why it was lowered, for the log; undefined when not.
  */
 export function admittedSensors(maxSensors: number, heap: HeapSize, budget: HeapBudget = DEVICE_HEAP_BUDGET): { maxSensors: number; refusal?: string } {
-  const holds = sensorsHeapHolds(heap, budget);
+  const held = heldBy(heap, budget);
+  const holds = holdsBoth(held);
   if (maxSensors <= holds) return { maxSensors };
   const admitted = Math.max(1, holds);
-  const held = heldBy(heap, budget);
   const each = (n: number, per: number, unit: string): string => `${Math.max(0, n)} sensor${n === 1 ? '' : 's'} at ${per}${unit} each`;
   return {
     maxSensors: admitted,

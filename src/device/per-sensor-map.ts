@@ -6,22 +6,11 @@
  * (a full desired document) every configured sensor the document no longer names cleared too.
  * What a field means is the caller's: `update` validates and stores one entry, or returns why not.
  */
+import { isRomHex as isRomId } from '../onewire/rom';
 import { describe, type Refusal } from './config';
 
-/**
- * Whether `key` is a DS18B20 ROM id as the twin writes it: 16 hex digits, any case. A loop, not
- * a RegExp: in mcsim (SDK 8.2.3) a preloaded RegExp's exec segfaulted now and then in
- * fx_RegExp_prototype_exec (xsRegExp.c:564, building the match result) while the twin's
- * sensor keys were checked (issue 11).
- */
-export function isRomId(key: string): boolean {
-  if (key.length !== 16) return false;
-  for (let i = 0; i < 16; i++) {
-    const c = key.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) return false;
-  }
-  return true;
-}
+/** Whether `key` is a DS18B20 ROM id as the twin writes it: 16 hex digits, any case (src/onewire/rom.ts isRomHex). */
+export { isRomId };
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);

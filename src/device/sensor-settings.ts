@@ -35,7 +35,7 @@ export const MAX_SENSOR_OFFSET = 5;
 /**
  * C0 and C1 controls, DEL, line/paragraph separators and lone surrogates are not printable. A
  * loop over code points (a surrogate pair is one, a lone surrogate one of its own, on V8 and on
- * Moddable's XS alike), not a RegExp: see per-sensor-map.ts isRomId.
+ * Moddable's XS alike), not a RegExp: see src/onewire/rom.ts isRomHex.
  */
 function hasUnprintable(value: string): boolean {
   for (const ch of value) {

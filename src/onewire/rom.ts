@@ -23,7 +23,7 @@ export function romToHex(rom: ArrayLike<number>): string {
 
 /** Parses 16 hex digits (either case). Throws on a malformed string or a bad CRC. */
 export function romFromHex(hex: string): RomId {
-  if (!isHex16(hex)) throw new Error(`ROM id must be 16 hex digits: "${hex}"`);
+  if (!isRomHex(hex)) throw new Error(`ROM id must be 16 hex digits: "${hex}"`);
   const rom = new Uint8Array(ROM_BYTES);
   for (let i = 0; i < ROM_BYTES; i++) rom[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   if (!romCrcValid(rom)) throw new Error(`ROM id ${hex.toUpperCase()} has a bad CRC`);
@@ -56,8 +56,13 @@ export function romBit(rom: ArrayLike<number>, index: number): 0 | 1 {
   return ((rom[index >> 3] >> (index & 7)) & 1) as 0 | 1;
 }
 
-/** 16 hex digits, either case; a loop, not a RegExp (src/device/per-sensor-map.ts isRomId says why). */
-function isHex16(text: string): boolean {
+/**
+ * Whether `text` is 16 hex digits, either case: a ROM id as romToHex and the twin write it. A loop,
+ * not a RegExp: in mcsim (SDK 8.2.3) a preloaded RegExp's exec segfaulted now and then in
+ * fx_RegExp_prototype_exec (xsRegExp.c:564, building the match result) while the twin's sensor
+ * keys were checked (issue 11).
+ */
+export function isRomHex(text: string): boolean {
   if (text.length !== 16) return false;
   for (let i = 0; i < 16; i++) {
     const c = text.charCodeAt(i);

@@ -4,7 +4,7 @@ import { isWhiteSpace } from './white-space';
  * PEM armour (RFC 7468): the base64 bodies of the `-----BEGIN label-----` ... `-----END label-----`
  * blocks in a text, in order, with whitespace removed; the whole text, whitespace removed, when it
  * has no armour (a bare base64 body). Loops, no RegExp: mcsim's XS crashed in RegExp exec
- * (src/device/per-sensor-map.ts isRomId). A BEGIN without its END throws an Error.
+ * (src/onewire/rom.ts isRomHex). A BEGIN without its END throws an Error.
  */
 export function pemBodies(text: string): string[] {
   const bodies: string[] = [];

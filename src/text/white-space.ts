@@ -1,7 +1,7 @@
 /**
  * ECMAScript's WhiteSpace and LineTerminator code points (ECMA-262 sections 12.2 and 12.3): what a
  * RegExp `\s` matches, as a comparison instead of a RegExp (mcsim's XS crashed in RegExp exec:
- * src/device/per-sensor-map.ts isRomId). `c` is a UTF-16 code unit or a code point.
+ * src/onewire/rom.ts isRomHex). `c` is a UTF-16 code unit or a code point.
  */
 export function isWhiteSpace(c: number): boolean {
   if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
